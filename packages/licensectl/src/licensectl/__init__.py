@@ -1,1 +1,1 @@
-"""Package."""
+"""licensectl: the operator CLI over the CertifyClouds license server admin API."""
