@@ -38,7 +38,7 @@ output:
 
 exit codes:
   0  success
-  1  not found (unknown license, no release set)
+  1  not found (unknown license id)
   2  usage error (bad arguments, or the server refused the request as invalid)
   3  authentication failed (401: missing or wrong admin token)
   4  server or network error
