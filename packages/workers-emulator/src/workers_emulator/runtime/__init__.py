@@ -1,0 +1,1 @@
+"""What the emulator puts in place of the platform: the stand-in ``workers`` module."""

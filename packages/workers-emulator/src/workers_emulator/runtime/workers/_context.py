@@ -1,0 +1,70 @@
+"""The per-request execution context and environment the runtime hands to a Worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+from collections.abc import Awaitable
+from typing import Any
+
+# What `workers.env` / `workers.waitUntil` resolve to: the isolate and request being served.
+current_env: contextvars.ContextVar[Env | None] = contextvars.ContextVar(
+    "workers_emulator_env", default=None
+)
+current_ctx: contextvars.ContextVar[ExecutionContext | None] = contextvars.ContextVar(
+    "workers_emulator_ctx", default=None
+)
+
+
+class Env:
+    """``self.env``: bindings, vars and secrets as attributes; a missing one raises
+    AttributeError, as reading it from the JS env does."""
+
+    def __init__(self, bindings: dict[str, Any]) -> None:
+        object.__setattr__(self, "_bindings", dict(bindings))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._bindings[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # JS lets a Worker write to env; the write stays in this isolate.
+        self._bindings[name] = value
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._bindings)
+
+    def __repr__(self) -> str:
+        return f"[object Object] ({', '.join(sorted(self._bindings))})"
+
+
+class ExecutionContext:
+    """``self.ctx``: ``waitUntil`` keeps work running after the response is sent."""
+
+    def __init__(self, props: dict[str, Any] | None = None) -> None:
+        self.props = props or {}
+        self._tasks: list[asyncio.Future[Any]] = []
+
+    def waitUntil(self, other: Awaitable[Any]) -> None:
+        if not inspect.isawaitable(other):
+            raise TypeError(f"waitUntil() expects an awaitable, got {type(other).__name__}")
+        # Start it now, as a JS promise would already be running.
+        self._tasks.append(asyncio.ensure_future(other))
+
+    def passThroughOnException(self) -> None:
+        """Accepted for compatibility; there is no origin to fall through to here."""
+
+    def _take_tasks(self) -> list[asyncio.Future[Any]]:
+        tasks, self._tasks = self._tasks, []
+        return tasks
+
+
+def wait_until(other: Awaitable[Any]) -> None:
+    """``cloudflare:workers``' ``waitUntil``: extends the request being handled."""
+    ctx = current_ctx.get()
+    if ctx is None:
+        raise RuntimeError("waitUntil() called outside of a request")
+    ctx.waitUntil(other)

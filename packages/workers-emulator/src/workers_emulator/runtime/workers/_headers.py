@@ -1,0 +1,89 @@
+"""A stand-in for the JavaScript ``Headers`` class (the part the SDK relies on)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+# RFC 9110 token characters: what the Fetch standard accepts as a header name.
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# Fetch "normalize": strip leading and trailing HTTP whitespace.
+_HTTP_WHITESPACE = "\t\n\r "
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _TOKEN.match(name):
+        raise TypeError(f"Invalid header name: {name!r}")
+    return name.lower()
+
+
+def _check_value(value: str) -> str:
+    if not isinstance(value, str):
+        value = str(value)
+    value = value.strip(_HTTP_WHITESPACE)
+    if any(c in value for c in "\r\n\0"):
+        raise TypeError(f"Invalid header value: {value!r}")
+    return value
+
+
+class JsHeaders:
+    """Lower-cased, ordered header list with the Fetch standard's combining rules."""
+
+    def __init__(self, init: Any = None) -> None:
+        self._items: list[tuple[str, str]] = []
+        if init is None:
+            return
+        if isinstance(init, JsHeaders):
+            self._items = list(init._items)
+        elif isinstance(init, dict):
+            for name, value in init.items():
+                self.append(name, value)
+        elif isinstance(init, list):
+            for pair in init:
+                name, value = pair
+                self.append(name, value)
+        else:
+            # The SDK's message for anything else (`_to_js_headers`).
+            raise TypeError("Received unexpected type for headers argument")
+
+    def append(self, name: str, value: str) -> None:
+        self._items.append((_check_name(name), _check_value(value)))
+
+    def set(self, name: str, value: str) -> None:
+        key = _check_name(name)
+        self._items = [(k, v) for k, v in self._items if k != key]
+        self._items.append((key, _check_value(value)))
+
+    def delete(self, name: str) -> None:
+        key = _check_name(name)
+        self._items = [(k, v) for k, v in self._items if k != key]
+
+    def has(self, name: str) -> bool:
+        key = _check_name(name)
+        return any(k == key for k, _ in self._items)
+
+    def get(self, name: str) -> str | None:
+        key = _check_name(name)
+        values = [v for k, v in self._items if k == key]
+        return ", ".join(values) if values else None
+
+    def getSetCookie(self) -> list[str]:
+        return [v for k, v in self._items if k == "set-cookie"]
+
+    def raw_items(self) -> list[tuple[str, str]]:
+        """Every header line as stored (what goes on the wire)."""
+        return list(self._items)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        # JS iteration order: sorted names, duplicates combined, Set-Cookie kept apart.
+        for name in sorted({k for k, _ in self._items}):
+            if name == "set-cookie":
+                for value in self.getSetCookie():
+                    yield name, value
+            else:
+                yield name, self.get(name) or ""
+
+    def extend(self, items: Iterable[tuple[str, str]]) -> None:
+        for name, value in items:
+            self.append(name, value)

@@ -1,0 +1,148 @@
+"""Stand-ins for the JavaScript ``ReadableStream`` family, as a Python Worker reaches them.
+
+A stream pulls from its source only when the Worker calls ``read()``: nothing is read
+ahead, so a Worker can refuse a huge upload after looking at its first chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from ...errors import JsException
+
+
+class Uint8Array:
+    """The bytes of one chunk, with the JsProxy surface Worker code uses."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = bytes(data)
+
+    @property
+    def length(self) -> int:
+        return len(self._data)
+
+    @property
+    def byteLength(self) -> int:
+        return len(self._data)
+
+    def to_bytes(self) -> bytes:
+        return self._data
+
+    def to_py(self) -> memoryview:
+        return memoryview(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getitem__(self, index: int) -> int:
+        return self._data[index]
+
+    def __repr__(self) -> str:
+        return f"[object Uint8Array] ({len(self._data)} bytes)"
+
+
+class ReadResult:
+    """What ``reader.read()`` resolves to: ``done`` and ``value`` (None once done)."""
+
+    def __init__(self, done: bool, value: Uint8Array | None) -> None:
+        self.done = done
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"ReadResult(done={self.done}, value={self.value!r})"
+
+
+async def _iterate(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+class ReadableStream:
+    """A byte stream fed lazily from an async iterator of chunks."""
+
+    def __init__(self, source: AsyncIterator[bytes]) -> None:
+        self._source: AsyncIterator[bytes] | None = source
+        self._reader: ReadableStreamDefaultReader | None = None
+        self._disturbed = False
+        self._closed = False
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ReadableStream:
+        return cls(_iterate([data] if data else []))
+
+    @property
+    def locked(self) -> bool:
+        return self._reader is not None
+
+    @property
+    def disturbed(self) -> bool:
+        """Whether anything was read or cancelled (JS ``bodyUsed`` follows this)."""
+        return self._disturbed
+
+    def getReader(self) -> ReadableStreamDefaultReader:
+        if self._reader is not None:
+            raise JsException("TypeError", "This ReadableStream is currently locked to a reader.")
+        self._reader = ReadableStreamDefaultReader(self)
+        return self._reader
+
+    async def cancel(self, reason: Any = None) -> None:
+        if self._reader is not None:
+            raise JsException("TypeError", "This ReadableStream is currently locked to a reader.")
+        await self._cancel()
+
+    async def _pull(self) -> bytes | None:
+        """One non-empty chunk from the source, or None at its end."""
+        self._disturbed = True
+        while self._source is not None and not self._closed:
+            try:
+                chunk = await anext(self._source)
+            except StopAsyncIteration:
+                self._closed = True
+                break
+            if chunk:
+                return bytes(chunk)
+        return None
+
+    async def _cancel(self) -> None:
+        self._disturbed = True
+        self._closed = True
+        source, self._source = self._source, None
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def _read_all(self) -> bytes:
+        parts = []
+        while (chunk := await self._pull()) is not None:
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def __repr__(self) -> str:
+        return "[object ReadableStream]"
+
+
+class ReadableStreamDefaultReader:
+    """``stream.getReader()``: ``await read()``, ``await cancel()``, ``releaseLock()``."""
+
+    def __init__(self, stream: ReadableStream) -> None:
+        self._stream: ReadableStream | None = stream
+
+    def _locked_stream(self) -> ReadableStream:
+        if self._stream is None:
+            raise JsException("TypeError", "This ReadableStream reader has been released.")
+        return self._stream
+
+    async def read(self) -> ReadResult:
+        chunk = await self._locked_stream()._pull()
+        if chunk is None:
+            return ReadResult(True, None)
+        return ReadResult(False, Uint8Array(chunk))
+
+    async def cancel(self, reason: Any = None) -> None:
+        await self._locked_stream()._cancel()
+
+    def releaseLock(self) -> None:
+        if self._stream is not None:
+            self._stream._reader = None
+            self._stream = None

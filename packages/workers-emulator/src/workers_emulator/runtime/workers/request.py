@@ -1,0 +1,197 @@
+"""``workers.Request``: the incoming request, with the SDK's names and behaviour."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPMethod
+from typing import Any, Unpack
+from urllib.parse import urlsplit
+
+from ...errors import JsException
+from ...jsdict import JsDict
+from ._headers import JsHeaders
+from ._streams import ReadableStream
+from .types import FetchKwargs
+from .utils import HTTPMessageMapping, _js_headers_to_http_message
+
+# Fetch normalises only these method names to upper case; others keep their spelling
+# (and then fail `HTTPMethod[...]` in `Request.method`, as on the platform).
+_NORMALISED_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+
+def _normalise_method(method: str) -> str:
+    upper = method.upper()
+    return upper if upper in _NORMALISED_METHODS else method
+
+
+def _utf8_decode(data: bytes) -> str:
+    # The Fetch "UTF-8 decode": a leading BOM is dropped, bad sequences become U+FFFD.
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+def _to_stream(body: Any) -> ReadableStream | None:
+    if body is None:
+        return None
+    if isinstance(body, ReadableStream):
+        return body
+    if isinstance(body, str):
+        return ReadableStream.from_bytes(body.encode())
+    if isinstance(body, bytes | bytearray | memoryview):
+        return ReadableStream.from_bytes(bytes(body))
+    raise TypeError(f"Unsupported type in Request: {type(body).__name__}")
+
+
+class Request:
+    """An HTTP request, mirroring ``workers.Request``."""
+
+    def __init__(self, input: Request | str, **other_options: Unpack[FetchKwargs]):
+        if isinstance(input, Request):
+            base_url, base_method = input._url, input._method
+            base_headers, base_cf = JsHeaders(input._headers), input._cf
+            base_body = input._body
+        else:
+            base_url, base_method = str(input), "GET"
+            base_headers, base_cf, base_body = JsHeaders(), None, None
+            if not urlsplit(base_url).scheme:
+                raise TypeError(f"Invalid URL: {base_url}")
+
+        method = other_options.get("method") or base_method
+        if isinstance(method, HTTPMethod):
+            method = method.value
+        method = _normalise_method(str(method))
+        headers = (
+            JsHeaders(other_options["headers"])
+            if other_options.get("headers") is not None
+            else base_headers
+        )
+        if "body" in other_options and other_options["body"] is not None:
+            body = _to_stream(other_options["body"])
+            if isinstance(other_options["body"], str) and not headers.has("content-type"):
+                headers.set("content-type", "text/plain;charset=UTF-8")
+        else:
+            body = base_body
+            if isinstance(input, Request) and body is not None:
+                # The new request takes the body over; the old one counts as used.
+                input._body_taken = True
+        if body is not None and method in ("GET", "HEAD"):
+            raise TypeError("Request with a GET or HEAD method cannot have a body.")
+        self._init(base_url, method, headers, body, other_options.get("cf", base_cf))
+
+    def _init(
+        self,
+        url: str,
+        method: str,
+        headers: JsHeaders,
+        body: ReadableStream | None,
+        cf: Any,
+    ) -> None:
+        self._url = url
+        self._method = method
+        self._headers = headers
+        self._body = body
+        self._body_taken = False
+        self._cf = JsDict(cf) if isinstance(cf, dict) and not isinstance(cf, JsDict) else cf
+
+    @classmethod
+    def _incoming(
+        cls,
+        url: str,
+        method: str,
+        headers: list[tuple[str, str]],
+        body: ReadableStream | None,
+        cf: dict[str, Any] | None,
+    ) -> Request:
+        """A request as the runtime delivers it to ``fetch`` (no constructor checks)."""
+        request = cls.__new__(cls)
+        js_headers = JsHeaders()
+        js_headers.extend(headers)
+        request._init(url, _normalise_method(method), js_headers, body, cf)
+        return request
+
+    def __repr__(self) -> str:
+        return f"Request(method={self._method!r}, url={self._url!r})"
+
+    @property
+    def body(self) -> ReadableStream | None:
+        return self._body
+
+    @property
+    def body_used(self) -> bool:
+        return self._body_taken or (self._body is not None and self._body.disturbed)
+
+    @property
+    def cf(self) -> JsDict | None:
+        """Cloudflare's properties of the incoming request (``request.cf.colo``)."""
+        return self._cf
+
+    @property
+    def headers(self) -> HTTPMessageMapping:
+        return _js_headers_to_http_message(self._headers)
+
+    @property
+    def method(self) -> HTTPMethod:
+        return HTTPMethod[self._method]
+
+    @property
+    def redirect(self) -> str:
+        return "follow"
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def _raise_if_failed(self) -> None:
+        if self.body_used:
+            raise OSError("Body already used")
+
+    async def _consume(self) -> bytes:
+        self._raise_if_failed()
+        if self._body is None:
+            return b""
+        if self._body.locked:
+            raise JsException("TypeError", "This ReadableStream is currently locked to a reader.")
+        return await self._body._read_all()
+
+    async def bytes(self) -> bytes:
+        return await self._consume()
+
+    def clone(self) -> Request:
+        if self.body_used:
+            raise OSError("Body already used")
+        clone = Request.__new__(Request)
+        body = None
+        if self._body is not None:
+            self._body, body = _tee(self._body)
+        clone._init(self._url, self._method, JsHeaders(self._headers), body, self._cf)
+        return clone
+
+    async def json(self, **kwargs: Any) -> Any:
+        self._raise_if_failed()
+        return json.loads(await self.text(), **kwargs)
+
+    async def text(self) -> str:
+        return _utf8_decode(await self._consume())
+
+
+def _tee(stream: ReadableStream) -> tuple[ReadableStream, ReadableStream]:
+    """Two streams over one source; a chunk is pulled once and kept until both saw it."""
+    buffers: list[list[bytes]] = [[], []]
+    state = {"done": False}
+
+    async def branch(i: int):
+        while True:
+            if buffers[i]:
+                yield buffers[i].pop(0)
+                continue
+            if state["done"]:
+                return
+            chunk = await stream._pull()
+            if chunk is None:
+                state["done"] = True
+                return
+            buffers[1 - i].append(chunk)
+            yield chunk
+
+    return ReadableStream(branch(0)), ReadableStream(branch(1))
