@@ -1,0 +1,164 @@
+"""One isolate: the Worker's modules loaded fresh, with the stand-in ``workers`` module."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import inspect
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .runtime import workers as standin
+from .runtime.workers import entrypoints, request, response, utils
+from .runtime.workers import types as standin_types
+from .runtime.workers._context import Env, ExecutionContext, current_ctx, current_env
+
+# The names under which a Worker can import the SDK, and what answers them here.
+_STANDIN_MODULES: dict[str, types.ModuleType] = {
+    "workers": standin,
+    "workers.entrypoints": entrypoints,
+    "workers.request": request,
+    "workers.response": response,
+    "workers.types": standin_types,
+    "workers.utils": utils,
+}
+
+
+class WorkerLoadError(Exception):
+    """The Worker's main module could not be loaded or has no fetch handler."""
+
+
+@contextlib.contextmanager
+def standin_workers_module() -> Iterator[None]:
+    """Make ``import workers`` give the stand-in for the block, then restore what was there."""
+    saved = {name: sys.modules.get(name) for name in _STANDIN_MODULES}
+    # Submodules of a real SDK imported earlier must not be mixed with the stand-in.
+    shadowed = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.startswith("workers.") and name not in _STANDIN_MODULES
+    }
+    for name in shadowed:
+        del sys.modules[name]
+    sys.modules.update(_STANDIN_MODULES)
+    try:
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+        for name in list(sys.modules):
+            if name.startswith("workers.") and name not in _STANDIN_MODULES:
+                sys.modules.pop(name, None)
+        sys.modules.update(shadowed)
+
+
+def _top_level_names(directory: Path) -> set[str]:
+    """Module and package names importable from ``directory``."""
+    names = set()
+    for entry in directory.iterdir():
+        if entry.is_dir() and entry.name.isidentifier():
+            names.add(entry.name)
+        elif entry.suffix == ".py" and entry.stem.isidentifier():
+            names.add(entry.stem)
+    return names
+
+
+def _purge_modules(directory: Path) -> None:
+    """Forget modules from ``directory`` (or shadowing its names) so they load afresh."""
+    names = _top_level_names(directory)
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        inside = False
+        if file:
+            with contextlib.suppress(ValueError, OSError):
+                inside = Path(file).resolve().is_relative_to(directory)
+        if inside or name.split(".", 1)[0] in names:
+            del sys.modules[name]
+
+
+def _positional_arity(func: Any) -> int:
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return 3
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return 3
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return min(3, sum(1 for p in params if p.kind in positional))
+
+
+class Isolate:
+    """The loaded Worker: ``await isolate.fetch(request, ctx)`` runs one request."""
+
+    def __init__(self, main: Path, env: Env) -> None:
+        self.main = main.resolve()
+        self.env = env
+        self.module = self._load()
+        self.entrypoint: type[entrypoints.WorkerEntrypoint] | None = None
+        self.on_fetch: Any = None
+        default = getattr(self.module, "Default", None)
+        if isinstance(default, type) and issubclass(default, entrypoints.WorkerEntrypoint):
+            if not callable(getattr(default, "fetch", None)):
+                raise WorkerLoadError(f"{self.main}: class Default has no fetch() method")
+            self.entrypoint = default
+        elif callable(getattr(self.module, "on_fetch", None)):
+            self.on_fetch = self.module.on_fetch
+            self._on_fetch_arity = _positional_arity(self.on_fetch)
+        else:
+            raise WorkerLoadError(
+                f"{self.main}: no `class Default(WorkerEntrypoint)` with a fetch() method"
+            )
+
+    def _load(self) -> types.ModuleType:
+        directory = self.main.parent
+        _purge_modules(directory)
+        # The Worker's directory is its module root, as in the uploaded bundle.
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(directory))
+        sys.path.insert(0, str(directory))
+        name = self.main.stem
+        spec = importlib.util.spec_from_file_location(name, self.main)
+        if spec is None or spec.loader is None:
+            raise WorkerLoadError(f"cannot load {self.main}")
+        module = importlib.util.module_from_spec(spec)
+        token = current_env.set(self.env)
+        try:
+            with standin_workers_module():
+                sys.modules[name] = module
+                try:
+                    spec.loader.exec_module(module)
+                except BaseException:
+                    sys.modules.pop(name, None)
+                    raise
+        finally:
+            current_env.reset(token)
+        return module
+
+    async def fetch(self, req: request.Request, ctx: ExecutionContext) -> response.Response:
+        """Call the Worker's fetch handler on a fresh entrypoint instance."""
+        env_token = current_env.set(self.env)
+        ctx_token = current_ctx.set(ctx)
+        try:
+            if self.entrypoint is not None:
+                result = self.entrypoint(ctx, self.env).fetch(req)
+            else:
+                # Module-level handlers take (request, env) or (request, env, ctx).
+                args = (req, self.env, ctx)[: self._on_fetch_arity]
+                result = self.on_fetch(*args)
+            if inspect.isawaitable(result):
+                result = await result
+        finally:
+            current_ctx.reset(ctx_token)
+            current_env.reset(env_token)
+        if not isinstance(result, response.FetchResponse):
+            # workerd's complaint when a handler resolves to something else.
+            raise TypeError(
+                "Incorrect type for Promise: the Promise did not resolve to 'Response'."
+            )
+        return result

@@ -1,0 +1,102 @@
+"""Capture what a Worker prints, per request, without touching output outside requests.
+
+``sys.stdout``/``sys.stderr`` are swapped for proxies only while requests run; a proxy
+sends a write to the sink of the current context (a context variable, so concurrent
+requests in one event loop keep their lines apart) or, outside any request, to the
+stream it replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import io
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+Sink = Callable[[str, str], None]  # (stream name, text)
+
+_sink: contextvars.ContextVar[Sink | None] = contextvars.ContextVar(
+    "workers_emulator_log_sink", default=None
+)
+_lock = threading.Lock()
+_depth = 0
+_saved: dict[str, TextIO] = {}
+
+
+class _StreamProxy(io.TextIOBase):
+    """A text stream that routes writes by context."""
+
+    def __init__(self, name: str, underlying: TextIO) -> None:
+        self._name = name
+        self._underlying = underlying
+
+    def write(self, text: str) -> int:
+        sink = _sink.get()
+        if sink is None:
+            return self._underlying.write(text)
+        sink(self._name, text)
+        return len(text)
+
+    def flush(self) -> None:
+        if _sink.get() is None:
+            self._underlying.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._underlying, name)
+
+
+@contextlib.contextmanager
+def captured_output(sink: Sink) -> Iterator[None]:
+    """Send this context's writes to stdout/stderr to ``sink`` while the block runs."""
+    global _depth
+    with _lock:
+        if _depth == 0:
+            _saved["stdout"], _saved["stderr"] = sys.stdout, sys.stderr
+            sys.stdout = _StreamProxy("stdout", sys.stdout)
+            sys.stderr = _StreamProxy("stderr", sys.stderr)
+        _depth += 1
+    token = _sink.set(sink)
+    try:
+        yield
+    finally:
+        _sink.reset(token)
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                # Put back what we replaced, unless someone swapped the streams meanwhile.
+                if isinstance(sys.stdout, _StreamProxy):
+                    sys.stdout = _saved["stdout"]
+                if isinstance(sys.stderr, _StreamProxy):
+                    sys.stderr = _saved["stderr"]
+                _saved.clear()
+
+
+class LineCollector:
+    """Turns the text one request writes into whole lines, per stream."""
+
+    def __init__(self, emit: Callable[[str, str], None]) -> None:
+        self._emit = emit
+        self._partial: dict[str, str] = {}
+
+    def __call__(self, stream: str, text: str) -> None:
+        buffered = self._partial.get(stream, "") + text
+        *lines, rest = buffered.split("\n")
+        for line in lines:
+            self._emit(stream, line)
+        self._partial[stream] = rest
+
+    def close(self) -> None:
+        """Emit unterminated lines (a print without newline still reaches the log)."""
+        for stream, rest in self._partial.items():
+            if rest:
+                self._emit(stream, rest)
+        self._partial.clear()
