@@ -1,0 +1,1 @@
+"""Benchmarks: what a heartbeat costs, measured (run with ``uv run python -m bench``)."""

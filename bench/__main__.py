@@ -1,0 +1,65 @@
+"""``uv run python -m bench [--quick] [--skip-http]``: measure, print a table, write JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.machine import machine_info
+from bench.report import render, targets
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+# --quick writes here (git-ignored) so a smoke run never overwrites the committed full run.
+QUICK_RESULTS = Path(__file__).resolve().parent / "results.local.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short smoke run (minutes -> s)")
+    parser.add_argument("--skip-http", action="store_true", help="no dev-server load test")
+    parser.add_argument("--skip-cold", action="store_true", help="no cold-start measurement")
+    parser.add_argument("--requests", type=int, help="requests per in-process case")
+    parser.add_argument("--output", type=Path, help="where to write the JSON results")
+    args = parser.parse_args(argv)
+
+    n = args.requests or (500 if args.quick else 5000)
+    warmup = 50 if args.quick else 500
+    started = time.perf_counter()
+    results: dict[str, Any] = {"machine": machine_info(), "quick": args.quick}
+
+    from bench.inprocess import run_inprocess
+
+    results["inprocess"] = run_inprocess(n=n, warmup=warmup, licenses=128 if args.quick else 1024)
+    print("in-process: done", file=sys.stderr)
+
+    if not args.skip_cold:
+        from bench.coldstart import run_cold_start
+
+        results["cold_start"] = run_cold_start(runs=3 if args.quick else 10)
+        print("cold start: done", file=sys.stderr)
+
+    if not args.skip_http:
+        from bench.devserver import run_http
+
+        results["http"] = run_http(
+            duration=2.0 if args.quick else 10.0,
+            warmup=1.0 if args.quick else 3.0,
+            licenses=200 if args.quick else 2500,
+        )
+        print("http: done", file=sys.stderr)
+
+    results["targets"] = targets(results)
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    out = args.output or (QUICK_RESULTS if args.quick else RESULTS)
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(render(results))
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

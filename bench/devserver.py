@@ -1,0 +1,235 @@
+"""Throughput, latency and memory of ``workers-emulator dev`` on loopback.
+
+The dev server runs from a scratch folder holding a copy of ``wrangler.toml`` (``main`` pointed
+back at this repository's ``src/entry.py``) and a ``.dev.vars`` with a known admin token, so the
+repository's own ``.dev.vars`` and ``.wrangler/`` are never touched. KV persists to SQLite in
+that folder, as the dev command does by default. The load generator (``bench.loadgen``) runs in a
+separate process; the server's peak RSS is ``VmHWM`` from ``/proc/<pid>/status``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bench.cases import LATEST, STATS, VERSION
+from bench.inprocess import ADMIN_TOKEN, CONFIG, LEASE_SIGNING_KEY, LICENSE_EXPIRES_AT
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def write_scratch_config(folder: Path) -> Path:
+    text = CONFIG.read_text()
+    entry = (ROOT / "src" / "entry.py").as_posix()
+    text, count = re.subn(r'(?m)^main\s*=\s*".*"$', f'main = "{entry}"', text)
+    if count != 1:
+        raise RuntimeError("wrangler.toml: expected one `main = ...` line")
+    config = folder / "wrangler.toml"
+    config.write_text(text)
+    (folder / ".dev.vars").write_text(
+        f"ADMIN_TOKEN={ADMIN_TOKEN}\nLEASE_SIGNING_KEY={LEASE_SIGNING_KEY}\n"
+    )
+    return config
+
+
+def dev_command(config: Path, port: int, persist: Path) -> list[str]:
+    # The console script itself (not `uv run`), so the PID we hold is the server's own.
+    script = Path(sys.executable).parent / "workers-emulator"
+    return [
+        str(script),
+        "dev",
+        "--config",
+        str(config),
+        "--port",
+        str(port),
+        "--ip",
+        HOST,
+        "--persist-to",
+        str(persist),
+    ]
+
+
+@contextlib.contextmanager
+def dev_server(folder: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    config = write_scratch_config(folder)
+    port = free_port()
+    log = (folder / "server.log").open("wb")
+    proc = subprocess.Popen(
+        dev_command(config, port, folder / "state"),
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"dev server exited {proc.returncode}: {(folder / 'server.log').read_text()}"
+                )
+            with contextlib.suppress(OSError):
+                status, _ = request(port, "GET", "/healthz")
+                if status == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("dev server did not answer /healthz within 30 s")
+        yield proc, port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def request(
+    port: int, method: str, path: str, body: object = None, token: str | None = None
+) -> tuple[int, Any]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+        return resp.status, (json.loads(raw) if raw else None)
+    finally:
+        conn.close()
+
+
+def set_up_licenses(port: int, count: int) -> list[str]:
+    status, _ = request(port, "PUT", "/v1/admin/release", {"latest_version": LATEST}, ADMIN_TOKEN)
+    if status != 200:
+        raise RuntimeError(f"setting the release: {status}")
+    keys = []
+    for i in range(count):
+        status, doc = request(
+            port,
+            "POST",
+            "/v1/admin/licenses",
+            {"customer": f"bench-{i}", "plan": "enterprise", "expires_at": LICENSE_EXPIRES_AT},
+            ADMIN_TOKEN,
+        )
+        if status != 201:
+            raise RuntimeError(f"creating a license: {status} {doc}")
+        keys.append(doc["license_key"])
+    return keys
+
+
+def vm_hwm_kib(pid: int) -> int | None:
+    """Peak resident set size of a process (kernel's high-water mark), in KiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def vm_rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def run_loadgen(
+    port: int, requests_file: Path, concurrency: int, duration: float, warmup: float
+) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--concurrency",
+        str(concurrency),
+        "--duration",
+        str(duration),
+        "--warmup",
+        str(warmup),
+        "--requests-file",
+        str(requests_file),
+    ]
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, cwd=ROOT, timeout=duration + warmup + 60
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_http(
+    duration: float, warmup: float, licenses: int, levels: tuple[int, ...] = (1, 32)
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-dev-") as tmp:
+        folder = Path(tmp)
+        with dev_server(folder) as (proc, port):
+            rss_idle = vm_rss_kib(proc.pid)
+            t0 = time.perf_counter()
+            keys = set_up_licenses(port, licenses)
+            setup_s = time.perf_counter() - t0
+            specs = [
+                {
+                    "method": "POST",
+                    "path": "/v1/validate",
+                    "headers": {"content-type": "application/json"},
+                    "body": json.dumps(
+                        {"license_key": k, "version": VERSION, "stats": STATS},
+                        separators=(",", ":"),
+                    ),
+                }
+                for k in keys
+            ]
+            requests_file = folder / "requests.json"
+            requests_file.write_text(json.dumps(specs))
+            levels_out = {}
+            for c in levels:
+                levels_out[str(c)] = run_loadgen(port, requests_file, c, duration, warmup)
+            hwm = vm_hwm_kib(proc.pid)
+            server_log_tail = (folder / "server.log").read_text(errors="replace")[-2000:]
+    return {
+        "what": (
+            "`workers-emulator dev` (SQLite persistence in a scratch folder) on 127.0.0.1; "
+            "bench.loadgen in a separate process, HTTP/1.1 keep-alive, one connection per "
+            f"concurrent client; heartbeat with version and stats, round-robin over {licenses} "
+            f"licenses (keeps the 30/60 s per-license limiter out of the way); {warmup:g} s "
+            f"warm-up then {duration:g} s measured per level"
+        ),
+        "server_cmd": "workers-emulator dev --config <scratch>/wrangler.toml --port N "
+        "--persist-to <scratch>/state",
+        "license_setup_s": round(setup_s, 2),
+        "levels": levels_out,
+        "memory": {
+            "rss_idle_mib": None if rss_idle is None else round(rss_idle / 1024, 1),
+            "peak_rss_mib": None if hwm is None else round(hwm / 1024, 1),
+        },
+        "server_log_tail": server_log_tail if os.environ.get("BENCH_KEEP_LOG") else None,
+    }

@@ -1,0 +1,259 @@
+"""CPU time and KV operations per request, in process, through the emulator's dispatch.
+
+The emulator uses its in-memory KV store. Each request is timed with
+``time.process_time_ns`` (CPU time of the whole process, so work the emulator might hand to
+another thread is still counted). The floor is the least any implementation must do with the
+same payload: ``json.loads``, one SHA-256 and one dict lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.cases import LATEST, Case, build_cases
+from bench.stats import distribution, summarize_ns
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "wrangler.toml"
+BASE_URL = "http://127.0.0.1:8787"
+ADMIN_TOKEN = "bench-admin-token-not-a-secret"
+# A fixed Ed25519 seed so every run signs with the same key (no key generation in the loop).
+LEASE_SIGNING_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"bench lease key").digest()).decode()
+LICENSE_EXPIRES_AT = "2036-01-01T00:00:00Z"
+KV = "LICENSE_KV"
+
+
+def client_headers(i: int) -> dict[str, str]:
+    # A distinct (documentation-range) client address per request: the per-client limiter for
+    # unknown keys would otherwise answer 429 after 60 requests and we would time the wrong path.
+    return {"cf-connecting-ip": f"2001:db8::{i:x}"}
+
+
+@dataclass
+class Fetcher:
+    """One awaitable call shape over the emulator, whatever the body and header types it wants."""
+
+    emu: Any
+
+    async def __call__(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> Any:
+        return await self.emu.fetch(method, BASE_URL + path, headers=headers or {}, body=body)
+
+
+def response_json(resp: Any) -> Any:
+    content = resp.content if hasattr(resp, "content") else resp.body
+    return json.loads(content) if content else None
+
+
+def kv_ops_of(resp: Any) -> tuple[int, int, int, int]:
+    ops = resp.kv_ops.get(KV)
+    if ops is None:
+        return (0, 0, 0, 0)
+    return (ops.reads, ops.writes, ops.lists, ops.deletes)
+
+
+def make_emulator() -> Any:
+    from workers_emulator import Emulator
+
+    return Emulator(
+        str(CONFIG),
+        persist_to=None,
+        secrets={"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": LEASE_SIGNING_KEY},
+    )
+
+
+async def create_licenses(fetch: Fetcher, count: int) -> list[str]:
+    keys = []
+    admin = {"authorization": f"Bearer {ADMIN_TOKEN}", "content-type": "application/json"}
+    for i in range(count):
+        body = json.dumps(
+            {"customer": f"bench-{i}", "plan": "enterprise", "expires_at": LICENSE_EXPIRES_AT}
+        ).encode()
+        resp = await fetch("POST", "/v1/admin/licenses", body, admin)
+        if resp.status_code != 201:
+            raise RuntimeError(f"creating a license: {resp.status_code} {resp.content[:200]!r}")
+        keys.append(response_json(resp)["license_key"])
+    return keys
+
+
+async def set_up(fetch: Fetcher, licenses: int, unknown: int) -> tuple[list[str], list[str]]:
+    """Licenses through the admin API, once; ``unknown`` more are created and erased (404 keys)."""
+    admin = {"authorization": f"Bearer {ADMIN_TOKEN}", "content-type": "application/json"}
+    release = json.dumps({"latest_version": LATEST}).encode()
+    resp = await fetch("PUT", "/v1/admin/release", release, admin)
+    if resp.status_code != 200:
+        raise RuntimeError(f"setting the release: {resp.status_code} {resp.content[:200]!r}")
+    keys = await create_licenses(fetch, licenses)
+    gone = await create_licenses(fetch, unknown)
+    for key in gone:
+        # The id is in the validate answer; erasing by id is what the admin API offers.
+        info = response_json(
+            await fetch(
+                "POST",
+                "/v1/validate",
+                json.dumps({"license_key": key}).encode(),
+                {"content-type": "application/json"},
+            )
+        )
+        resp = await fetch("DELETE", f"/v1/admin/licenses/{info['license']['id']}", b"", admin)
+        if resp.status_code != 204:
+            raise RuntimeError(f"erasing a license: {resp.status_code}")
+    return keys, gone
+
+
+def floor_table(keys: list[str]) -> dict[str, dict[str, str]]:
+    return {
+        hashlib.sha256(k.encode()).hexdigest(): {"status": "active", "plan": "enterprise"}
+        for k in keys
+    }
+
+
+def measure_floor(payloads: list[bytes], table: dict[str, dict[str, str]]) -> list[int]:
+    """The same payloads through json.loads, one SHA-256 and a dict lookup, timed the same way."""
+    clock = time.process_time_ns
+    samples = []
+    for payload in payloads:
+        t0 = clock()
+        doc = json.loads(payload)
+        subject = doc.get("license_key", doc.get("version"))
+        digest = hashlib.sha256(str(subject).encode()).hexdigest()
+        table.get(digest)
+        samples.append(clock() - t0)
+    return samples
+
+
+async def measure_case(
+    fetch: Fetcher, case: Case, n: int, warmup: int, offset: int
+) -> dict[str, Any]:
+    """Time ``n`` requests of ``case`` (after ``warmup``), collecting per-request KV ops."""
+    total = n + warmup
+    bodies = [case.body_for(offset + i) for i in range(total)]
+    headers = [{**case.headers, **client_headers(offset + i)} for i in range(total)]
+    statuses: Counter[int] = Counter()
+    for i in range(warmup):
+        await fetch(case.method, case.path, bodies[i], headers[i])
+    first = await fetch(case.method, case.path, bodies[warmup], headers[warmup])
+    doc = response_json(first)
+    shape_ok = first.status_code == case.expect_status and (
+        case.expect_status != 200 or case.expect_json(doc)
+    )
+    clock = time.process_time_ns
+    samples: list[int] = []
+    reads: list[int] = []
+    writes: list[int] = []
+    lists: list[int] = []
+    deletes: list[int] = []
+    for i in range(warmup, total):
+        t0 = clock()
+        resp = await fetch(case.method, case.path, bodies[i], headers[i])
+        samples.append(clock() - t0)
+        statuses[resp.status_code] += 1
+        r, w, li, d = kv_ops_of(resp)
+        reads.append(r)
+        writes.append(w)
+        lists.append(li)
+        deletes.append(d)
+    return {
+        "samples": samples,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "first_response": doc,
+        "shape_ok": shape_ok,
+        "kv": {
+            "reads": distribution(reads),
+            "writes": distribution(writes),
+            "lists": distribution(lists),
+            "deletes": distribution(deletes),
+        },
+    }
+
+
+def kv_verdict(case: Case, kv: dict[str, Any]) -> dict[str, Any]:
+    b = case.budget
+    checks = {
+        "reads": kv["reads"]["max"] <= b.reads,
+        "writes": kv["writes"]["max"] <= b.writes,
+        "lists": kv["lists"]["max"] <= b.lists,
+        "deletes": kv["deletes"]["max"] <= b.deletes,
+    }
+    if b.reads_cached is not None:
+        checks["reads_cached"] = kv["reads"]["mode"] <= b.reads_cached
+    budget = {"reads": b.reads, "writes": b.writes, "lists": b.lists, "deletes": b.deletes}
+    if b.reads_cached is not None:
+        budget["reads_cached"] = b.reads_cached
+    # "Exactly at budget": a heartbeat must not do less than the contract's writes either (the
+    # validation log and the stats entry are promises too), so also report whether it is equal.
+    exact = kv["writes"]["min"] == kv["writes"]["max"] == b.writes
+    return {
+        "budget": budget,
+        "within_budget": all(checks.values()),
+        "checks": checks,
+        "writes_exactly_budget": exact,
+    }
+
+
+async def run_async(
+    n: int,
+    warmup: int,
+    licenses: int,
+    handler_bench: Callable[[list[Case], int, int], dict[str, Any]] | None,
+) -> dict[str, Any]:
+    emu = make_emulator()
+    fetch = Fetcher(emu)
+    keys, gone = await set_up(fetch, licenses, unknown=64)
+    cases = build_cases(keys, gone)
+    table = floor_table(keys)
+    results: dict[str, Any] = {}
+    offset = 0
+    if hasattr(emu, "reset_counters"):
+        emu.reset_counters()
+    for case in cases:
+        measured = await measure_case(fetch, case, n, warmup, offset)
+        offset += n + warmup
+        payloads = [(case.floor_payload or case.body_for)(i) for i in range(offset - n, offset)]
+        measure_floor(payloads[:warmup], table)  # warm the floor's code path too
+        floor = summarize_ns(measure_floor(payloads, table))
+        cpu = summarize_ns(measured["samples"])
+        results[case.name] = {
+            "title": case.title,
+            "cpu": cpu,
+            "floor": floor,
+            "ratio_to_floor": round(cpu["median_us"] / floor["median_us"], 1),
+            "statuses": measured["statuses"],
+            "expected_status": case.expect_status,
+            "shape_ok": measured["shape_ok"],
+            "first_response": measured["first_response"],
+            "kv": measured["kv"],
+            **kv_verdict(case, measured["kv"]),
+        }
+    totals = emu.kv_counters(KV) if hasattr(emu, "kv_counters") else None
+    return {
+        "what": (
+            "time.process_time_ns around each `await emu.fetch(...)` (Emulator, in-memory KV, "
+            f"real clock), {n} requests per case after {warmup} warm-up; {licenses} licenses "
+            "created once through the admin API and used round-robin so the per-license limiter "
+            "(30/60 s) never triggers; a distinct cf-connecting-ip per request for the "
+            "per-client limiter. Floor: the same payload through json.loads, one SHA-256 and "
+            "one dict lookup, timed the same way."
+        ),
+        "cases": results,
+        "kv_counters_total": None
+        if totals is None
+        else vars(totals)
+        if hasattr(totals, "__dict__")
+        else str(totals),
+        "cases_list": cases,
+    }
+
+
+def run_inprocess(n: int, warmup: int, licenses: int) -> dict[str, Any]:
+    return asyncio.run(run_async(n, warmup, licenses, None))

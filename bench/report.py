@@ -1,0 +1,156 @@
+"""The printed table and the target verdicts, from the results dictionary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CPU_TARGET_US = 250.0
+FLOOR_RATIO_TARGET = 10.0
+COLD_RATIO_TARGET = 1.5
+RPS_TARGET = 1500.0
+P99_TARGET_MS = 50.0
+HEARTBEATS = ("heartbeat", "heartbeat_stats")
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    cases = (results.get("inprocess") or {}).get("cases", {})
+    for name in HEARTBEATS:
+        c = cases.get(name)
+        if not c:
+            continue
+        out.append(
+            {
+                "target": f"{name}: CPU median <= {CPU_TARGET_US:g} us",
+                "value": c["cpu"]["median_us"],
+                "met": c["cpu"]["median_us"] <= CPU_TARGET_US,
+            }
+        )
+        out.append(
+            {
+                "target": f"{name}: CPU median <= {FLOOR_RATIO_TARGET:g}x floor",
+                "value": c["ratio_to_floor"],
+                "met": c["ratio_to_floor"] <= FLOOR_RATIO_TARGET,
+            }
+        )
+    for name, c in cases.items():
+        out.append(
+            {
+                "target": f"{name}: KV ops within SPEC budget",
+                "value": {k: c["kv"][k]["max"] for k in ("reads", "writes", "lists")},
+                "met": c["within_budget"],
+            }
+        )
+    cold = results.get("cold_start") or {}
+    entry = cold.get("entry") or {}
+    if "ratio_to_pydantic" in entry:
+        out.append(
+            {
+                "target": f"cold import entry <= {COLD_RATIO_TARGET:g}x pydantic",
+                "value": entry["ratio_to_pydantic"],
+                "met": entry["ratio_to_pydantic"] <= COLD_RATIO_TARGET,
+            }
+        )
+    level = ((results.get("http") or {}).get("levels") or {}).get("32")
+    if level:
+        out.append(
+            {
+                "target": f"dev server c=32 >= {RPS_TARGET:g} heartbeats/s",
+                "value": level["rps"],
+                "met": level["rps"] >= RPS_TARGET,
+            }
+        )
+        out.append(
+            {
+                "target": f"dev server c=32 p99 <= {P99_TARGET_MS:g} ms",
+                "value": level["p99_ms"],
+                "met": level["p99_ms"] <= P99_TARGET_MS,
+            }
+        )
+    return out
+
+
+def _fmt(v: Any, spec: str = ".1f") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return format(v, spec)
+    return str(v)
+
+
+def render(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    m = results["machine"]
+    lines.append(
+        f"machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB, "
+        f"Python {m['python']} ({m['implementation']}), {m['date']}"
+    )
+    inproc = results.get("inprocess")
+    if inproc:
+        lines.append("")
+        lines.append("CPU per request in process (us) and KV operations per request")
+        header = (
+            f"{'case':<26}{'status':>7}{'median':>9}{'p99':>9}{'floor':>8}{'ratio':>7}"
+            f"{'handler':>9}{'h.p99':>8}  {'reads':>6}{'writes':>7}{'lists':>6}  budget"
+        )
+        lines.append(header)
+        lines.append("-" * len(header) + "-" * 14)
+        for c in inproc["cases"].values():
+            h = c.get("handler") or {}
+            kv = c["kv"]
+            b = c["budget"]
+            reads = f"{kv['reads']['mode']}/{kv['reads']['max']}"
+            budget = (
+                f"r<={b['reads']}"
+                + (f"({b['reads_cached']} cached)" if "reads_cached" in b else "")
+                + f" w<={b['writes']} {'ok' if c['within_budget'] else 'OVER'}"
+            )
+            status = ",".join(c["statuses"])
+            lines.append(
+                f"{c['title']:<26}{status:>7}{_fmt(c['cpu']['median_us']):>9}"
+                f"{_fmt(c['cpu']['p99_us']):>9}{_fmt(c['floor']['median_us']):>8}"
+                f"{_fmt(c['ratio_to_floor']):>6}x{_fmt(h.get('median_us')):>9}"
+                f"{_fmt(h.get('p99_us')):>8}  {reads:>6}{kv['writes']['max']:>7}"
+                f"{kv['lists']['max']:>6}  {budget}"
+            )
+        lines.append(
+            "(reads: usual/max per request; handler: license_server.app.handle with a "
+            "minimal fake KV, no emulator dispatch)"
+        )
+    cold = results.get("cold_start")
+    if cold:
+        lines.append("")
+        lines.append("Cold start (fresh interpreter, median of imports only)")
+        for name in ("pydantic", "app", "entry"):
+            e = cold.get(name) or {}
+            if "median_ms" in e:
+                ratio = e.get("ratio_to_pydantic")
+                extra = f"  {ratio}x pydantic" if ratio is not None else ""
+                lines.append(
+                    f"  {name:<10}{e['median_ms']:>8.1f} ms  ({e['modules_loaded']} modules){extra}"
+                )
+            elif e:
+                lines.append(f"  {name:<10} error: {e.get('error')}")
+    http = results.get("http")
+    if http:
+        lines.append("")
+        lines.append("HTTP: workers-emulator dev on loopback, heartbeat with stats")
+        for c, lv in http["levels"].items():
+            lines.append(
+                f"  c={c:<3} {lv['rps']:>8.0f} req/s  p50 {lv['p50_ms']:.2f} ms  "
+                f"p99 {lv['p99_ms']:.2f} ms  ({lv['requests']} requests, statuses "
+                f"{lv['statuses']}, errors {lv['errors'] or 0})"
+            )
+        mem = http["memory"]
+        lines.append(
+            f"  server peak RSS (VmHWM) {mem['peak_rss_mib']} MiB (idle {mem['rss_idle_mib']} MiB)"
+        )
+    t = results.get("targets")
+    if t:
+        lines.append("")
+        lines.append("Targets")
+        for item in t:
+            lines.append(
+                f"  [{'met' if item['met'] else 'MISSED'}] {item['target']}: {item['value']}"
+            )
+    return "\n".join(lines)
