@@ -1,0 +1,79 @@
+"""The Worker: turns a ``workers.Request`` into a plain call and the result into a Response.
+
+All license logic lives in the plain-Python package ``license_server`` (tested without a
+runtime); this module only reads the body under the size cap, reads the bindings and converts.
+"""
+
+from urllib.parse import parse_qsl, urlsplit
+
+from workers import Response, WorkerEntrypoint
+
+from license_server.app import handle, request_too_large
+from license_server.clock import now
+from license_server.context import Bindings
+from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse
+
+
+def _declared_length(headers: dict[str, str]) -> int | None:
+    raw = headers.get("content-length")
+    if raw is None:
+        return None
+    try:
+        return int(raw.strip())
+    except ValueError:
+        return None
+
+
+async def _read_capped_body(stream: object) -> bytes | None:
+    """The body, or ``None`` as soon as it exceeds the cap (the rest is never read)."""
+    if stream is None:
+        return b""
+    reader = stream.getReader()  # type: ignore[attr-defined]
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = await reader.read()
+        if chunk.done:
+            break
+        data = chunk.value.to_bytes()
+        total += len(data)
+        if total > MAX_BODY_BYTES:
+            await reader.cancel()
+            return None
+        chunks.append(data)
+    return b"".join(chunks)
+
+
+def _headers(request: object) -> dict[str, str]:
+    # Lower-cased names; for a repeated header the runtime has already joined the values.
+    return {name.lower(): value for name, value in request.headers.items()}  # type: ignore[attr-defined]
+
+
+def _to_workers_response(response: HttpResponse) -> Response:
+    return Response(response.body, status=response.status, headers=response.headers)
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request: object) -> Response:
+        headers = _headers(request)
+        declared = _declared_length(headers)
+        if declared is not None and declared > MAX_BODY_BYTES:
+            return _to_workers_response(request_too_large())
+        body = await _read_capped_body(request.body)  # type: ignore[attr-defined]
+        if body is None:
+            return _to_workers_response(request_too_large())
+        url = urlsplit(request.url)  # type: ignore[attr-defined]
+        query: dict[str, str] = {}
+        for name, value in parse_qsl(url.query, keep_blank_values=True):
+            query.setdefault(name, value)
+        method = request.method  # type: ignore[attr-defined]
+        plain = HttpRequest(
+            method=str(getattr(method, "value", method)).upper(),
+            path=url.path or "/",
+            query=query,
+            headers=headers,
+            body=body,
+            client_ip=headers.get("cf-connecting-ip"),
+        )
+        response = await handle(plain, Bindings.from_env(self.env), now())
+        return _to_workers_response(response)

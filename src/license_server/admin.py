@@ -1,0 +1,172 @@
+"""The admin API (``/v1/admin/*``): bearer-token authentication and the operator's handlers.
+
+Authentication runs before routing and before any KV operation (see :func:`is_authorized`).
+Handlers are listed in :data:`ADMIN_ROUTES`; ``app.py`` mounts them. A handler takes the
+request and a :class:`~license_server.context.Context` (``ctx.params`` holds the path
+parameters) and returns an :class:`~license_server.http.HttpResponse`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable
+
+from pydantic import ValidationError
+
+from license_server import keys, storage
+from license_server.clock import format_iso
+from license_server.context import Context
+from license_server.http import (
+    HttpRequest,
+    HttpResponse,
+    error_response,
+    json_object_body,
+    json_response,
+)
+from license_server.logs import log_event
+from license_server.models import (
+    CreateLicense,
+    LicenseRecord,
+    Release,
+    ReleaseUpdate,
+    describe_validation_error,
+)
+
+__all__ = ["ADMIN_PREFIX", "ADMIN_ROUTES", "is_authorized", "unauthorized"]
+
+ADMIN_PREFIX = "/v1/admin/"
+STORAGE_RETRY_AFTER = "30"
+
+Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
+
+# Compared against when no ADMIN_TOKEN is configured, so that case runs the same code as a
+# wrong token; the result is then discarded (nothing can equal an unconfigured token).
+_UNCONFIGURED_PLACEHOLDER = b"Bearer \x00unconfigured"
+
+
+def is_authorized(authorization: str | None, admin_token: str | None) -> bool:
+    """Constant time over the whole ``Authorization`` header against ``Bearer <token>``.
+
+    Both sides are hashed first so ``hmac.compare_digest`` sees equal-length inputs and the
+    comparison time reveals neither the token's length nor a matching prefix. A missing
+    header, a wrong token and an unconfigured token all take the same path.
+    """
+    provided = (authorization or "").encode("utf-8", "surrogatepass")
+    configured = admin_token is not None
+    expected = (
+        b"Bearer " + admin_token.encode("utf-8", "surrogatepass")
+        if configured
+        else _UNCONFIGURED_PLACEHOLDER
+    )
+    matches = hmac.compare_digest(
+        hashlib.sha256(provided).digest(), hashlib.sha256(expected).digest()
+    )
+    return matches & configured
+
+
+def unauthorized() -> HttpResponse:
+    return error_response(
+        401,
+        "unauthorized",
+        "a valid admin token is required (Authorization: Bearer <token>)",
+        {"www-authenticate": "Bearer"},
+    )
+
+
+def _storage_unavailable() -> HttpResponse:
+    return error_response(
+        503,
+        "storage_unavailable",
+        "storage is unavailable, retry later",
+        {"retry-after": STORAGE_RETRY_AFTER},
+    )
+
+
+def _license_view(record: LicenseRecord) -> dict[str, object]:
+    return record.model_dump(mode="json")
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+async def create_license(request: HttpRequest, ctx: Context) -> HttpResponse:
+    """``POST /v1/admin/licenses``: one KV write. The key is returned this once, never stored."""
+    payload = json_object_body(request)
+    if isinstance(payload, HttpResponse):
+        return payload
+    try:
+        body = CreateLicense.model_validate(payload)
+    except ValidationError as problem:
+        return error_response(400, "invalid_request", describe_validation_error(problem))
+    if storage.retention_is_over(body.expires_at, ctx.now):
+        return error_response(
+            400,
+            "invalid_request",
+            "expires_at is more than a year in the past: such a record may not be kept",
+        )
+    license_key = keys.generate_key()
+    record = LicenseRecord(
+        id=keys.license_id(license_key),
+        status="active",
+        customer=body.customer,
+        plan=body.plan,
+        created_at=format_iso(ctx.now),
+        expires_at=body.expires_at,
+    )
+    try:
+        await storage.write_license(ctx.bindings.kv, record)
+    except storage.StorageUnavailable:
+        return _storage_unavailable()
+    log_event("license_created", license_id=record.id)
+    return json_response({"license_key": license_key, "license": _license_view(record)}, 201)
+
+
+def _release_view(release: Release | None) -> dict[str, object]:
+    if release is None:
+        return {"latest_version": None, "release_notes_url": None, "updated_at": None}
+    return release.model_dump(mode="json")
+
+
+async def get_release(request: HttpRequest, ctx: Context) -> HttpResponse:
+    """``GET /v1/admin/release``: one read, bypassing the isolate cache (operators want truth).
+
+    No release set yet: 200 with every member null.
+    """
+    try:
+        release = await storage.read_release(ctx.bindings.kv, ctx.now, cache_seconds=0)
+    except storage.StorageUnavailable:
+        return _storage_unavailable()
+    return json_response(_release_view(release))
+
+
+async def put_release(request: HttpRequest, ctx: Context) -> HttpResponse:
+    """``PUT /v1/admin/release``: one write; answers the stored release."""
+    payload = json_object_body(request)
+    if isinstance(payload, HttpResponse):
+        return payload
+    try:
+        body = ReleaseUpdate.model_validate(payload)
+    except ValidationError as problem:
+        return error_response(400, "invalid_request", describe_validation_error(problem))
+    release = Release(
+        latest_version=body.latest_version,
+        release_notes_url=body.release_notes_url,
+        updated_at=format_iso(ctx.now),
+    )
+    try:
+        await storage.write_release(ctx.bindings.kv, release, ctx.now)
+    except storage.StorageUnavailable:
+        return _storage_unavailable()
+    log_event("release_updated")
+    return json_response(_release_view(release))
+
+
+# --- route table ------------------------------------------------------------------------------
+# (path pattern, method, handler). ``{name}`` matches one path segment into ctx.params[name].
+
+ADMIN_ROUTES: list[tuple[str, str, Handler]] = [
+    ("/v1/admin/licenses", "POST", create_license),
+    ("/v1/admin/release", "GET", get_release),
+    ("/v1/admin/release", "PUT", put_release),
+]

@@ -1,0 +1,123 @@
+"""Routing and dispatch: the one entry point ``handle(request, bindings, now)``.
+
+Unknown path: 404 ``not_found``; known path, other method: 405 ``method_not_allowed`` with
+``Allow``. Everything under ``/v1/admin/`` is authenticated before routing, so an
+unauthenticated caller learns nothing about admin routes and costs no KV operation.
+An exception escaping a handler becomes a bare 500 ``internal_error`` and a log event; the test
+suite proves no request reaches it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from license_server import admin, heartbeat
+from license_server.context import Bindings, Context
+from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse, error_response
+from license_server.logs import log_event
+
+__all__ = ["ROUTES", "handle", "request_too_large"]
+
+Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
+
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    pattern: str
+    matcher: re.Pattern[str]
+    methods: dict[str, Handler]
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    # "{name}" captures one non-empty path segment.
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+    return re.compile(regex)
+
+
+def _build_routes(table: list[tuple[str, str, Handler]]) -> list[Route]:
+    by_pattern: dict[str, dict[str, Handler]] = {}
+    for pattern, method, handler in table:
+        by_pattern.setdefault(pattern, {})[method] = handler
+    return [Route(p, _compile(p), methods) for p, methods in by_pattern.items()]
+
+
+ROUTES: list[Route] = _build_routes(
+    [
+        ("/v1/validate", "POST", heartbeat.validate),
+        ("/v1/update-check", "GET", heartbeat.update_check),
+        ("/.well-known/jwks.json", "GET", heartbeat.jwks),
+        ("/healthz", "GET", heartbeat.healthz),
+        *admin.ADMIN_ROUTES,
+    ]
+)
+
+
+def _resolve(path: str) -> tuple[Route, dict[str, str]] | None:
+    for route in ROUTES:
+        match = route.matcher.fullmatch(path)
+        if match is not None:
+            return route, match.groupdict()
+    return None
+
+
+async def _dispatch(request: HttpRequest, ctx: Context) -> tuple[HttpResponse, str]:
+    if request.path.startswith(admin.ADMIN_PREFIX) and not admin.is_authorized(
+        request.headers.get("authorization"), ctx.bindings.admin_token
+    ):
+        return admin.unauthorized(), "admin"
+    resolved = _resolve(request.path)
+    if resolved is None:
+        return error_response(404, "not_found", "no such endpoint"), "unmatched"
+    route, params = resolved
+    handler = route.methods.get(request.method)
+    if handler is None:
+        allow = ", ".join(sorted(route.methods))
+        return (
+            error_response(
+                405, "method_not_allowed", f"use {allow} for this endpoint", {"allow": allow}
+            ),
+            route.pattern,
+        )
+    ctx.params = params
+    return await handler(request, ctx), route.pattern
+
+
+def _error_code(response: HttpResponse) -> str | None:
+    if response.status < 400:
+        return None
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def handle(request: HttpRequest, bindings: Bindings, now: int) -> HttpResponse:
+    ctx = Context(bindings=bindings, now=now)
+    route = "unmatched"
+    try:
+        response, route = await _dispatch(request, ctx)
+    except Exception as error:  # last resort: no traceback ever reaches a client
+        log_event("internal_error", route=route, error=type(error).__name__)
+        response = error_response(500, "internal_error", "internal error")
+    log_event(
+        "request",
+        # The method is client-supplied text: log it only when it is one we know.
+        method=request.method if request.method in _KNOWN_METHODS else "other",
+        route=route,
+        status=response.status,
+        code=_error_code(response),
+    )
+    return response
+
+
+def request_too_large() -> HttpResponse:
+    """413 for a body over the cap; entry.py answers it without reading further."""
+    response = error_response(
+        413, "request_too_large", f"the request body exceeds {MAX_BODY_BYTES} bytes"
+    )
+    log_event("request", status=413, code="request_too_large")
+    return response

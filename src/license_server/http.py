@@ -1,0 +1,79 @@
+"""Plain HTTP request/response values: what the license logic sees instead of the runtime's.
+
+``src/entry.py`` converts ``workers.Request`` into :class:`HttpRequest` and
+:class:`HttpResponse` back into ``workers.Response``; everything in between is plain Python,
+so it is tested without a runtime.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from license_server.jsonbody import InvalidJson, parse_json_body
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "HttpRequest",
+    "HttpResponse",
+    "error_response",
+    "json_object_body",
+    "json_response",
+]
+
+# SPEC.md: request bodies are at most 16 KiB, declared or actual.
+MAX_BODY_BYTES = 16 * 1024
+
+_JSON_HEADERS = {"content-type": "application/json"}
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    """An incoming request. Header names are lower case; ``query`` keeps each name's first value."""
+
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    client_ip: str | None = None
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        """The decoded JSON body (tests and tooling)."""
+        return json.loads(self.body)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    merged = dict(_JSON_HEADERS)
+    if headers:
+        merged.update(headers)
+    return HttpResponse(status=status, headers=merged, body=body)
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """SPEC.md's error shape: ``{"error": {"code", "message"}}``, never a traceback."""
+    return json_response({"error": {"code": code, "message": message}}, status, headers)
+
+
+def json_object_body(request: HttpRequest) -> dict[str, Any] | HttpResponse:
+    """The body as a JSON object, or the 400 answer saying why it is not one."""
+    try:
+        payload = parse_json_body(request.body)
+    except InvalidJson as problem:
+        return error_response(400, "invalid_json", str(problem))
+    if type(payload) is not dict:
+        return error_response(400, "invalid_request", "the body must be a JSON object")
+    return payload

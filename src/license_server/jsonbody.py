@@ -1,0 +1,93 @@
+"""Strict JSON parsing of request bodies: anything odd is ``InvalidJson``, never a crash.
+
+Refused: invalid UTF-8 (and a BOM), ``NaN``/``Infinity``, duplicate object keys (which copy of
+a key would win is parser-dependent, so we accept neither), nesting deeper than
+:data:`MAX_DEPTH`, integers longer than :data:`MAX_NUMBER_DIGITS` digits and floats that
+overflow. Depth is bounded *before* parsing: Python's parser recurses, and on Pyodide a deep
+recursion can exhaust the WebAssembly stack instead of raising ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = ["MAX_DEPTH", "MAX_NUMBER_DIGITS", "InvalidJson", "parse_json_body"]
+
+MAX_DEPTH = 32
+MAX_NUMBER_DIGITS = 64
+
+# Strings (skipped whole, so brackets inside them do not count) or a bracket.
+_DEPTH_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+class InvalidJson(ValueError):
+    """The body is not acceptable JSON; the message is safe to show to the client."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidJson(f"{name} is not JSON")
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise InvalidJson("number too large")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS * 2:
+        raise InvalidJson("number too large")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise InvalidJson("number too large")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise InvalidJson("duplicate object key")
+    return result
+
+
+def _check_depth(body: bytes) -> None:
+    # Fast path: fewer opening brackets than the limit cannot nest deeper than it.
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for token in _DEPTH_TOKENS.finditer(body):
+        first = token.group()[:1]
+        if first in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InvalidJson("nesting too deep")
+        elif first in (b"]", b"}"):
+            depth -= 1
+
+
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_unique_keys,
+    parse_constant=_reject_constant,
+    parse_int=_parse_int,
+    parse_float=_parse_float,
+)
+
+
+def parse_json_body(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidJson("body is not valid UTF-8") from None
+    if text.startswith("\ufeff"):
+        raise InvalidJson("body starts with a byte order mark")
+    _check_depth(body)
+    try:
+        return _decoder.decode(text)
+    except InvalidJson:
+        raise
+    except (ValueError, RecursionError):
+        # json.JSONDecodeError is a ValueError; its message quotes no input, but a generic
+        # text keeps the answer stable across Python versions.
+        raise InvalidJson("body is not valid JSON") from None

@@ -1,0 +1,66 @@
+"""Rate limiting through the Workers Rate Limiting bindings; no KV involved.
+
+- ``LICENSE_RATE_LIMITER`` (30 / 60 s) is keyed by the license id (already a one-way hash).
+- ``CLIENT_RATE_LIMITER`` (60 / 60 s) is used only for unknown or malformed keys, keyed by an
+  HMAC of the client address so the address itself never leaves the Worker. The HMAC key is
+  derived from a Worker secret (so every isolate and location derives the same bucket); with no
+  secret configured it is random per isolate, which still limits, just per isolate.
+
+An absent binding means no limiting; a binding that errors lets the request through (failing
+closed would turn a limiter outage into a fleet-wide validation outage).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from license_server.logs import log_event
+
+__all__ = ["RETRY_AFTER_SECONDS", "allow_client", "allow_license"]
+
+RETRY_AFTER_SECONDS = 60
+_CLIENT_KEY_DOMAIN = b"certifyclouds/client-rate-limit/v1"
+
+_isolate_random_secret = secrets.token_bytes(32)
+_derived_keys: dict[str | None, bytes] = {}
+
+
+def _client_hmac_key(secret: str | None) -> bytes:
+    key = _derived_keys.get(secret)
+    if key is None:
+        material = secret.encode() if secret else _isolate_random_secret
+        key = hmac.new(material, _CLIENT_KEY_DOMAIN, hashlib.sha256).digest()
+        if len(_derived_keys) > 4:  # a secret changes only with a deploy; stay small anyway
+            _derived_keys.clear()
+        _derived_keys[secret] = key
+    return key
+
+
+def client_bucket(client_ip: str | None, secret: str | None) -> str:
+    """The opaque rate-limit key for a client address (no address: one shared bucket)."""
+    digest = hmac.new(_client_hmac_key(secret), (client_ip or "").encode(), hashlib.sha256)
+    return "client:" + digest.hexdigest()[:32]
+
+
+async def _limit(limiter: Any, key: str, name: str) -> bool:
+    if limiter is None:
+        return True
+    try:
+        outcome = await limiter.limit(key=key)
+        # JsDict is a dict; a bare JS proxy exposes the member as an attribute.
+        success = outcome.get("success") if isinstance(outcome, dict) else outcome.success
+    except Exception as error:  # a limiter outage must not stop validations
+        log_event("ratelimit_error", limiter=name, error=type(error).__name__)
+        return True
+    return bool(success)
+
+
+async def allow_license(limiter: Any, license_id: str) -> bool:
+    return await _limit(limiter, "license:" + license_id, "license")
+
+
+async def allow_client(limiter: Any, client_ip: str | None, secret: str | None) -> bool:
+    return await _limit(limiter, client_bucket(client_ip, secret), "client")

@@ -1,0 +1,66 @@
+"""Semantic Versioning 2.0.0: parsing (at most 64 characters) and precedence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["MAX_VERSION_CHARS", "Version", "compare", "parse_version"]
+
+MAX_VERSION_CHARS = 64
+
+_NUMBER = r"0|[1-9]\d*"
+_PRERELEASE_ID = r"0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*"
+_SEMVER = re.compile(
+    rf"(?P<major>{_NUMBER})\.(?P<minor>{_NUMBER})\.(?P<patch>{_NUMBER})"
+    rf"(?:-(?P<pre>(?:{_PRERELEASE_ID})(?:\.(?:{_PRERELEASE_ID}))*))?"
+    r"(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?",
+    re.ASCII,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    major: int
+    minor: int
+    patch: int
+    prerelease: tuple[int | str, ...]
+    text: str
+
+    def precedence_key(self) -> tuple[object, ...]:
+        """A sort key implementing SemVer 2.0.0 section 11 (build metadata is ignored).
+
+        A release sorts after its pre-releases; numeric identifiers sort below alphanumeric
+        ones and compare as numbers; a longer identifier list wins when all shared ones tie.
+        """
+        if not self.prerelease:
+            return (self.major, self.minor, self.patch, 1, ())
+        identifiers = tuple(
+            (0, i, "") if isinstance(i, int) else (1, 0, i) for i in self.prerelease
+        )
+        return (self.major, self.minor, self.patch, 0, identifiers)
+
+
+def parse_version(text: object) -> Version | None:
+    if not isinstance(text, str) or len(text) > MAX_VERSION_CHARS:
+        return None
+    match = _SEMVER.fullmatch(text)
+    if match is None:
+        return None
+    pre = match.group("pre")
+    prerelease: tuple[int | str, ...] = ()
+    if pre:
+        prerelease = tuple(int(p) if p.isdigit() else p for p in pre.split("."))
+    return Version(
+        int(match.group("major")),
+        int(match.group("minor")),
+        int(match.group("patch")),
+        prerelease,
+        text,
+    )
+
+
+def compare(a: Version, b: Version) -> int:
+    """-1, 0 or 1 as ``a`` has lower, equal or higher precedence than ``b``."""
+    key_a, key_b = a.precedence_key(), b.precedence_key()
+    return (key_a > key_b) - (key_a < key_b)

@@ -1,0 +1,98 @@
+"""The fleet-stats rules of SPEC.md: aggregate non-negative integer counts, nothing else.
+
+:func:`check_stats` runs before any KV write and returns a verdict; a refused payload is never
+stored, and never fails the validation it came with.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "MAX_COUNT",
+    "MAX_STATS_BYTES",
+    "StatsCounts",
+    "StatsVerdict",
+    "check_stats",
+    "serialised_size",
+]
+
+MAX_STATS_BYTES = 4096
+MAX_COUNT = 2**53 - 1  # the largest integer every JSON consumer (JavaScript included) keeps exact
+_STAT_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+
+# The accepted shape: a count, or one level of named counts.
+StatsCounts = dict[str, int | dict[str, int]]
+
+StatsReason = Literal["stats_not_object", "stats_too_large", "stats_invalid"]
+
+_MESSAGES: dict[str, str] = {
+    "stats_not_object": "stats must be a JSON object of counts",
+    "stats_too_large": f"stats must serialise to at most {MAX_STATS_BYTES} bytes",
+    "stats_invalid": (
+        "stats keys must match ^[A-Za-z][A-Za-z0-9_.-]{0,63}$ and values must be non-negative "
+        "integers (at most 2^53-1) or one level of objects of them"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatsVerdict:
+    accepted: bool
+    counts: StatsCounts | None = None
+    reason: StatsReason | None = None
+
+    def answer(self) -> dict[str, Any]:
+        """The ``stats`` member of the heartbeat answer."""
+        if self.accepted:
+            return {"accepted": True}
+        assert self.reason is not None
+        return {"accepted": False, "reason": self.reason, "message": _MESSAGES[self.reason]}
+
+
+def serialised_size(stats: Any) -> int:
+    """SPEC.md's measure, exactly: compact separators, UTF-8, non-ASCII kept as is.
+
+    ``surrogatepass``: JSON may carry a lone surrogate escape (``"\\ud800"``), which plain
+    UTF-8 encoding refuses; it is measured at three bytes instead of crashing (such a payload is
+    refused as ``stats_invalid`` anyway, since keys are ASCII and values integers).
+    """
+    text = json.dumps(stats, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _is_count(value: object) -> bool:
+    # bool is a subclass of int in Python; JSON true/false are not counts.
+    return type(value) is int and 0 <= value <= MAX_COUNT
+
+
+def _is_valid_key(key: str) -> bool:
+    return _STAT_KEY.fullmatch(key) is not None
+
+
+def _is_valid_shape(stats: dict[str, Any]) -> bool:
+    for key, value in stats.items():
+        if not _is_valid_key(key):
+            return False
+        if _is_count(value):
+            continue
+        if type(value) is not dict:
+            return False
+        for inner_key, inner_value in value.items():
+            if not _is_valid_key(inner_key) or not _is_count(inner_value):
+                return False
+    return True
+
+
+def check_stats(stats: Any) -> StatsVerdict:
+    """Verdict for a present, non-null ``stats`` value; reasons in SPEC.md's order."""
+    if type(stats) is not dict:
+        return StatsVerdict(accepted=False, reason="stats_not_object")
+    if serialised_size(stats) > MAX_STATS_BYTES:
+        return StatsVerdict(accepted=False, reason="stats_too_large")
+    if not _is_valid_shape(stats):
+        return StatsVerdict(accepted=False, reason="stats_invalid")
+    return StatsVerdict(accepted=True, counts=stats)
