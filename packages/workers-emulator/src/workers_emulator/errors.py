@@ -1,0 +1,28 @@
+"""JavaScript exceptions as a Python Worker sees them."""
+
+from __future__ import annotations
+
+
+class JsException(Exception):
+    """A JS error surfacing in Python, like Pyodide's ``JsException``.
+
+    ``str(e)`` is ``"<name>: <message>"``, which is what Worker code can match on.
+    """
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"JsException({self.name!r}, {self.message!r})"
+
+
+def js_error(message: str) -> JsException:
+    """A plain JS ``Error``."""
+    return JsException("Error", message)
+
+
+def js_type_error(message: str) -> JsException:
+    """A JS ``TypeError``."""
+    return JsException("TypeError", message)

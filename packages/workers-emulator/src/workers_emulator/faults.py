@@ -1,0 +1,48 @@
+"""KV fault injection: make a share of operations fail as a KV outage would."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+from .errors import JsException
+from .invocation import OP_KINDS, OpKind
+
+# What workerd raises when the KV service answers a 5xx; the "<OP>" is the wire operation
+# (list() travels as a GET, a bulk get as GET_BULK).
+INTERNAL_ERROR = "500 Internal Server Error"
+
+
+class FaultInjector:
+    """Decides, reproducibly, which operations fail.
+
+    Every operation of a kind in ``ops`` draws one number from a generator seeded with
+    ``seed``: the same sequence of operations fails at the same places on every run.
+    """
+
+    def __init__(self, rate: float, seed: int | None = 0, ops: Iterable[OpKind] = OP_KINDS) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"fault rate must be within [0, 1], got {rate}")
+        kinds = tuple(ops)
+        unknown = set(kinds) - set(OP_KINDS)
+        if unknown:
+            raise ValueError(f"unknown KV operation kinds: {sorted(unknown)}; use {OP_KINDS}")
+        self.rate = rate
+        self.seed = seed
+        self.ops: frozenset[OpKind] = frozenset(kinds)
+        self._rng = random.Random(seed)
+        self.injected = 0
+
+    def should_fail(self, kind: OpKind) -> bool:
+        """Whether this operation fails (consumes a draw only for the kinds it targets)."""
+        if kind not in self.ops or self.rate == 0.0:
+            return False
+        failed = self._rng.random() < self.rate
+        if failed:
+            self.injected += 1
+        return failed
+
+    def check(self, kind: OpKind, wire_op: str) -> None:
+        """Raise the KV 500 error if this operation is chosen to fail."""
+        if self.should_fail(kind):
+            raise JsException("Error", f"KV {wire_op} failed: {INTERNAL_ERROR}")

@@ -1,0 +1,307 @@
+"""JSON as JavaScript does it: ``JSON.stringify`` output and V8's ``JSON.parse`` errors.
+
+A Python Worker's ``kv.get(key, type="json")`` runs ``JSON.parse`` in JS, so a bad value
+surfaces as ``SyntaxError: <V8's message>``. Parsing itself is Python's ``json``; only on
+failure a small scanner walks the text the way V8's parser does to word the error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from typing import Any, NoReturn
+
+from .errors import JsException
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# stringify
+
+
+def js_number(x: float | int) -> str:
+    """ECMAScript ``Number::toString`` of a finite number."""
+    if isinstance(x, int) and abs(x) <= MAX_SAFE_INTEGER:
+        return str(x)
+    x = float(x)
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    t = Decimal(repr(abs(x))).normalize().as_tuple()
+    digits = "".join(map(str, t.digits))
+    k = len(digits)
+    n = int(t.exponent) + k
+    if k <= n <= 21:
+        s = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        s = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        s = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        s = digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("+" if e >= 0 else "-")
+        s += str(abs(e))
+    return sign + s
+
+
+def stringify(value: Any) -> str:
+    """``JSON.stringify`` of a value as the SDK would hand it to JS (None is ``null``)."""
+    parts: list[str] = []
+    _write(value, parts)
+    return "".join(parts)
+
+
+def _write(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int | float):
+        out.append(js_number(value) if math.isfinite(value) else "null")
+    elif isinstance(value, dict):
+        out.append("{")
+        for i, (k, v) in enumerate(value.items()):
+            if i:
+                out.append(",")
+            key = k if isinstance(k, str) else stringify(k).strip('"')
+            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(":")
+            _write(v, out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, v in enumerate(value):
+            if i:
+                out.append(",")
+            _write(v, out)
+        out.append("]")
+    else:
+        raise TypeError(f"{type(value).__name__} cannot be converted to a JS value")
+
+
+# ---------------------------------------------------------------------------------------------
+# parse
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(name)
+
+
+def _as_js_numbers(value: Any) -> Any:
+    """Numbers as Pyodide converts a JS number: safe integers to int, the rest to float."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= MAX_SAFE_INTEGER else float(value)
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) <= MAX_SAFE_INTEGER else value
+    if isinstance(value, dict):
+        return {k: _as_js_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_js_numbers(v) for v in value]
+    return value
+
+
+def parse(text: str) -> Any:
+    """``JSON.parse``: the value, or ``JsException("SyntaxError", <V8 message>)``."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        _V8Scanner(text).fail()
+    return _as_js_numbers(value)
+
+
+class _V8Scanner:
+    """Walks invalid JSON as V8 does, to raise V8's wording for the first error."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.pos = 0
+
+    # -- errors --------------------------------------------------------------------------------
+
+    def _raise(self, message: str) -> NoReturn:
+        raise JsException("SyntaxError", message)
+
+    def _at(self, what: str, pos: int, where: str = " in JSON") -> NoReturn:
+        before = self.src[:pos]
+        # JS positions count UTF-16 code units.
+        p16 = len(before.encode("utf-16-le")) // 2
+        line = before.count("\n") + 1
+        column = p16 - (len(before[: before.rfind("\n") + 1].encode("utf-16-le")) // 2) + 1
+        self._raise(f"{what}{where} at position {p16} (line {line} column {column})")
+
+    def _end(self) -> NoReturn:
+        self._raise("Unexpected end of JSON input")
+
+    def _token(self, pos: int) -> NoReturn:
+        src = self.src
+        if pos >= len(src):
+            self._end()
+        if len(src) <= 20:
+            snippet = f'"{src}"'
+        else:
+            start, end = max(0, pos - 10), min(len(src), pos + 10)
+            snippet = (
+                ("..." if start > 0 else "")
+                + f'"{src[start:end]}"'
+                + ("..." if end < len(src) else "")
+            )
+        self._raise(f"Unexpected token '{src[pos]}', {snippet} is not valid JSON")
+
+    # -- scanning ------------------------------------------------------------------------------
+
+    def _peek(self) -> str:
+        return self.src[self.pos] if self.pos < len(self.src) else ""
+
+    def _ws(self) -> None:
+        while self.pos < len(self.src) and self.src[self.pos] in " \t\n\r":
+            self.pos += 1
+
+    def fail(self) -> NoReturn:
+        if self.src in ("NaN", "Infinity", "undefined"):
+            self._raise(f'"{self.src}" is not valid JSON')
+        self._value()
+        self._ws()
+        if self.pos < len(self.src):
+            self._at("Unexpected non-whitespace character after JSON", self.pos, where="")
+        # Python refused something V8 would accept (e.g. deep nesting): say so plainly.
+        self._raise("Unexpected token in JSON")
+
+    def _value(self) -> None:
+        self._ws()
+        c = self._peek()
+        if c == "":
+            self._end()
+        if c == '"':
+            self._string()
+        elif c == "{":
+            self._object()
+        elif c == "[":
+            self._array()
+        elif c == "-" or c.isdigit():
+            self._number()
+        elif c in "tfn":
+            self._literal({"t": "true", "f": "false", "n": "null"}[c])
+        else:
+            self._token(self.pos)
+
+    def _literal(self, word: str) -> None:
+        for ch in word:
+            if self.pos >= len(self.src):
+                self._end()
+            if self.src[self.pos] != ch:
+                self._token(self.pos)
+            self.pos += 1
+
+    def _string(self) -> None:
+        src = self.src
+        self.pos += 1
+        while True:
+            if self.pos >= len(src):
+                self._at("Unterminated string", self.pos)
+            c = src[self.pos]
+            if c == '"':
+                self.pos += 1
+                return
+            if c == "\\":
+                self.pos += 1
+                if self.pos >= len(src):
+                    self._end()
+                e = src[self.pos]
+                if e == "u":
+                    for i in range(1, 5):
+                        h = src[self.pos + i] if self.pos + i < len(src) else ""
+                        if h == "":
+                            self._end()
+                        if h not in "0123456789abcdefABCDEF":
+                            self._at("Bad Unicode escape", self.pos + i)
+                    self.pos += 5
+                    continue
+                if e not in '"\\/bfnrt':
+                    self._at("Bad escaped character", self.pos)
+                self.pos += 1
+                continue
+            if ord(c) < 0x20:
+                self._at("Bad control character in string literal", self.pos)
+            self.pos += 1
+
+    def _digits(self) -> int:
+        start = self.pos
+        while self.pos < len(self.src) and self.src[self.pos] in "0123456789":
+            self.pos += 1
+        return self.pos - start
+
+    def _number(self) -> None:
+        if self._peek() == "-":
+            self.pos += 1
+            if not self._peek().isdigit() or self._peek() == "":
+                self._at("No number after minus sign", self.pos)
+        if self._peek() == "0":
+            self.pos += 1
+            if self._peek().isdigit() and self._peek() != "":
+                self._at("Unexpected number", self.pos)
+        else:
+            self._digits()
+        if self._peek() == ".":
+            self.pos += 1
+            if self._digits() == 0:
+                self._at("Unterminated fractional number", self.pos)
+        if self._peek() in ("e", "E") and self._peek() != "":
+            self.pos += 1
+            if self._peek() in ("+", "-") and self._peek() != "":
+                self.pos += 1
+            if self._digits() == 0:
+                self._at("Exponent part is missing a number", self.pos)
+
+    def _object(self) -> None:
+        self.pos += 1
+        self._ws()
+        if self._peek() == "}":
+            self.pos += 1
+            return
+        first = True
+        while True:
+            if self._peek() != '"':
+                if first:
+                    self._at("Expected property name or '}'", self.pos)
+                self._at("Expected double-quoted property name", self.pos)
+            first = False
+            self._string()
+            self._ws()
+            if self._peek() != ":":
+                self._at("Expected ':' after property name", self.pos)
+            self.pos += 1
+            self._value()
+            self._ws()
+            c = self._peek()
+            if c == "}":
+                self.pos += 1
+                return
+            if c != ",":
+                self._at("Expected ',' or '}' after property value", self.pos)
+            self.pos += 1
+            self._ws()
+
+    def _array(self) -> None:
+        self.pos += 1
+        self._ws()
+        if self._peek() == "]":
+            self.pos += 1
+            return
+        while True:
+            self._value()
+            self._ws()
+            c = self._peek()
+            if c == "]":
+                self.pos += 1
+                return
+            if c != ",":
+                self._at("Expected ',' or ']' after array element", self.pos)
+            self.pos += 1

@@ -1,0 +1,269 @@
+"""``KVNamespace``: the KV binding object a Python Worker finds on ``self.env``.
+
+Call shapes and result types follow what the Python Workers SDK makes of the JS binding:
+keyword arguments are the JS options object, JS objects come back as ``JsDict``, ``null``
+as ``None``, a bulk get's ``Map`` as a dict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import builtins
+import re
+from typing import Any
+
+from ..clock import Clock
+from ..errors import JsException
+from ..faults import FaultInjector
+from ..invocation import Invocation, OpCounts, OpKind
+from ..jsdict import JsDict, to_jsdict
+from ..jsjson import parse as js_json_parse
+from ..jsjson import stringify
+from . import validation as v
+from .limits import KV_LIMITS, KVLimits
+from .store import KVEntry, KVStore
+
+
+def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Merge a JS-style options argument (a dict, or a bare type string) with kwargs."""
+    opts: dict[str, Any] = {}
+    if isinstance(positional, str):
+        opts["type"] = positional
+    elif isinstance(positional, dict):
+        opts.update(positional)
+    opts.update(kwargs)
+    return opts
+
+
+def encode_cursor(key: str) -> str:
+    """The list cursor workerd's local KV hands out: base64 of the last key returned."""
+    return base64.b64encode(key.encode()).decode()
+
+
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
+
+
+def decode_cursor(cursor: str) -> bytes:
+    """Decode a cursor as leniently as Node's base64 decoder (junk ignored, never an error)."""
+    text = cursor.split("=", 1)[0].replace("-", "+").replace("_", "/")
+    text = _NOT_BASE64.sub("", text)
+    if len(text) % 4 == 1:
+        text = text[:-1]
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+class KVNamespace:
+    """One KV namespace binding over a ``KVStore``, with the platform's limits and errors.
+
+    Operations are counted on the current ``Invocation`` (which enforces the per-request
+    cap) and in cumulative counters. An operation counts once it would have left the
+    isolate: runtime-side ``TypeError``s cost nothing, service errors (4xx, 5xx) do.
+    """
+
+    def __init__(
+        self,
+        binding_name: str,
+        store: KVStore,
+        *,
+        clock: Clock,
+        faults: FaultInjector | None = None,
+        limits: KVLimits = KV_LIMITS,
+        enforce_write_rate: bool = True,
+    ) -> None:
+        self.binding_name = binding_name
+        self.store = store
+        self.clock = clock
+        self.faults = faults
+        self.limits = limits
+        self.enforce_write_rate = enforce_write_rate
+        self._counters = OpCounts()
+        self._last_write: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return f"<KVNamespace {self.binding_name}>"
+
+    # -- accounting ----------------------------------------------------------------------------
+
+    @property
+    def counters(self) -> OpCounts:
+        """Operations since creation (or the last ``reset_counters()``), in and out of requests."""
+        return self._counters.copy()
+
+    def reset_counters(self) -> None:
+        self._counters = OpCounts()
+
+    def _send(self, kind: OpKind, wire_op: str) -> None:
+        """Account for one operation leaving the isolate; may fail it like the platform."""
+        invocation = Invocation.current()
+        if invocation is not None:
+            invocation.record(self.binding_name, kind)
+        self._counters.add(kind)
+        if self.faults is not None:
+            self.faults.check(kind, wire_op)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def get(self, key: Any, type: Any = None, /, **options: Any) -> Any:
+        """``get(key, type="text"|"json"|"arrayBuffer", cacheTtl=...)``; a list of keys is a
+        bulk get (<= 100 keys, text or json, one operation) returning ``{key: value|None}``."""
+        await asyncio.sleep(0)  # real KV calls are I/O: let other tasks run
+        opts = _options(type, options)
+        if isinstance(key, builtins.list | tuple):
+            found = self._bulk(key, opts)
+            return JsDict({k: None if e is None else self._decode(e, opts) for k, e in found})
+        entry = self._single(key, opts)
+        return None if entry is None else self._decode(entry, opts)
+
+    async def getWithMetadata(self, key: Any, type: Any = None, /, **options: Any) -> Any:
+        """``{"value", "metadata", "cacheStatus": None}``; a list of keys is a bulk get
+        returning ``{key: {"value", "metadata"} | None}``."""
+        await asyncio.sleep(0)
+        opts = _options(type, options)
+        if isinstance(key, builtins.list | tuple):
+            found = self._bulk(key, opts)
+            return JsDict(
+                {
+                    k: None
+                    if e is None
+                    else JsDict(value=self._decode(e, opts), metadata=to_jsdict(e.metadata))
+                    for k, e in found
+                }
+            )
+        entry = self._single(key, opts)
+        if entry is None:
+            return JsDict(value=None, metadata=None, cacheStatus=None)
+        return JsDict(
+            value=self._decode(entry, opts), metadata=to_jsdict(entry.metadata), cacheStatus=None
+        )
+
+    def _value_type(self, opts: dict[str, Any]) -> str:
+        value_type = opts.get("type")
+        return "text" if value_type is None else v.key_to_str(value_type)
+
+    def _single(self, key: Any, opts: dict[str, Any]) -> KVEntry | None:
+        name = v.key_to_str(key)
+        v.check_key_name(name)
+        v.check_get_type(self._value_type(opts))
+        self._send("read", "GET")
+        v.check_key_size("GET", name, self.limits)
+        v.check_cache_ttl("GET", opts.get("cacheTtl", v.MISSING), self.limits)
+        return self.store.get(name, self.clock.now())
+
+    def _bulk(self, keys: Any, opts: dict[str, Any]) -> builtins.list[tuple[str, KVEntry | None]]:
+        names = [v.key_to_str(k) for k in keys]
+        value_type = self._value_type(opts)
+        self._send("read", "GET_BULK")
+        v.check_bulk_get(names, value_type, self.limits)
+        v.check_cache_ttl("GET_BULK", opts.get("cacheTtl", v.MISSING), self.limits)
+        now = self.clock.now()
+        # A JS Map: duplicate keys collapse, first-seen order is kept.
+        found = {name: self.store.get(name, now) for name in names}
+        if value_type == "json":
+            for entry in found.values():
+                if entry is None:
+                    continue
+                try:
+                    js_json_parse(entry.value.decode("utf-8", errors="replace"))
+                except JsException:
+                    raise v.kv_error(
+                        "GET_BULK",
+                        400,
+                        "At least one of the requested keys corresponds to a non-json value",
+                    ) from None
+        return list(found.items())
+
+    def _decode(self, entry: KVEntry, opts: dict[str, Any]) -> Any:
+        value_type = self._value_type(opts)
+        if value_type == "arrayBuffer":
+            return entry.value
+        if value_type == "stream":
+            raise NotImplementedError("workers-emulator: KV get(type='stream') is not emulated")
+        text = entry.value.decode("utf-8", errors="replace")  # TextDecoder replaces bad bytes
+        if value_type == "json":
+            return to_jsdict(js_json_parse(text))
+        return text
+
+    # -- writes --------------------------------------------------------------------------------
+
+    async def put(self, key: Any, value: Any, options: Any = None, /, **kwargs: Any) -> None:
+        """``put(key, value, expirationTtl=..., expiration=..., metadata=...)``.
+
+        Passing ``None`` for an option is JS ``null``, which the platform rejects for the
+        expiration options: leave an option out instead.
+        """
+        await asyncio.sleep(0)
+        opts = _options(options, kwargs)
+        name = v.key_to_str(key)
+        v.check_key_name(name)
+        data = v.value_to_bytes(value)
+        self._send("write", "PUT")
+        # The service's checks, in its order: key, expiration, metadata, value.
+        v.check_key_size("PUT", name, self.limits)
+        now = self.clock.now()
+        ttl = opts.get("expirationTtl", v.MISSING)
+        expiration = v.resolve_expiration(ttl, opts.get("expiration", v.MISSING), now, self.limits)
+        metadata_json = v.serialise_metadata(opts.get("metadata", v.MISSING), self.limits)
+        v.check_value_size(len(data), self.limits)
+        if self.enforce_write_rate:
+            last = self._last_write.get(name)
+            if last is not None and now - last < self.limits.min_seconds_between_writes:
+                raise v.kv_error("PUT", 429, "Too Many Requests")
+        metadata = None if metadata_json is None else js_json_parse(metadata_json)
+        self.store.put(KVEntry(name, data, expiration, metadata))
+        self._remember_write(name, now)
+
+    def _remember_write(self, name: str, now: float) -> None:
+        if len(self._last_write) > 10_000:
+            horizon = now - self.limits.min_seconds_between_writes
+            self._last_write = {k: t for k, t in self._last_write.items() if t > horizon}
+        self._last_write[name] = now
+
+    async def delete(self, key: Any) -> None:
+        """``delete(key)``; deleting a missing key is not an error."""
+        await asyncio.sleep(0)
+        name = v.key_to_str(key)
+        v.check_key_name(name)
+        self._send("delete", "DELETE")
+        v.check_key_size("DELETE", name, self.limits)
+        self.store.delete(name)
+
+    # -- list ----------------------------------------------------------------------------------
+
+    async def list(self, options: Any = None, /, **kwargs: Any) -> JsDict:
+        """``list(prefix=..., limit=..., cursor=...)`` -> ``{"keys": [{"name", "expiration"?,
+        "metadata"?}], "list_complete", "cursor"? (only while incomplete), "cacheStatus"}``."""
+        await asyncio.sleep(0)
+        opts = _options(options, kwargs)
+        self._send("list", "GET")  # list() travels as a GET: its errors say "KV GET failed"
+        limit = v.list_limit(opts.get("limit", v.MISSING), self.limits)
+        prefix = opts.get("prefix")
+        prefix = "" if prefix is None else v.key_to_str(prefix)
+        cursor = opts.get("cursor")
+        after = decode_cursor(v.key_to_str(cursor)) if cursor not in (None, "") else None
+        page = self.store.list(self.clock.now(), prefix=prefix, after=after, limit=limit + 1)
+        complete = len(page) <= limit
+        page = page[:limit]
+        keys = []
+        for entry in page:
+            item = JsDict(name=entry.key)
+            if entry.expiration is not None:
+                item["expiration"] = entry.expiration
+            if entry.metadata is not None:
+                item["metadata"] = to_jsdict(entry.metadata)
+            keys.append(item)
+        result = JsDict(keys=keys, list_complete=complete)
+        if not complete:
+            result["cursor"] = encode_cursor(page[-1].key)
+        result["cacheStatus"] = None
+        return result
+
+    # -- test-facing ---------------------------------------------------------------------------
+
+    def entries(self, prefix: str = "") -> builtins.list[KVEntry]:
+        """Live entries now, in key order (no operation is counted)."""
+        return self.store.entries(self.clock.now(), prefix)
+
+    def metadata_json(self, metadata: Any) -> str:
+        """The JSON the platform would measure for ``metadata`` (handy in tests)."""
+        return stringify(metadata)

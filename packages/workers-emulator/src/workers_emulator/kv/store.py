@@ -1,0 +1,215 @@
+"""Where KV entries live: in memory, or in SQLite (persisted, readable by other processes).
+
+Stores are dumb: no validation, no limits, no clock. They keep every entry, expired or not,
+and filter by the ``now`` they are given, so one store can serve several namespaces' clocks.
+Keys sort by their UTF-8 bytes, as the platform's ``list()`` does.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import json
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class KVEntry:
+    """One stored key: raw value bytes, absolute expiration (epoch s) and parsed metadata."""
+
+    key: str
+    value: bytes
+    expiration: int | None = None
+    metadata: Any = None
+
+    def is_live(self, now: float) -> bool:
+        """Whether the entry still exists at ``now`` (it is gone from its expiration second on)."""
+        return self.expiration is None or self.expiration > now
+
+
+class KVStore(ABC):
+    """The storage behind one KV namespace."""
+
+    @abstractmethod
+    def get(self, key: str, now: float) -> KVEntry | None:
+        """The live entry for ``key``, or None."""
+
+    @abstractmethod
+    def put(self, entry: KVEntry) -> None:
+        """Create or replace an entry, atomically."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove a key (no error if absent)."""
+
+    @abstractmethod
+    def list(
+        self, now: float, *, prefix: str = "", after: bytes | None = None, limit: int = 1000
+    ) -> list[KVEntry]:
+        """Up to ``limit`` live entries whose key starts with ``prefix`` and sorts after
+        ``after`` (UTF-8 bytes), in byte order."""
+
+    def entries(self, now: float, prefix: str = "") -> list[KVEntry]:
+        """Every live entry, in key order."""
+        out: list[KVEntry] = []
+        after: bytes | None = None
+        while True:
+            page = self.list(now, prefix=prefix, after=after, limit=1000)
+            out.extend(page)
+            if len(page) < 1000:
+                return out
+            after = page[-1].key.encode()
+
+    def purge_expired(self, now: float) -> int:
+        """Drop expired entries; returns how many. Optional housekeeping."""
+        return 0
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release resources."""
+
+
+class MemoryKVStore(KVStore):
+    """A store in a dict plus a sorted key index; lost when the process ends."""
+
+    def __init__(self) -> None:
+        self._entries: dict[bytes, KVEntry] = {}
+        self._order: list[bytes] = []
+        self._lock = threading.Lock()
+
+    def get(self, key: str, now: float) -> KVEntry | None:
+        entry = self._entries.get(key.encode())
+        return entry if entry is not None and entry.is_live(now) else None
+
+    def put(self, entry: KVEntry) -> None:
+        k = entry.key.encode()
+        with self._lock:
+            if k not in self._entries:
+                bisect.insort(self._order, k)
+            self._entries[k] = entry
+
+    def delete(self, key: str) -> None:
+        k = key.encode()
+        with self._lock:
+            if self._entries.pop(k, None) is not None:
+                self._order.pop(bisect.bisect_left(self._order, k))
+
+    def list(
+        self, now: float, *, prefix: str = "", after: bytes | None = None, limit: int = 1000
+    ) -> list[KVEntry]:
+        p = prefix.encode()
+        with self._lock:
+            start = bisect.bisect_left(self._order, p)
+            if after is not None:
+                start = max(start, bisect.bisect_right(self._order, after))
+            out: list[KVEntry] = []
+            for k in self._order[start:]:
+                if not k.startswith(p) or len(out) >= limit:
+                    break
+                entry = self._entries[k]
+                if entry.is_live(now):
+                    out.append(entry)
+            return out
+
+    def purge_expired(self, now: float) -> int:
+        with self._lock:
+            dead = [k for k, e in self._entries.items() if not e.is_live(now)]
+            for k in dead:
+                del self._entries[k]
+                self._order.pop(bisect.bisect_left(self._order, k))
+            return len(dead)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    key BLOB PRIMARY KEY,       -- UTF-8 bytes: BLOB comparison is the platform's byte order
+    value BLOB NOT NULL,
+    expiration INTEGER,         -- epoch seconds, NULL = never
+    metadata TEXT               -- JSON, NULL = none
+) WITHOUT ROWID;
+"""
+
+
+# Keys are never empty, so "key > X''" holds for all of them when there is no cursor.
+_LIST = """
+SELECT key, value, expiration, metadata FROM kv
+WHERE key >= ? AND key > ? AND substr(key, 1, ?) = ?
+  AND (expiration IS NULL OR expiration > ?)
+ORDER BY key LIMIT ?
+"""
+
+
+class SqliteKVStore(KVStore):
+    """A store in one SQLite file.
+
+    WAL mode and one statement per transaction (autocommit), so another process (e.g.
+    ``workers-emulator kv list`` beside a running dev server) can read at any moment
+    and never waits for long.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared by the event loop and any worker threads, behind a lock.
+        self._conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+        )
+        self._lock = threading.Lock()
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.executescript(_SCHEMA)
+
+    @staticmethod
+    def _row(row: tuple[bytes, bytes, int | None, str | None]) -> KVEntry:
+        key, value, expiration, metadata = row
+        return KVEntry(
+            key=bytes(key).decode(),
+            value=bytes(value),
+            expiration=expiration,
+            metadata=json.loads(metadata) if metadata is not None else None,
+        )
+
+    def get(self, key: str, now: float) -> KVEntry | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT key, value, expiration, metadata FROM kv"
+                " WHERE key = ? AND (expiration IS NULL OR expiration > ?)",
+                (key.encode(), now),
+            ).fetchone()
+        return self._row(row) if row else None
+
+    def put(self, entry: KVEntry) -> None:
+        metadata = None if entry.metadata is None else json.dumps(entry.metadata)
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expiration, metadata) VALUES (?, ?, ?, ?)",
+                (entry.key.encode(), entry.value, entry.expiration, metadata),
+            )
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM kv WHERE key = ?", (key.encode(),))
+
+    def list(
+        self, now: float, *, prefix: str = "", after: bytes | None = None, limit: int = 1000
+    ) -> list[KVEntry]:
+        p = prefix.encode()
+        with self._lock:
+            rows = self._conn.execute(_LIST, (p, after or b"", len(p), p, now, limit)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def purge_expired(self, now: float) -> int:
+        with self._lock:
+            cur = self._conn.execute(
+                "DELETE FROM kv WHERE expiration IS NOT NULL AND expiration <= ?", (now,)
+            )
+            return cur.rowcount
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

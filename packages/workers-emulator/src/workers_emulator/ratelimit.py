@@ -1,0 +1,82 @@
+"""The Rate Limiting binding (``[[ratelimits]]`` with ``simple = { limit, period }``).
+
+Window semantics (documented because the platform's are only approximate: counters are
+per Cloudflare location and eventually consistent, so a real limiter may let a few extra
+calls through or refuse a little early):
+
+- Fixed windows aligned to the clock: a call at time ``t`` falls in the window
+  ``floor(t / period)``; each key has one counter per window, and the counter starts at
+  zero in each new window.
+- ``limit(key=k)`` returns ``{"success": True}`` and counts the call while the key's
+  counter for the current window is below ``limit``; otherwise ``{"success": False}``
+  and the refused call is not counted.
+- One emulator is one location: all requests share the counters, exactly (no slack).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+from typing import Any
+
+from .clock import Clock
+from .errors import JsException
+from .jsdict import JsDict
+
+ALLOWED_PERIODS = (10, 60)
+
+
+def _check_config(limit: Any, period: Any) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise ValueError(f"ratelimit: simple.limit must be a positive integer, got {limit!r}")
+    if isinstance(period, bool) or period not in ALLOWED_PERIODS:
+        raise ValueError(f"ratelimit: simple.period must be 10 or 60 (seconds), got {period!r}")
+
+
+class RateLimiter:
+    """One ``[[ratelimits]]`` binding: at most ``limit`` calls per key per ``period`` s."""
+
+    def __init__(self, limit: int, period: int, *, clock: Clock) -> None:
+        _check_config(limit, period)
+        self.limit_per_period = limit
+        self.period = period
+        self.clock = clock
+        self._windows: dict[str, tuple[int, int]] = {}  # key -> (window index, count)
+        self._lock = threading.Lock()
+        self.calls = 0
+
+    def __repr__(self) -> str:
+        return f"<RateLimiter {self.limit_per_period}/{self.period}s>"
+
+    async def limit(self, options: Any = None, /, **kwargs: Any) -> JsDict:
+        """``await limiter.limit(key="...")`` -> ``{"success": bool}``."""
+        await asyncio.sleep(0)
+        opts: dict[str, Any] = dict(options) if isinstance(options, dict) else {}
+        opts.update(kwargs)
+        key = opts.get("key")
+        # workerd requires a string key; anything else is a TypeError in JS.
+        if not isinstance(key, str):
+            raise JsException("TypeError", "ratelimit: key must be a string")
+        return JsDict(success=self.hit(key))
+
+    def hit(self, key: str) -> bool:
+        """Count one call for ``key`` now; whether it is within the limit."""
+        window = math.floor(self.clock.now() / self.period)
+        with self._lock:
+            self.calls += 1
+            current, count = self._windows.get(key, (window, 0))
+            if current != window:
+                count = 0
+            if count >= self.limit_per_period:
+                self._windows[key] = (window, count)
+                return False
+            self._windows[key] = (window, count + 1)
+            if len(self._windows) > 100_000:
+                self._windows = {k: wc for k, wc in self._windows.items() if wc[0] == window}
+            return True
+
+    def reset(self) -> None:
+        """Forget every counter."""
+        with self._lock:
+            self._windows.clear()
