@@ -1,0 +1,1 @@
+"""Hostile traffic, fault injection and rate-limit tests (SPEC.md: the server holds)."""
