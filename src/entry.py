@@ -49,8 +49,13 @@ def _headers(request: object) -> dict[str, str]:
     return {name.lower(): value for name, value in request.headers.items()}  # type: ignore[attr-defined]
 
 
+# The runtime throws for any body (even an empty one) with these statuses (DELETE answers 204).
+_NULL_BODY_STATUSES = frozenset({204, 205, 304})
+
+
 def _to_workers_response(response: HttpResponse) -> Response:
-    return Response(response.body, status=response.status, headers=response.headers)
+    body = None if response.status in _NULL_BODY_STATUSES else response.body
+    return Response(body, status=response.status, headers=response.headers)
 
 
 class Default(WorkerEntrypoint):

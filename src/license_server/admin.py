@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
 
-from license_server import keys, storage
+from license_server import admin_licenses, keys, storage
 from license_server.clock import format_iso
 from license_server.context import Context
 from license_server.http import (
@@ -169,4 +169,5 @@ ADMIN_ROUTES: list[tuple[str, str, Handler]] = [
     ("/v1/admin/licenses", "POST", create_license),
     ("/v1/admin/release", "GET", get_release),
     ("/v1/admin/release", "PUT", put_release),
+    *admin_licenses.LICENSE_ROUTES,
 ]

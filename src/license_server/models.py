@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
 
 from license_server.clock import parse_iso
 from license_server.semver import parse_version
@@ -19,6 +27,7 @@ __all__ = [
     "IsoTimestamp",
     "LicenseRecord",
     "LicenseStatus",
+    "PatchLicense",
     "Release",
     "ReleaseUpdate",
     "StatsRecord",
@@ -99,6 +108,26 @@ class CreateLicense(BaseModel):
     customer: CustomerName
     plan: PlanSlug
     expires_at: IsoTimestamp | None
+
+
+class PatchLicense(BaseModel):
+    """``PATCH /v1/admin/licenses/{id}``: only the fields sent change (``model_fields_set``).
+
+    ``expires_at: null`` makes the license perpetual; ``status`` and ``plan`` cannot be null.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: LicenseStatus | None = None
+    plan: PlanSlug | None = None
+    expires_at: IsoTimestamp | None = None
+
+    @model_validator(mode="after")
+    def _status_and_plan_not_null(self) -> PatchLicense:
+        for name in ("status", "plan"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        return self
 
 
 class ReleaseUpdate(BaseModel):

@@ -18,6 +18,7 @@ quote a key name, so only the error's class name is logged.
 
 from __future__ import annotations
 
+import enum
 import json
 import secrets
 from dataclasses import dataclass
@@ -33,9 +34,19 @@ from license_server.stats import StatsCounts
 __all__ = [
     "RECORD_RETENTION",
     "VALIDATION_LOG_TTL",
+    "EraseOutcome",
+    "InvalidCursor",
+    "LicenseDetail",
+    "LicenseExport",
     "StorageUnavailable",
+    "erase_license",
+    "export_license",
+    "fleet_page",
     "license_expiration",
+    "list_licenses",
+    "list_validations",
     "read_license",
+    "read_license_detail",
     "read_release",
     "record_validation",
     "retention_is_over",
@@ -265,3 +276,289 @@ def forget_cached_release() -> None:
     """Drop this isolate's cached release (tests; an operator action that must show at once)."""
     global _release_cache
     _release_cache = None
+
+
+# --- admin: listing, detail, erasure, export, fleet -------------------------------------------
+# Every function below has a fixed, small KV operation cost per call (stated in its docstring),
+# so one admin request stays far under the platform's 1000 operations per invocation.
+
+LICENSE_PAGE_SIZE = 1000  # KV list's maximum: one list operation per page of licenses
+FLEET_PAGE_SIZE = 100  # KV bulk get's maximum: one list + one bulk get per page of stats
+VALIDATION_PAGE_SIZE = 1000
+# Export: validation pages read per request; beyond that the export continues with a cursor.
+EXPORT_VALIDATION_PAGES = 20
+# Erasure: KV operations one DELETE request may spend before answering "in progress".
+ERASE_OPERATION_BUDGET = 500
+
+
+class InvalidCursor(Exception):
+    """The caller's pagination cursor was refused by KV."""
+
+
+@dataclass(slots=True)
+class KeyPage:
+    """One ``list()`` page: key entries and the cursor of the next page (``None`` at the end)."""
+
+    keys: list[dict[str, Any]]
+    cursor: str | None
+
+
+async def _list(kv: Any, prefix: str, limit: int, cursor: str | None, operation: str) -> KeyPage:
+    options: dict[str, Any] = {"prefix": prefix, "limit": limit}
+    if cursor:
+        options["cursor"] = cursor
+    try:
+        result = await kv.list(**options)
+    except Exception as error:  # a bad cursor is the caller's fault, anything else is ours
+        if cursor and "cursor" in str(error).lower():
+            raise InvalidCursor(operation) from None
+        log_event("kv_error", operation=operation, error=type(error).__name__)
+        raise StorageUnavailable(operation) from None
+    keys = [_plain(entry) for entry in (_field(result, "keys") or [])]
+    complete = bool(_field(result, "list_complete"))
+    next_cursor = None if complete else (_field(result, "cursor") or None)
+    return KeyPage(keys, next_cursor)
+
+
+def _field(obj: Any, name: str) -> Any:
+    """A field of a converted JS object (a dict, or a JsDict that also allows attributes)."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _plain(value: Any) -> Any:
+    """Converted JS values as plain dicts and lists (JsDict subclasses dict already)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+async def _bulk_get(kv: Any, keys: list[str], operation: str) -> dict[str, str | None]:
+    """One operation for up to 100 keys."""
+    if not keys:
+        return {}
+    try:
+        result = await kv.get(keys, type="text")
+    except Exception as error:
+        log_event("kv_error", operation=operation, error=type(error).__name__)
+        raise StorageUnavailable(operation) from None
+    return {key: _field(result, key) for key in keys}
+
+
+async def _delete(kv: Any, key: str, operation: str) -> None:
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            await kv.delete(key)
+            return
+        except Exception as error:
+            log_event("kv_error", operation=operation, attempt=attempt, error=type(error).__name__)
+    raise StorageUnavailable(operation)
+
+
+def _loads(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def validation_epoch(key_name: str) -> int | None:
+    """The epoch second a validation key records (parsed from its name: no value read)."""
+    parts = key_name.split(":")
+    if len(parts) != 4 or parts[0] != VALIDATION_PREFIX.rstrip(":") or not parts[2].isdigit():
+        return None
+    return _REVERSED_EPOCH_BASE - int(parts[2])
+
+
+def _validation_times(keys: list[dict[str, Any]], now: int) -> list[str]:
+    """ISO times of validation keys still within retention, in list order (newest first)."""
+    oldest = now - VALIDATION_LOG_TTL
+    times = []
+    for entry in keys:
+        epoch = validation_epoch(str(entry.get("name", "")))
+        if epoch is not None and epoch >= oldest:
+            times.append(format_iso(epoch))
+    return times
+
+
+async def list_licenses(kv: Any, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One list operation: a page of license records, read from the keys' metadata."""
+    page = await _list(kv, LICENSE_PREFIX, LICENSE_PAGE_SIZE, cursor, "list_licenses")
+    licenses = []
+    for entry in page.keys:
+        metadata = entry.get("metadata")
+        try:
+            licenses.append(LicenseRecord.model_validate(metadata).model_dump(mode="json"))
+        except ValidationError:
+            # Not worth a read per key: name the license so the operator can `show` it.
+            log_event("license_metadata_invalid")
+            licenses.append({"id": str(entry.get("name", ""))[len(LICENSE_PREFIX) :]})
+    return licenses, page.cursor
+
+
+@dataclass(slots=True)
+class LicenseDetail:
+    record: LicenseRecord
+    stats: StatsRecord | None
+    last_validated_at: str | None
+
+
+async def read_license_detail(kv: Any, license_id: str, now: int) -> LicenseDetail | None:
+    """Two operations: one bulk get (record + stats) and one list of the newest validation."""
+    values = await _bulk_get(
+        kv, [license_key_name(license_id), stats_key_name(license_id)], "read_license_detail"
+    )
+    text = values[license_key_name(license_id)]
+    if text is None:
+        return None
+    try:
+        record = LicenseRecord.model_validate_json(text)
+    except ValidationError:
+        log_event("license_record_invalid", license_id=license_id)
+        raise StorageUnavailable("read_license_detail") from None
+    stats = None
+    stats_text = values[stats_key_name(license_id)]
+    if stats_text is not None:
+        try:
+            stats = StatsRecord.model_validate_json(stats_text)
+        except ValidationError:
+            log_event("stats_record_invalid", license_id=license_id)
+    newest = await _list(kv, validation_prefix(license_id), 1, None, "last_validation")
+    times = _validation_times(newest.keys, now)
+    return LicenseDetail(record, stats, times[0] if times else None)
+
+
+async def list_validations(
+    kv: Any, license_id: str, cursor: str | None, now: int
+) -> tuple[list[str], str | None]:
+    """One list operation: a page of validation times, newest first, parsed from key names."""
+    page = await _list(
+        kv, validation_prefix(license_id), VALIDATION_PAGE_SIZE, cursor, "list_validations"
+    )
+    return _validation_times(page.keys, now), page.cursor
+
+
+@dataclass(slots=True)
+class LicenseExport:
+    """Every datum held for one license, as stored."""
+
+    record: dict[str, Any] | None
+    stats: dict[str, Any] | None
+    validations: list[str]
+    cursor: str | None
+
+
+async def export_license(kv: Any, license_id: str, cursor: str | None, now: int) -> LicenseExport:
+    """One bulk get plus at most ``EXPORT_VALIDATION_PAGES`` lists.
+
+    The record and stats are returned exactly as stored (not re-modelled), so nothing held is
+    left out; a longer validation log continues with ``cursor``.
+    """
+    values = await _bulk_get(
+        kv, [license_key_name(license_id), stats_key_name(license_id)], "export_license"
+    )
+    record = _loads(values[license_key_name(license_id)])
+    stats = _loads(values[stats_key_name(license_id)])
+    validations: list[str] = []
+    for _ in range(EXPORT_VALIDATION_PAGES):
+        page = await _list(
+            kv, validation_prefix(license_id), VALIDATION_PAGE_SIZE, cursor, "export_license"
+        )
+        validations.extend(_validation_times(page.keys, now))
+        cursor = page.cursor
+        if cursor is None:
+            break
+    return LicenseExport(record, stats, validations, cursor)
+
+
+async def fleet_page(kv: Any, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Two operations: one list of stats keys and one bulk get of their values."""
+    page = await _list(kv, STATS_PREFIX, FLEET_PAGE_SIZE, cursor, "fleet_page")
+    names = [str(entry.get("name", "")) for entry in page.keys]
+    values = await _bulk_get(kv, names, "fleet_page")
+    items = []
+    for name in names:
+        stored = _loads(values.get(name))
+        if not isinstance(stored, dict):  # erased between the list and the get
+            continue
+        items.append(
+            {
+                "license_id": name[len(STATS_PREFIX) :],
+                "stats": stored.get("stats"),
+                "received_at": stored.get("received_at"),
+            }
+        )
+    return items, page.cursor
+
+
+class EraseOutcome(enum.Enum):
+    NOT_FOUND = "not_found"
+    COMPLETE = "complete"
+    IN_PROGRESS = "in_progress"
+
+
+class _Budget:
+    """KV operations left to one request."""
+
+    def __init__(self, operations: int) -> None:
+        self.left = operations
+
+    def allows(self, n: int = 1, keep: int = 0) -> bool:
+        return self.left - keep >= n
+
+    def spend(self, n: int = 1) -> None:
+        self.left -= n
+
+
+async def _erase_validations(kv: Any, license_id: str, budget: _Budget, keep: int) -> bool:
+    """Delete validation keys, leaving ``keep`` operations; True when none are left."""
+    cursor: str | None = None
+    while budget.allows(1, keep):
+        page = await _list(
+            kv, validation_prefix(license_id), VALIDATION_PAGE_SIZE, cursor, "erase_license"
+        )
+        budget.spend()
+        for entry in page.keys:
+            if not budget.allows(1, keep):
+                return False
+            await _delete(kv, str(entry.get("name", "")), "erase_license")
+            budget.spend()
+        # Follow the cursor rather than relisting: a listing may briefly lag deletions.
+        cursor = page.cursor
+        if cursor is None:
+            return True
+    return False
+
+
+async def erase_license(
+    kv: Any, license_id: str, operations: int = ERASE_OPERATION_BUDGET
+) -> EraseOutcome:
+    """GDPR erasure spending at most ``operations`` KV operations; repeat while ``IN_PROGRESS``.
+
+    Validation timestamps and stats go first and the record last, so an interrupted erasure
+    leaves the license findable and the next call resumes. A last sweep after the record
+    catches a timestamp a concurrent heartbeat slipped in; such leftovers are still erased by
+    a later call, which is not ``NOT_FOUND`` while anything names the license.
+    """
+    budget = _Budget(operations)
+    record_text = await _get_text(kv, license_key_name(license_id), "erase_license")
+    newest = await _list(kv, validation_prefix(license_id), 1, None, "erase_license")
+    budget.spend(2)
+    if record_text is None and not newest.keys:
+        budget.spend()
+        if await _get_text(kv, stats_key_name(license_id), "erase_license") is None:
+            return EraseOutcome.NOT_FOUND
+    # Keep 3 operations: the stats delete, the record delete and the final sweep's list.
+    if not await _erase_validations(kv, license_id, budget, keep=3):
+        return EraseOutcome.IN_PROGRESS
+    await _delete(kv, stats_key_name(license_id), "erase_license")
+    await _delete(kv, license_key_name(license_id), "erase_license")
+    budget.spend(2)
+    if not await _erase_validations(kv, license_id, budget, keep=0):
+        return EraseOutcome.IN_PROGRESS
+    return EraseOutcome.COMPLETE
