@@ -49,6 +49,15 @@ def _headers(request: object) -> dict[str, str]:
     return {name.lower(): value for name, value in request.headers.items()}  # type: ignore[attr-defined]
 
 
+def _method(request: object) -> str:
+    # The SDK maps the method through HTTPMethod[...], which raises for names it does not know
+    # (a lower-case "patch", "FOO"); those reach no handler, so a placeholder is enough.
+    try:
+        return request.method.value  # type: ignore[attr-defined]
+    except (KeyError, AttributeError):
+        return "UNKNOWN"
+
+
 # The runtime throws for any body (even an empty one) with these statuses (DELETE answers 204).
 _NULL_BODY_STATUSES = frozenset({204, 205, 304})
 
@@ -71,9 +80,8 @@ class Default(WorkerEntrypoint):
         query: dict[str, str] = {}
         for name, value in parse_qsl(url.query, keep_blank_values=True):
             query.setdefault(name, value)
-        method = request.method  # type: ignore[attr-defined]
         plain = HttpRequest(
-            method=str(getattr(method, "value", method)).upper(),
+            method=_method(request),
             path=url.path or "/",
             query=query,
             headers=headers,

@@ -1,0 +1,62 @@
+"""Strict body parsing: everything odd is invalid_json, never an exception of another kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from license_server.jsonbody import MAX_DEPTH, InvalidJson, parse_json_body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b"\xff\xfe{}",
+        b'{"a": "\xc3"}',
+        b"\xef\xbb\xbf{}",
+        b"NaN",
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b'{"a": -Infinity}',
+        b'{"a": 1, "a": 2}',
+        b'{"x": {"a": 1, "a": 1}}',
+        b"[" * 100_000,
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 5000 + b"1" + b"}" * 5000,
+        b"1" * 100,
+        b'{"a": ' + b"9" * 5000 + b"}",
+        b'{"a": 1e999}',
+        b'{"a": 1' + b"0" * 300 + b".5}",
+        b"{'a': 1}",
+        b'{"a": 1,}',
+    ],
+)
+def test_refused(body: bytes) -> None:
+    with pytest.raises(InvalidJson):
+        parse_json_body(body)
+
+
+def test_depth_limit_is_exact() -> None:
+    ok = b"[" * MAX_DEPTH + b"]" * MAX_DEPTH
+    assert parse_json_body(ok) is not None
+    with pytest.raises(InvalidJson):
+        parse_json_body(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))
+
+
+def test_brackets_inside_strings_do_not_count() -> None:
+    body = b'{"a": "' + b"[{" * 1000 + b'\\"[["}'
+    assert parse_json_body(body) == {"a": "[{" * 1000 + '"[['}
+
+
+@pytest.mark.parametrize(
+    ("body", "value"),
+    [
+        (b'{"license_key": "CC-1", "stats": {"a": 1}}', {"license_key": "CC-1", "stats": {"a": 1}}),
+        (b" [1, 2.5, true, null] ", [1, 2.5, True, None]),
+        ('{"k": "caf\u00e9 \U0001f600"}'.encode(), {"k": "caf\u00e9 \U0001f600"}),
+        (b'{"a": ' + b"9" * 64 + b"}", {"a": int("9" * 64)}),
+    ],
+)
+def test_accepted(body: bytes, value: object) -> None:
+    assert parse_json_body(body) == value
