@@ -1,0 +1,289 @@
+"""``Emulator``: one Worker isolate with its bindings, driven in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .clock import Clock, SystemClock, patched_time
+from .config import WorkerConfig, generate_secret, load_config
+from .faults import FaultInjector
+from .invocation import OP_KINDS, Invocation, OpCounts
+from .isolate import Isolate
+from .jsdict import to_jsdict
+from .kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
+from .logs import LineCollector, captured_output
+from .ratelimit import RateLimiter
+from .responses import EmulatorResponse
+from .runtime.workers._context import Env, ExecutionContext
+from .runtime.workers._streams import ReadableStream
+from .runtime.workers.request import Request
+from .runtime.workers.response import FetchResponse, Response
+
+if TYPE_CHECKING:
+    from .testclient import TestClient
+
+DEFAULT_ORIGIN = "http://localhost:8787"
+# What workerd answers when the handler throws: no detail, the traceback goes to the log.
+INTERNAL_ERROR_BODY = "Internal Server Error"
+# A dev server runs for days: keep the newest lines only.
+MAX_LOG_LINES = 100_000
+
+# The `request.cf` object wrangler dev supplies locally (a fixed, plausible location).
+DEV_CF: dict[str, Any] = {
+    "asn": 395747,
+    "asOrganization": "Cloudflare Local",
+    "colo": "DFW",
+    "country": "US",
+    "city": "Austin",
+    "continent": "NA",
+    "region": "Texas",
+    "regionCode": "TX",
+    "timezone": "America/Chicago",
+    "httpProtocol": "HTTP/1.1",
+    "clientTcpRtt": 0,
+    "requestPriority": "",
+    "tlsVersion": "",
+    "tlsCipher": "",
+    "edgeRequestKeepAliveStatus": 1,
+}
+
+Respond = Callable[[FetchResponse], Awaitable[None]]
+
+
+def kv_store_path(persist_to: str | Path, namespace_id: str) -> Path:
+    """Where a persisted KV namespace lives: ``<persist_to>/kv/<namespace id>.sqlite``."""
+    return Path(persist_to) / "kv" / f"{namespace_id}.sqlite"
+
+
+class Emulator:
+    """One isolate of the Worker configured by ``config_path``, with its bindings."""
+
+    def __init__(
+        self,
+        config_path: str | Path = "wrangler.toml",
+        *,
+        persist_to: str | Path | None = None,
+        clock: Clock | None = None,
+        vars: dict[str, Any] | None = None,
+        secrets: dict[str, str] | None = None,
+        dev_defaults: bool = False,
+    ) -> None:
+        self.config: WorkerConfig = load_config(config_path)
+        self.persist_to = Path(persist_to) if persist_to is not None else None
+        # Only a clock given by the caller replaces time.time inside requests.
+        self._patch_clock = clock is not None
+        self.clock: Any = clock if clock is not None else SystemClock()
+        self.log_lines: list[str] = []
+        # Called with each line the Worker prints (the dev server forwards them live).
+        self.log_sink: Callable[[str, str], None] | None = None
+
+        # Secrets: `secrets=` stands in for .dev.vars (so tests do not see a developer's file).
+        resolved = dict(self.config.dev_vars if secrets is None else secrets)
+        self.generated_secrets: dict[str, str] = {}
+        if dev_defaults:
+            for name in self.config.secret_names:
+                if not resolved.get(name):
+                    resolved[name] = self.generated_secrets[name] = generate_secret()
+        self.secrets = resolved
+        self.vars = {**self.config.vars, **(vars or {})}
+
+        self._kv: dict[str, KVNamespace] = {}
+        stores: dict[str, Any] = {}
+        for namespace in self.config.kv_namespaces:
+            if namespace.id not in stores:
+                if self.persist_to is None:
+                    stores[namespace.id] = MemoryKVStore()
+                else:
+                    path = kv_store_path(self.persist_to, namespace.id)
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    stores[namespace.id] = SqliteKVStore(path)
+            self._kv[namespace.binding] = KVNamespace(
+                namespace.binding, stores[namespace.id], clock=self.clock
+            )
+        self._stores = stores
+        self._ratelimiters = {
+            rl.name: RateLimiter(rl.limit, rl.period, clock=self.clock)
+            for rl in self.config.ratelimits
+        }
+
+        bindings: dict[str, Any] = {k: to_jsdict(v) for k, v in self.vars.items()}
+        bindings.update(self.secrets)
+        bindings.update(self._kv)
+        bindings.update(self._ratelimiters)
+        self.env = Env(bindings)
+
+        collector = LineCollector(self._emit)
+        try:
+            with self._clock_patch(), captured_output(collector):
+                self.isolate = Isolate(self.config.main, self.env)
+        finally:
+            collector.close()
+
+    # -- bindings -------------------------------------------------------------------------
+
+    def kv(self, binding: str) -> KVNamespace:
+        """The KV binding object the Worker sees as ``env.<binding>``."""
+        try:
+            return self._kv[binding]
+        except KeyError:
+            raise KeyError(f"no KV binding named {binding!r}") from None
+
+    def kv_entries(self, binding: str) -> list[KVEntry]:
+        """The binding's live (unexpired) entries, in key order."""
+        return self.kv(binding).entries()
+
+    def kv_counters(self, binding: str) -> OpCounts:
+        """Operations on the binding since creation or ``reset_counters()``."""
+        return self.kv(binding).counters
+
+    def reset_counters(self) -> None:
+        for namespace in self._kv.values():
+            namespace.reset_counters()
+
+    def inject_kv_faults(
+        self, rate: float, seed: int = 0, ops: Iterable[str] = OP_KINDS
+    ) -> FaultInjector:
+        """Make a fraction ``rate`` of KV operations of the given kinds fail (all bindings)."""
+        injector = FaultInjector(rate, seed, tuple(ops))
+        for namespace in self._kv.values():
+            namespace.faults = injector
+        return injector
+
+    def ratelimiter(self, name: str) -> RateLimiter:
+        return self._ratelimiters[name]
+
+    # -- requests -------------------------------------------------------------------------
+
+    def test_client(self, **kwargs: Any) -> TestClient:
+        """A synchronous, in-process client (see ``TestClient``)."""
+        from .testclient import TestClient
+
+        return TestClient(self, **kwargs)
+
+    async def fetch(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
+        body: bytes | str | AsyncIterator[bytes] | None = b"",
+        *,
+        client_ip: str = "127.0.0.1",
+    ) -> EmulatorResponse:
+        """Run one request through the Worker; returns once its ``waitUntil`` work is done."""
+        request = self.build_request(method, url, headers, body, client_ip=client_ip)
+        result: dict[str, Any] = {}
+
+        async def respond(response: FetchResponse) -> None:
+            # Read the body inside the request, as the platform streams it out.
+            result["status"] = response.status
+            result["reason"] = response.status_text
+            result["headers"] = response.js_response.headers.raw_items()
+            result["content"] = await response.js_response.read()
+
+        invocation = await self.handle(request, respond)
+        return EmulatorResponse(
+            result["status"],
+            result["headers"],
+            result["content"],
+            self._ops_of(invocation),
+            result["reason"],
+        )
+
+    def build_request(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
+        body: bytes | str | AsyncIterator[bytes] | None = b"",
+        *,
+        client_ip: str | None = "127.0.0.1",
+        cf: dict[str, Any] | None = None,
+    ) -> Request:
+        """The Request the runtime would deliver for these parts."""
+        if not urlsplit(url).scheme:
+            url = DEFAULT_ORIGIN + ("" if url.startswith("/") else "/") + url
+        items = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+        names = {k.lower() for k, _ in items}
+        if "host" not in names:
+            items.append(("host", urlsplit(url).netloc))
+        if client_ip is not None and "cf-connecting-ip" not in names:
+            items.append(("cf-connecting-ip", client_ip))
+        stream: ReadableStream | None
+        if isinstance(body, str):
+            body = body.encode()
+        if body is None or body == b"":
+            stream = None
+        elif isinstance(body, bytes | bytearray | memoryview):
+            stream = ReadableStream.from_bytes(bytes(body))
+            if "content-length" not in names:
+                items.append(("content-length", str(len(body))))
+        else:
+            stream = ReadableStream(body)
+        return Request._incoming(url, method, items, stream, dict(DEV_CF if cf is None else cf))
+
+    async def handle(self, request: Request, respond: Respond) -> Invocation:
+        """Run the Worker on ``request``; ``respond`` gets its response (a 500 if it
+        threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
+        invocation = Invocation()
+        ctx = ExecutionContext()
+        collector = LineCollector(self._emit)
+        try:
+            with invocation.activate(), self._clock_patch(), captured_output(collector):
+                try:
+                    response: FetchResponse = await self.isolate.fetch(request, ctx)
+                except Exception as exc:
+                    self._log_exception("Uncaught exception in fetch handler", exc)
+                    response = Response(INTERNAL_ERROR_BODY, status=500)
+                await respond(response)
+                await self._drain_wait_until(ctx)
+        finally:
+            collector.close()
+        return invocation
+
+    async def _drain_wait_until(self, ctx: ExecutionContext) -> None:
+        while tasks := ctx._take_tasks():
+            for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    self._log_exception("Uncaught (in waitUntil)", outcome)
+
+    def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
+        return {name: invocation.counts(name) for name in self._kv}
+
+    # -- logs -----------------------------------------------------------------------------
+
+    def _clock_patch(self) -> contextlib.AbstractContextManager[Any]:
+        return patched_time(self.clock) if self._patch_clock else contextlib.nullcontext()
+
+    def _emit(self, stream: str, line: str) -> None:
+        self.log_lines.append(line)
+        if len(self.log_lines) > MAX_LOG_LINES:
+            del self.log_lines[: MAX_LOG_LINES // 2]
+        if self.log_sink is not None:
+            self.log_sink(stream, line)
+
+    def _log_exception(self, title: str, exc: BaseException) -> None:
+        text = "".join(traceback.format_exception(exc)).rstrip("\n")
+        self._emit("stderr", f"{title}: {exc!r}")
+        for line in text.split("\n"):
+            self._emit("stderr", line)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release persisted stores (files stay on disk)."""
+        for store in self._stores.values():
+            close = getattr(store, "close", None)
+            if close is not None:
+                close()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

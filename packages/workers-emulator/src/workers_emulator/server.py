@@ -1,0 +1,126 @@
+"""``workers-emulator dev``: the Worker on uvicorn, like ``wrangler dev``."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, TextIO
+
+import uvicorn
+
+from .asgi import create_app
+from .emulator import Emulator
+
+
+def _version() -> str:
+    try:
+        return version("workers-emulator")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def default_persist_to(config_path: str | Path) -> Path:
+    """``.wrangler/state`` beside the config, as wrangler uses."""
+    return Path(config_path).resolve().parent / ".wrangler" / "state"
+
+
+def banner(emulator: Emulator) -> list[str]:
+    """The startup lines: the bindings table as wrangler prints it, then generated secrets."""
+    rows: list[tuple[str, str]] = []
+    for ns in emulator.config.kv_namespaces:
+        rows.append((f"env.{ns.binding} ({ns.id})", "KV Namespace"))
+    for rl in emulator.config.ratelimits:
+        rows.append((f"env.{rl.name} ({rl.limit} requests/{rl.period}s)", "Rate Limiting"))
+    for name, value in emulator.vars.items():
+        rows.append((f"env.{name} ({value!r})", "Environment Variable"))
+    for name in emulator.secrets:
+        rows.append((f'env.{name} ("(hidden)")', "Environment Variable"))
+    width = max([len("Binding"), *(len(b) for b, _ in rows)]) + 2
+    kind_width = max([len("Resource"), *(len(k) for _, k in rows)]) + 2
+    lines = [f"workers-emulator {_version()} (emulating wrangler dev, Python Workers)", ""]
+    if rows:
+        lines.append("Your Worker has access to the following bindings:")
+        lines.append(f"{'Binding':<{width}}{'Resource':<{kind_width}}Mode")
+        lines.extend(f"{b:<{width}}{k:<{kind_width}}local" for b, k in rows)
+        lines.append("")
+    for name, value in emulator.generated_secrets.items():
+        where = f"not set in {emulator.config.directory / '.dev.vars'}"
+        if "TOKEN" in name.upper():
+            # Shown this once so the developer can use it; never logged again.
+            lines.append(f"{name} {where}: generated a development value: {value}")
+        else:
+            lines.append(
+                f"{name} {where}: using a generated ephemeral development value "
+                "(it changes on every start)"
+            )
+    return lines
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, announcing readiness once the socket listens."""
+
+    def __init__(self, config: uvicorn.Config, ready_line: str, out: TextIO) -> None:
+        super().__init__(config)
+        self._ready_line = ready_line
+        self._out = out
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            port = self.config.port
+            for server in self.servers:  # the real port when 0 was asked for
+                for sock in server.sockets:
+                    port = sock.getsockname()[1]
+            print(self._ready_line.format(port=port), file=self._out, flush=True)
+
+
+def run_dev_server(
+    emulator: Emulator,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8787,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Serve until SIGINT/SIGTERM (uvicorn finishes in-flight requests first)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+
+    def forward(stream: str, line: str) -> None:
+        print(line, file=err if stream == "stderr" else out, flush=True)
+
+    def access_log(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    emulator.log_sink = forward
+    # The list only matters to tests; a long-running server keeps nothing.
+    emulator.log_lines = _Discard()
+    for line in banner(emulator):
+        print(line, file=out)
+    out.flush()
+    config = uvicorn.Config(
+        create_app(emulator, access_log=access_log),
+        host=host,
+        port=port,
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+    )
+    display_host = f"[{host}]" if ":" in host else host
+    server = _Server(config, f"Ready on http://{display_host}:{{port}}", out)
+    try:
+        server.run()
+    finally:
+        emulator.close()
+    print("Shutting down", file=out, flush=True)
+    return 0 if server.started else 1
+
+
+class _Discard(list[Any]):
+    """A log list that keeps nothing."""
+
+    def append(self, item: Any) -> None:
+        pass
