@@ -8,15 +8,19 @@ to every cold start, and most isolates never serve it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from license_server.http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from license_server.context import Context
 
 __all__ = [
     "ERROR_CODES",
     "OPENAPI_PATH",
     "openapi_document",
     "openapi_response",
+    "serve",
 ]
 
 OPENAPI_PATH = "/openapi.json"
@@ -43,6 +47,10 @@ SEMVER_PATTERN = (
     rf"(\+{_BUILD_ID}(\.{_BUILD_ID})*)?$"
 )
 STATS_KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
+# SPEC.md: UTC ISO 8601 with `Z`, second precision (not JSON Schema's looser `date-time`).
+TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+PLAN_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+HTTPS_URL_PATTERN = r"^https://[^\s]+$"
 LICENSE_ID_PATTERN = r"^[0-9a-f]{32}$"
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -126,7 +134,7 @@ def _id_param() -> dict[str, Any]:
 
 
 def _components() -> dict[str, Any]:
-    timestamp = {"type": "string", "format": "date-time", "description": "UTC, second precision"}
+    timestamp = {"type": "string", "pattern": TIMESTAMP_PATTERN, "description": "UTC, seconds"}
     count = {"type": "integer", "minimum": 0, "maximum": MAX_SAFE_INTEGER}
     stats_key = {"type": "string", "pattern": STATS_KEY_PATTERN}
     return {
@@ -284,17 +292,21 @@ def _components() -> dict[str, Any]:
             "CreateLicenseRequest": {
                 "type": "object",
                 "required": ["customer", "plan", "expires_at"],
+                "additionalProperties": False,
                 "properties": {
-                    "customer": {"type": "string", "maxLength": 200},
-                    "plan": {"type": "string"},
+                    "customer": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "plan": {"type": "string", "pattern": PLAN_PATTERN},
                     "expires_at": _nullable(timestamp),
                 },
             },
             "PatchLicenseRequest": {
                 "type": "object",
+                "description": "Only the members sent change; `expires_at: null` is perpetual.",
+                "minProperties": 1,
+                "additionalProperties": False,
                 "properties": {
                     "status": _ref("LicenseStatus"),
-                    "plan": {"type": "string"},
+                    "plan": {"type": "string", "pattern": PLAN_PATTERN},
                     "expires_at": _nullable(timestamp),
                 },
             },
@@ -310,9 +322,12 @@ def _components() -> dict[str, Any]:
             "ReleaseRequest": {
                 "type": "object",
                 "required": ["latest_version"],
+                "additionalProperties": False,
                 "properties": {
                     "latest_version": _ref("SemVer"),
-                    "release_notes_url": _nullable({"type": "string"}),
+                    "release_notes_url": _nullable(
+                        {"type": "string", "maxLength": 2048, "pattern": HTTPS_URL_PATTERN}
+                    ),
                 },
             },
             "StoredStats": _nullable(
@@ -489,7 +504,15 @@ def _paths() -> dict[str, Any]:
                 "summary": "Erase the record, its validation log and its stats (GDPR erasure).",
                 "security": admin,
                 "responses": {
-                    "204": {"description": "Erased."},
+                    "204": {"description": "Erased: nothing naming the license is left."},
+                    "202": _ok(
+                        "The per-request operation budget ran out; repeat the call.",
+                        {
+                            "type": "object",
+                            "required": ["erasure"],
+                            "properties": {"erasure": {"const": "in_progress"}},
+                        },
+                    ),
                     **_errors(401, 404, 503),
                 },
             },
@@ -523,9 +546,33 @@ def _paths() -> dict[str, Any]:
                 "operationId": "exportLicense",
                 "summary": "Every datum held for the license (GDPR access).",
                 "security": admin,
+                "parameters": [_cursor_param()],
                 "responses": {
-                    "200": _ok("Everything held.", {"type": "object"}),
-                    **_errors(401, 404, 503),
+                    "200": _ok(
+                        "Everything held; a long validation log continues with `cursor`.",
+                        {
+                            "type": "object",
+                            "required": [
+                                "license_id",
+                                "exported_at",
+                                "license",
+                                "stats",
+                                "stats_received_at",
+                                "validations",
+                                "cursor",
+                            ],
+                            "properties": {
+                                "license_id": {"type": "string", "pattern": LICENSE_ID_PATTERN},
+                                "exported_at": _ref("Timestamp"),
+                                "license": _nullable({"type": "object"}),
+                                "stats": _ref("StoredStats"),
+                                "stats_received_at": _nullable(_ref("Timestamp")),
+                                "validations": {"type": "array", "items": _ref("Timestamp")},
+                                "cursor": _ref("Cursor"),
+                            },
+                        },
+                    ),
+                    **_errors(400, 401, 404, 503),
                 },
             },
         },
@@ -611,7 +658,7 @@ def openapi_document() -> dict[str, Any]:
     return _document
 
 
-def openapi_response(request: HttpRequest | None = None) -> HttpResponse:
+def openapi_response() -> HttpResponse:
     """`GET /openapi.json`: the serialised document, also cached (it never changes)."""
     global _body
     if _body is None:
@@ -621,3 +668,8 @@ def openapi_response(request: HttpRequest | None = None) -> HttpResponse:
         headers={"content-type": "application/json", "cache-control": "public, max-age=3600"},
         body=_body,
     )
+
+
+async def serve(request: HttpRequest, ctx: Context) -> HttpResponse:
+    """The route handler (app.py's table): no KV operation, no authentication."""
+    return openapi_response()
