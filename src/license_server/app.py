@@ -13,7 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from license_server import admin, heartbeat
+from license_server import admin, heartbeat, openapi
 from license_server.context import Bindings, Context
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse, error_response
 from license_server.logs import log_event
@@ -51,6 +51,7 @@ ROUTES: list[Route] = _build_routes(
         ("/v1/update-check", "GET", heartbeat.update_check),
         ("/.well-known/jwks.json", "GET", heartbeat.jwks),
         ("/healthz", "GET", heartbeat.healthz),
+        (openapi.OPENAPI_PATH, "GET", openapi.serve),
         *admin.ADMIN_ROUTES,
     ]
 )
