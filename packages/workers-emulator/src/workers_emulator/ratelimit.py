@@ -23,8 +23,11 @@ from typing import Any
 from .clock import Clock
 from .errors import JsException
 from .jsdict import JsDict
+from .kv.validation import key_to_str
 
 ALLOWED_PERIODS = (10, 60)
+# The bucket of calls made without a key (a string no caller can pass as a key).
+_NO_KEY = "\x00undefined"
 
 
 def _check_config(limit: Any, period: Any) -> None:
@@ -52,13 +55,15 @@ class RateLimiter:
     async def limit(self, options: Any = None, /, **kwargs: Any) -> JsDict:
         """``await limiter.limit(key="...")`` -> ``{"success": bool}``."""
         await asyncio.sleep(0)
+        if options is None and not kwargs:
+            raise JsException("Error", "invalid rate limit options")
         opts: dict[str, Any] = dict(options) if isinstance(options, dict) else {}
         opts.update(kwargs)
-        key = opts.get("key")
-        # workerd requires a string key; anything else is a TypeError in JS.
-        if not isinstance(key, str):
-            raise JsException("TypeError", "ratelimit: key must be a string")
-        return JsDict(success=self.hit(key))
+        # As workerd: an absent key is accepted (one shared bucket), a non-string is not.
+        key = opts.get("key", _NO_KEY)
+        if key is not _NO_KEY and not isinstance(key, str):
+            raise JsException("Error", f"invalid key: {key_to_str(key)}")
+        return JsDict(success=self.hit(key if isinstance(key, str) else _NO_KEY))
 
     def hit(self, key: str) -> bool:
         """Count one call for ``key`` now; whether it is within the limit."""
