@@ -1,0 +1,77 @@
+"""The Worker on the emulator, with a fake clock, for admin-API tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from workers_emulator import Emulator, KVEntry, ManualClock
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "admin-test-token"
+AUTH = {"authorization": f"Bearer {TOKEN}"}
+START = 1_798_761_600.0  # 2027-01-01T00:00:00Z
+PLATFORM_OPS_LIMIT = 1000
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    emulator = Emulator(
+        str(REPO / "wrangler.toml"),
+        clock=ManualClock(start=START),
+        secrets={"ADMIN_TOKEN": TOKEN},
+    )
+    try:
+        yield emulator
+    finally:
+        emulator.close()
+
+
+def total_ops(response: Any) -> int:
+    """Every KV operation the request made, over all bindings."""
+    return sum(counts.total for counts in response.kv_ops.values())
+
+
+def create_license(
+    emu: Emulator, customer: str = "Contoso Ltd", expires_at: str | None = "2028-01-01T00:00:00Z"
+) -> tuple[str, str]:
+    """A new license through the API: (key, id)."""
+    response = emu.test_client().post(
+        "/v1/admin/licenses",
+        json={"customer": customer, "plan": "enterprise", "expires_at": expires_at},
+        headers=AUTH,
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    emu.clock.advance(seconds=2)  # KV takes one write per second per key
+    return body["license_key"], body["license"]["id"]
+
+
+def heartbeat(emu: Emulator, key: str, stats: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"license_key": key, "version": "2.4.1"}
+    if stats is not None:
+        body["stats"] = stats
+    response = emu.test_client().post("/v1/validate", json=body)
+    assert response.status_code == 200, response.text
+    emu.clock.advance(seconds=2)
+    return response.json()
+
+
+def everything_naming(emu: Emulator, needle: str) -> list[str]:
+    """Keys of entries whose key, value or metadata mention ``needle``."""
+    found = []
+    for entry in emu.kv_entries("LICENSE_KV"):
+        text = entry.key + entry.value.decode("utf-8", "replace") + json.dumps(entry.metadata)
+        if needle in text:
+            found.append(entry.key)
+    return found
+
+
+def seed(emu: Emulator, entries: list[KVEntry]) -> None:
+    """Write straight into the store behind the binding (no operation is counted)."""
+    store = emu.kv("LICENSE_KV").store
+    for entry in sorted(entries, key=lambda e: e.key):  # sorted: appends to the key index
+        store.put(entry)
