@@ -1,0 +1,259 @@
+"""The stand-in ``workers`` module must not drift from the real Python Workers SDK.
+
+The real SDK (``workers-runtime-sdk``) cannot be imported on CPython (it needs ``js`` and
+Pyodide), so both are read as source with ``ast``: every public class, function, method
+and property the stand-in defines must exist in the SDK with the same parameters (names,
+kinds, defaults), the same decorator kind and the same sync/async nature.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib.util
+from pathlib import Path
+
+import pytest
+import workers_emulator.runtime.workers as standin_package
+
+STANDIN_DIR = Path(standin_package.__file__).parent
+# Methods that are part of the API although they start with an underscore.
+PUBLIC_DUNDERS = {"__init__", "__call__", "__getattr__"}
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)  # a top-level name: nothing is imported
+    assert spec is not None and spec.submodule_search_locations, f"{name} is not installed"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Signature:
+    kind: str  # function | method | property | staticmethod | classmethod
+    is_async: bool
+    params: tuple[tuple[str, str, str | None], ...]  # (name, parameter kind, default source)
+
+    def describe(self) -> str:
+        parts = [f"{n}{'=' + d if d is not None else ''} [{k}]" for n, k, d in self.params]
+        prefix = "async " if self.is_async else ""
+        return f"{prefix}{self.kind}({', '.join(parts)})"
+
+
+@dataclasses.dataclass
+class ClassInfo:
+    bases: list[str]
+    members: dict[str, Signature]
+    module: ModuleInfo
+
+
+@dataclasses.dataclass
+class ModuleInfo:
+    path: Path
+    classes: dict[str, ClassInfo]
+    functions: dict[str, Signature]
+    assigned: set[str]
+    all_names: list[str] | None
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool) -> Signature:
+    kind = "method" if in_class else "function"
+    for decorator in node.decorator_list:
+        name = ast.unparse(decorator)
+        if name == "property" or name.endswith((".setter", ".getter")):
+            kind = "property"
+        elif name in ("staticmethod", "classmethod"):
+            kind = name
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(
+        a.defaults
+    )
+    params: list[tuple[str, str, str | None]] = []
+    for i, arg in enumerate(positional):
+        pkind = "positional_only" if i < len(a.posonlyargs) else "positional_or_keyword"
+        default = defaults[i]
+        params.append((arg.arg, pkind, ast.unparse(default) if default is not None else None))
+    if a.vararg:
+        params.append((a.vararg.arg, "var_positional", None))
+    for arg, default in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+        params.append(
+            (arg.arg, "keyword_only", ast.unparse(default) if default is not None else None)
+        )
+    if a.kwarg:
+        params.append((a.kwarg.arg, "var_keyword", None))
+    return Signature(kind, isinstance(node, ast.AsyncFunctionDef), tuple(params))
+
+
+def parse_module(source: str, path: Path) -> ModuleInfo:
+    tree = ast.parse(source)
+    info = ModuleInfo(path, {}, {}, set(), None)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            members: dict[str, Signature] = {}
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    # A property setter keeps the getter's entry.
+                    members.setdefault(item.name, _signature(item, in_class=True))
+            info.classes[node.name] = ClassInfo([ast.unparse(b) for b in node.bases], members, info)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            info.functions[node.name] = _signature(node, in_class=False)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    info.assigned.add(target.id)
+                    if target.id == "__all__" and isinstance(node.value, ast.List):
+                        info.all_names = [ast.literal_eval(e) for e in node.value.elts]
+    return info
+
+
+def _parse_file(path: Path) -> ModuleInfo:
+    return parse_module(path.read_text(encoding="utf-8"), path)
+
+
+class RealSDK:
+    """The installed SDK's source, with base classes resolved (including Pyodide's)."""
+
+    def __init__(self) -> None:
+        self.dir = _package_dir("workers")
+        assert self.dir.resolve() != STANDIN_DIR.resolve(), "the stand-in shadows the real SDK"
+        self.modules = {p.stem: _parse_file(p) for p in self.dir.glob("*.py")}
+        self._pyodide_http: ModuleInfo | None = None
+
+    def _resolve_base(self, base: str, module: ModuleInfo) -> ClassInfo | None:
+        if base in module.classes:
+            return module.classes[base]
+        if base == "pyodide.http.FetchResponse":
+            if self._pyodide_http is None:
+                self._pyodide_http = _parse_file(_package_dir("pyodide") / "http.py")
+            return self._pyodide_http.classes.get("FetchResponse")
+        for other in self.modules.values():
+            if base in other.classes:
+                return other.classes[base]
+        return None
+
+    def find_member(self, cls: ClassInfo, name: str) -> Signature | None:
+        """Look ``name`` up along the class's bases, as attribute lookup would."""
+        if name in cls.members:
+            return cls.members[name]
+        for base in cls.bases:
+            resolved = self._resolve_base(base, cls.module)
+            if resolved is not None and (found := self.find_member(resolved, name)):
+                return found
+        return None
+
+
+def _is_public(name: str) -> bool:
+    return not name.startswith("_") or name in PUBLIC_DUNDERS
+
+
+def drift(standin: dict[str, ModuleInfo], sdk: RealSDK) -> list[str]:
+    """Every way the stand-in differs from the SDK, as readable lines (empty: no drift)."""
+    problems: list[str] = []
+    for module_name, module in sorted(standin.items()):
+        real = sdk.modules.get(module_name)
+        if real is None:
+            problems.append(f"workers/{module_name}.py: the SDK has no such module")
+            continue
+        if module.all_names is not None:
+            extra = set(module.all_names) - set(real.all_names or [])
+            for name in sorted(extra):
+                problems.append(f"workers.{name}: exported, but the SDK does not export it")
+        for name in sorted(module.assigned):
+            if _is_public(name) and name != "__all__" and name not in real.assigned:
+                problems.append(f"{module_name}.{name}: the SDK module does not define it")
+        for name, sig in sorted(module.functions.items()):
+            if not _is_public(name) or name == "__getattr__":
+                continue
+            real_sig = real.functions.get(name)
+            if real_sig is None:
+                problems.append(f"{module_name}.{name}(): the SDK does not define it")
+            elif real_sig != sig:
+                problems.append(
+                    f"{module_name}.{name}: {sig.describe()} != SDK {real_sig.describe()}"
+                )
+        for cls_name, cls in sorted(module.classes.items()):
+            if not _is_public(cls_name):
+                continue
+            real_cls = real.classes.get(cls_name)
+            if real_cls is None:
+                problems.append(f"{module_name}.{cls_name}: the SDK does not define this class")
+                continue
+            for member, sig in sorted(cls.members.items()):
+                if not _is_public(member):
+                    continue
+                real_sig = sdk.find_member(real_cls, member)
+                where = f"{module_name}.{cls_name}.{member}"
+                if real_sig is None:
+                    problems.append(f"{where}: the SDK class has no such member")
+                elif real_sig != sig:
+                    problems.append(f"{where}: {sig.describe()} != SDK {real_sig.describe()}")
+    return problems
+
+
+def _standin_modules() -> dict[str, ModuleInfo]:
+    return {
+        p.stem: _parse_file(p) for p in STANDIN_DIR.glob("*.py") if not p.stem.startswith("_")
+    } | {"__init__": _parse_file(STANDIN_DIR / "__init__.py")}
+
+
+@pytest.fixture(scope="module")
+def sdk() -> RealSDK:
+    return RealSDK()
+
+
+def test_the_real_sdk_is_found_without_importing_it(sdk: RealSDK) -> None:
+    assert (sdk.dir / "request.py").is_file()
+    assert "Response" in sdk.modules["response"].classes
+    # It really cannot run here: that is why it is read, not imported.
+    assert importlib.util.find_spec("js") is None
+
+
+def test_standin_matches_the_real_sdk(sdk: RealSDK) -> None:
+    assert drift(_standin_modules(), sdk) == []
+
+
+def test_standin_covers_what_workers_use(sdk: RealSDK) -> None:
+    modules = _standin_modules()
+    assert {"Request", "Response", "FetchResponse", "WorkerEntrypoint", "handler"} <= set(
+        modules["__init__"].all_names or []
+    )
+    response = modules["response"].classes["FetchResponse"].members
+    assert {"json", "from_json", "redirect", "status", "headers", "text"} <= set(response)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # A changed default.
+        (
+            "class Response:\n"
+            "    def __init__(self, body=None, status=200, status_text='', headers=None,"
+            " web_socket=None): ...\n",
+            "response.Response.__init__",
+        ),
+        # A renamed parameter.
+        (
+            "class FetchResponse:\n"
+            "    @staticmethod\n"
+            "    def redirect(location, status=HTTPStatus.FOUND): ...\n",
+            "response.FetchResponse.redirect",
+        ),
+        # Sync where the SDK is async (Request lives in request.py).
+        ("class FetchResponse:\n    def text(self): ...\n", "response.FetchResponse.text"),
+        # A property turned into a method.
+        ("class FetchResponse:\n    def status(self): ...\n", "response.FetchResponse.status"),
+        # A public name the SDK does not have.
+        ("class FetchResponse:\n    def stream(self): ...\n", "response.FetchResponse.stream"),
+        ("def helper(x): ...\n", "response.helper"),
+    ],
+)
+def test_drift_is_detected(sdk: RealSDK, source: str, expected: str) -> None:
+    fake = {"response": parse_module(source, Path("response.py"))}
+    problems = drift(fake, sdk)
+    assert problems and any(expected in p for p in problems), problems
+
+
+def test_a_module_the_sdk_lacks_is_reported(sdk: RealSDK) -> None:
+    fake = {"streams": parse_module("class ReadableStream: ...\n", Path("streams.py"))}
+    assert drift(fake, sdk) == ["workers/streams.py: the SDK has no such module"]
