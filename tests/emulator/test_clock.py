@@ -1,0 +1,65 @@
+"""Clocks, and patching time.time per context."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from workers_emulator.clock import ManualClock, SystemClock, patched_time
+
+
+def test_manual_clock_moves_only_when_told() -> None:
+    clock = ManualClock(start=1000.0)
+    assert clock.now() == 1000.0
+    assert clock.advance(5) == 1005.0
+    clock.advance(days=1)
+    assert clock.now() == 1005.0 + 86_400
+    clock.set(10.0)
+    assert clock.now() == 10.0
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+
+
+def test_system_clock_is_real_time() -> None:
+    assert abs(SystemClock().now() - time.time()) < 5
+
+
+def test_patched_time_nests_and_restores() -> None:
+    original = time.time
+    outer, inner = ManualClock(100.0), ManualClock(200.0)
+    with patched_time(outer):
+        assert time.time() == 100.0
+        with patched_time(inner):
+            assert time.time() == 200.0
+        assert time.time() == 100.0
+        outer.advance(1)
+        assert time.time() == 101.0
+    assert time.time is original
+    assert abs(time.time() - SystemClock().now()) < 5
+
+
+def test_patched_time_is_per_task() -> None:
+    seen: dict[str, list[float]] = {"a": [], "b": [], "none": []}
+
+    async def task(name: str, clock: ManualClock | None) -> None:
+        if clock is None:
+            for _ in range(3):
+                seen[name].append(time.time())
+                await asyncio.sleep(0)
+            return
+        with patched_time(clock):
+            for _ in range(3):
+                seen[name].append(time.time())
+                await asyncio.sleep(0)
+
+    async def main() -> None:
+        await asyncio.gather(
+            task("a", ManualClock(1.0)), task("b", ManualClock(2.0)), task("none", None)
+        )
+
+    asyncio.run(main())
+    assert seen["a"] == [1.0] * 3
+    assert seen["b"] == [2.0] * 3
+    assert all(t > 1_000_000 for t in seen["none"])  # outside any request: real time
+    assert time.time() > 1_000_000
