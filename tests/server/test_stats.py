@@ -2,38 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from license_server.stats import MAX_STATS_BYTES, check_stats, serialised_size
 
-
-def spec_size(stats: object) -> int:
-    return len(json.dumps(stats, separators=(",", ":"), ensure_ascii=False).encode())
-
-
-def stats_of_size(size: int, filler: str = "a") -> dict[str, int]:
-    """A valid stats object whose SPEC.md size is exactly ``size`` bytes.
-
-    Keys are at most 64 characters, so many keys are needed; the last key is padded with a
-    valid character, and the final value's digits absorb the remainder.
-    """
-    stats: dict[str, int] = {}
-    index = 0
-    while spec_size(stats) < size - 80:
-        stats[f"k{index:04d}" + filler * 50] = 0
-        index += 1
-    # Fill the remaining bytes with one more key of the right length and value digits.
-    remaining = size - spec_size(stats)
-    # ',"' + key + '":' + value ; for the first key there is no comma
-    overhead = 4 if stats else 3
-    key_len = min(64, remaining - overhead - 1)
-    value_digits = remaining - overhead - key_len
-    key = "z" + filler * 0 + "b" * (key_len - 1)
-    stats[key] = int("1" * value_digits) if value_digits else 0
-    assert spec_size(stats) == size, (spec_size(stats), size)
-    return stats
+from .payloads import spec_size, stats_of_size, stats_of_size_non_ascii
 
 
 @pytest.mark.parametrize("size", [4095, 4096])
@@ -52,15 +25,9 @@ def test_4097_bytes_is_refused_as_too_large() -> None:
 def test_non_ascii_is_measured_in_utf8_bytes() -> None:
     # Non-ASCII keys are invalid, but size is checked first: 4096 bytes of it is "invalid",
     # 4097 bytes is "too large" (so the measure is UTF-8 bytes, not characters or escapes).
-    base = stats_of_size(4096 - 64)
-    for total, reason in [(4096, "stats_invalid"), (4097, "stats_too_large")]:
-        stats = dict(base)
-        need = total - spec_size(stats) - len(',"":0')
-        assert need % 3 in (0, 1, 2)
-        name = "€" * (need // 3) + "x" * (need % 3)  # '€' is 3 bytes in UTF-8
-        stats[name] = 0
-        assert spec_size(stats) == total
-        assert check_stats(stats).reason == reason
+    assert check_stats(stats_of_size_non_ascii(4096)).reason == "stats_invalid"
+    assert check_stats(stats_of_size_non_ascii(4097)).reason == "stats_too_large"
+    assert spec_size(stats_of_size_non_ascii(4097)) == 4097
 
 
 @pytest.mark.parametrize("value", [[], [1, 2], "counts", 7, 1.5, True, False])
