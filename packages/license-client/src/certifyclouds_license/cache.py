@@ -32,6 +32,7 @@ class CacheEntry:
     jwks: dict[str, Any] | None
     last_success: float | None
     license: dict[str, Any] | None
+    checked_at: str | None = None  # the server's own timestamp of that success
 
 
 def cache_file_name(base_url: str, license_key: str) -> str:
@@ -72,6 +73,7 @@ class LeaseCache:
             if isinstance(last_success, int | float) and not isinstance(last_success, bool)
             else None,
             license=data.get("license") if isinstance(data.get("license"), dict) else None,
+            checked_at=data.get("checked_at") if isinstance(data.get("checked_at"), str) else None,
         )
 
     def save(self, entry: CacheEntry) -> None:
@@ -83,6 +85,7 @@ class LeaseCache:
                 "jwks": entry.jwks,
                 "last_success": entry.last_success,
                 "license": entry.license,
+                "checked_at": entry.checked_at,
             },
             separators=(",", ":"),
         ).encode()

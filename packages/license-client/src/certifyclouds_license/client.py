@@ -305,6 +305,7 @@ class LicenseClient:
                 jwks=jwks if self._pinned_jwks is None else None,
                 last_success=now,
                 license=data.get("license") if isinstance(data.get("license"), dict) else None,
+                checked_at=checked_at.isoformat(),
             )
         )
         return HeartbeatResult(
@@ -385,7 +386,7 @@ class LicenseClient:
             code=lease.code,
             license=_license_info(entry.license),
             update=None,
-            checked_at=_utc(entry.last_success),
+            checked_at=_parse_time(entry.checked_at) or _utc(entry.last_success),
             from_cache=True,
             lease_expires_at=_utc(lease.expires_at),
             grace_expires_at=_utc(grace_end),
