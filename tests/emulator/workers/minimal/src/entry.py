@@ -93,4 +93,15 @@ class Default(WorkerEntrypoint):
             return Response.redirect("https://example.com/")
         if path == "/bytes":
             return Response(b"\x00\x01\x02", headers={"content-type": "application/octet-stream"})
+        if path == "/partial":
+            # Half a line, a pause (another request runs), then the rest.
+            tag = url.rsplit("=", 1)[-1]
+            sys.stdout.write(tag)
+            await asyncio.sleep(0.01)
+            sys.stdout.write(tag + "\n")
+            return Response(tag)
+        if path == "/not-a-response":
+            return {"oops": True}
+        if path == "/body-kind":
+            return Response("none" if request.body is None else "stream")
         return Response("not found", status=404)

@@ -1,0 +1,186 @@
+"""The stand-in ``workers`` classes behave as the SDK's do on the platform."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from http import HTTPMethod, HTTPStatus
+
+import pytest
+from workers_emulator import JsException
+from workers_emulator.runtime.workers import Request, Response
+from workers_emulator.runtime.workers._streams import ReadableStream
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def body_of(response: Response) -> bytes:
+    return run(response.bytes())
+
+
+# -- Response ------------------------------------------------------------------------------
+
+
+def test_static_json_means_from_json() -> None:
+    r = Response.json({"a": [1, "é"]}, status=201)
+    assert r.status == 201
+    assert r.headers["content-type"] == "application/json"
+    # The SDK serialises with json.dumps defaults.
+    assert body_of(r) == json.dumps({"a": [1, "é"]}).encode()
+
+
+def test_instance_json_reads_the_body() -> None:
+    r = Response('{"x": 1}')
+    assert run(r.json()) == {"x": 1}
+
+
+def test_from_json_keeps_a_given_content_type() -> None:
+    r = Response.from_json([1], headers={"Content-Type": "application/problem+json"})
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.status == HTTPStatus.OK
+
+
+def test_text_body_gets_text_plain_bytes_get_none() -> None:
+    assert Response("hi").headers["content-type"] == "text/plain;charset=UTF-8"
+    assert "content-type" not in Response(b"\x00").headers
+    assert Response(None).status == 200
+
+
+def test_status_defaults_and_status_text() -> None:
+    r = Response("x", status=HTTPStatus.ACCEPTED, status_text="Accepted!")
+    assert (r.status, r.status_text, r.ok) == (202, "Accepted!", True)
+    assert Response("x", status=404).ok is False
+
+
+def test_null_body_status_refuses_any_body_even_empty() -> None:
+    assert Response(None, status=204).status == 204
+    with pytest.raises(JsException) as info:
+        Response("", status=204)
+    assert info.value.name == "TypeError"
+
+
+def test_status_out_of_range_is_a_range_error() -> None:
+    with pytest.raises(JsException) as info:
+        Response("x", status=199)
+    assert info.value.name == "RangeError"
+    # from_json converts it to ValueError, as the SDK does.
+    with pytest.raises(ValueError):
+        Response.from_json({}, status=600)
+
+
+def test_unsupported_body_type() -> None:
+    with pytest.raises(TypeError, match="Unsupported type in Response: dict"):
+        Response({"a": 1})  # type: ignore[arg-type]
+
+
+def test_headers_are_a_fresh_http_message_each_time() -> None:
+    r = Response("x", headers={"X-Thing": "1"})
+    headers = r.headers
+    assert headers["x-thing"] == "1" and headers.get("X-THING") == "1"
+    assert headers["absent"] is None  # HTTPMessage semantics
+    headers["x-added"] = "2"
+    # As in the SDK: the copy is detached from the response.
+    assert "x-added" not in r.headers
+
+
+def test_invalid_header_is_refused() -> None:
+    with pytest.raises(TypeError):
+        Response("x", headers={"bad header": "1"})
+    with pytest.raises(TypeError):
+        Response("x", headers={"x": "a\r\nb"})
+    with pytest.raises(TypeError, match="unexpected type for headers"):
+        Response("x", headers="x: 1")  # type: ignore[arg-type]
+
+
+def test_redirect() -> None:
+    r = Response.redirect("https://example.com/a", 301)
+    assert r.status == 301 and r.headers["location"] == "https://example.com/a"
+    with pytest.raises(ValueError):
+        Response.redirect("https://example.com/", 200)
+
+
+def test_body_can_be_read_once() -> None:
+    r = Response("once")
+    assert run(r.text()) == "once"
+    assert r.body_used
+    with pytest.raises(OSError, match="Body already used"):
+        run(r.text())
+
+
+def test_replace_body_keeps_status_and_headers() -> None:
+    r = Response("a", status=418, headers={"x": "1"}).replace_body("b")
+    assert (r.status, r.headers["x"], body_of(r)) == (418, "1", b"b")
+
+
+# -- Request -------------------------------------------------------------------------------
+
+
+def incoming(body: bytes | None, headers=None, method: str = "POST") -> Request:
+    stream = None if body is None else ReadableStream.from_bytes(body)
+    return Request._incoming("https://w.example/p?q=1", method, headers or [], stream, None)
+
+
+def test_request_basics() -> None:
+    req = incoming(b"{}", [("Content-Type", "application/json"), ("X-A", "1"), ("x-a", "2")])
+    assert req.method is HTTPMethod.POST
+    assert req.url == "https://w.example/p?q=1"
+    # Names are lower-cased and repeated headers joined, as the JS Headers object does.
+    assert dict(req.headers.items()) == {"content-type": "application/json", "x-a": "1, 2"}
+    assert req.headers.get("CONTENT-TYPE") == "application/json"
+    assert req.cf is None
+
+
+def test_unknown_method_fails_like_the_sdk() -> None:
+    req = incoming(None, method="patch")  # only six names are upper-cased by Fetch
+    with pytest.raises(KeyError):
+        _ = req.method
+    assert incoming(None, method="delete").method is HTTPMethod.DELETE
+
+
+def test_text_decodes_like_fetch() -> None:
+    assert run(incoming(b"\xef\xbb\xbfhi").text()) == "hi"  # BOM dropped
+    assert run(incoming(b"a\xffb").text()) == "a\ufffdb"  # invalid UTF-8 replaced
+
+
+def test_json_and_body_used() -> None:
+    req = incoming(b'{"k": 2}')
+    assert run(req.json()) == {"k": 2}
+    assert req.body_used
+    with pytest.raises(OSError, match="Body already used"):
+        run(req.bytes())
+
+
+def test_clone_gives_two_readable_bodies() -> None:
+    req = incoming(b"twice")
+    copy = req.clone()
+    assert run(copy.text()) == "twice"
+    assert run(req.text()) == "twice"
+
+
+def test_constructed_request() -> None:
+    req = Request("https://x.example/", method=HTTPMethod.PUT, body="data", headers={"A": "b"})
+    assert req.method is HTTPMethod.PUT and req.headers["a"] == "b"
+    assert run(req.text()) == "data"
+    with pytest.raises(TypeError):
+        Request("https://x.example/", method="GET", body="no")
+
+
+# -- ReadableStream ------------------------------------------------------------------------
+
+
+def test_reader_protocol() -> None:
+    async def scenario():
+        stream = ReadableStream.from_bytes(b"abc")
+        reader = stream.getReader()
+        with pytest.raises(JsException, match="locked"):
+            stream.getReader()
+        first = await reader.read()
+        assert not first.done and first.value.to_bytes() == b"abc" and first.value.length == 3
+        last = await reader.read()
+        assert last.done and last.value is None
+        reader.releaseLock()
+        stream.getReader()  # released: can be locked again
+
+    run(scenario())
