@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.machine import machine_info
+from bench.machine import load_average, machine_info, wait_until_quiet
 from bench.report import render, targets
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-cold", action="store_true", help="no cold-start measurement")
     parser.add_argument("--requests", type=int, help="requests per in-process case")
     parser.add_argument("--output", type=Path, help="where to write the JSON results")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each phase, wait up to this long for the 1-min load average to drop below 0.7",
+    )
     args = parser.parse_args(argv)
 
     n = args.requests or (500 if args.quick else 5000)
@@ -31,7 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: dict[str, Any] = {"machine": machine_info(), "quick": args.quick}
 
+    def phase(name: str) -> None:
+        waited = wait_until_quiet(args.wait_quiet) if args.wait_quiet else 0.0
+        results.setdefault("load_average", {})[name] = {
+            "before": load_average(),
+            "waited_s": waited,
+        }
+
     from bench.inprocess import run_inprocess
+
+    phase("inprocess")
 
     results["inprocess"] = run_inprocess(n=n, warmup=warmup, licenses=128 if args.quick else 1024)
     print("in-process: done", file=sys.stderr)
@@ -39,12 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_cold:
         from bench.coldstart import run_cold_start
 
+        phase("cold_start")
         results["cold_start"] = run_cold_start(runs=3 if args.quick else 10)
         print("cold start: done", file=sys.stderr)
 
     if not args.skip_http:
         from bench.devserver import run_http
 
+        phase("http")
         results["http"] = run_http(
             duration=2.0 if args.quick else 10.0,
             warmup=1.0 if args.quick else 3.0,
@@ -52,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("http: done", file=sys.stderr)
 
+    results["load_average"]["end"] = load_average()
     results["targets"] = targets(results)
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     out = args.output or (QUICK_RESULTS if args.quick else RESULTS)

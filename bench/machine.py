@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 
@@ -51,6 +52,25 @@ def _package_versions() -> dict[str, str]:
     return versions
 
 
+def load_average() -> list[float] | None:
+    """1/5/15-minute load: other work on a 2-core machine shows up in every figure."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def wait_until_quiet(max_wait_s: float, threshold: float = 0.7) -> float:
+    """Wait (at most ``max_wait_s``) for the 1-minute load to drop under ``threshold``."""
+    start = time.monotonic()
+    while time.monotonic() - start < max_wait_s:
+        load = load_average()
+        if load is None or load[0] < threshold:
+            break
+        time.sleep(2)
+    return round(time.monotonic() - start, 1)
+
+
 def machine_info() -> dict[str, object]:
     return {
         "cpu_model": _cpu_model(),
@@ -60,5 +80,6 @@ def machine_info() -> dict[str, object]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "packages": _package_versions(),
+        "load_average_at_start": load_average(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
