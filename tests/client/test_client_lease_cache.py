@@ -125,3 +125,14 @@ def test_damaged_cache_is_ignored(client, server, content):
     server.down = False
     assert client.heartbeat("2.4.1").valid  # and a good answer repairs it
     assert json.loads(Path(client.cache_path).read_text())["format"] == 1
+
+
+def test_unwritable_cache_does_not_fail_a_valid_heartbeat(client, monkeypatch, caplog):
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("certifyclouds_license.cache.tempfile.mkstemp", crash)
+    result = client.heartbeat("2.4.1")
+    assert result.valid and not result.from_cache
+    assert not Path(client.cache_path).exists()
+    assert any("could not write" in r.getMessage() for r in caplog.records)

@@ -299,7 +299,7 @@ class LicenseClient:
             logger.warning("lease from the server refused: %s", exc)
             return self._answer_from_cache(str(exc), "stats" in body, stats_outcome, refusal=exc)
 
-        self._cache.save(
+        self._save(
             CacheEntry(
                 lease=lease.token,
                 jwks=jwks if self._pinned_jwks is None else None,
@@ -318,6 +318,14 @@ class LicenseClient:
             grace_expires_at=_utc(self._grace_end(lease, now)),
             **stats_outcome,
         )
+
+    def _save(self, entry: CacheEntry) -> None:
+        # The server has answered "valid": a full or read-only disk costs the offline grace,
+        # not this answer.
+        try:
+            self._cache.save(entry)
+        except OSError as exc:
+            logger.warning("could not write the license cache (%s)", exc.strerror or exc)
 
     def _verify_fresh_lease(
         self, token: object, entry: CacheEntry | None, now: float
