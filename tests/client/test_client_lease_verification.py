@@ -146,3 +146,11 @@ def test_cached_lease_tampered_on_disk_is_refused(client, server):
     server.down = True
     with pytest.raises(Exception, match="no cached lease"):
         client.heartbeat("2.4.1")
+
+
+def test_refused_lease_keeps_the_servers_stats_verdict(client, server):
+    client.heartbeat("2.4.1")
+    server.lease_factory = REFUSALS["tampered"](server)
+    result = client.heartbeat("2.4.1", {"secrets_total": 5})
+    assert result.from_cache
+    assert (result.stats_sent, result.stats_accepted, result.stats_reason) == (True, True, None)

@@ -297,7 +297,8 @@ class LicenseClient:
             lease, jwks = self._verify_fresh_lease(data.get("lease"), entry, now)
         except LeaseVerificationError as exc:
             logger.warning("lease from the server refused: %s", exc)
-            return self._answer_from_cache(str(exc), "stats" in body, stats_outcome, refusal=exc)
+            # The server did answer: its stats verdict stands, only the lease is refused.
+            return self._answer_from_cache(str(exc), False, stats_outcome, refusal=exc)
 
         self._save(
             CacheEntry(
