@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import socket
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -34,7 +36,7 @@ def banner(emulator: Emulator) -> list[str]:
     for rl in emulator.config.ratelimits:
         rows.append((f"env.{rl.name} ({rl.limit} requests/{rl.period}s)", "Rate Limiting"))
     for name, value in emulator.vars.items():
-        rows.append((f"env.{name} ({value!r})", "Environment Variable"))
+        rows.append((f"env.{name} ({json.dumps(value)})", "Environment Variable"))
     for name in emulator.secrets:
         rows.append((f'env.{name} ("(hidden)")', "Environment Variable"))
     width = max([len("Binding"), *(len(b) for b, _ in rows)]) + 2
@@ -104,19 +106,32 @@ def run_dev_server(
         create_app(emulator, access_log=access_log),
         host=host,
         port=port,
-        lifespan="on",
+        lifespan="off",
+        # The client address is the socket peer: X-Forwarded-For must not change it.
+        proxy_headers=False,
         access_log=False,
         log_level="warning",
         server_header=False,
     )
     display_host = f"[{host}]" if ":" in host else host
     server = _Server(config, f"Ready on http://{display_host}:{{port}}", out)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
+    # handler that was there before it: make that a no-op so we can finish cleanly.
+    previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         emulator.close()
     print("Shutting down", file=out, flush=True)
     return 0 if server.started else 1
+
+
+def _note_signal(signum: int, frame: Any) -> None:
+    """Stands in for the default handlers while uvicorn runs (it stops on its own)."""
 
 
 class _Discard(list[Any]):
