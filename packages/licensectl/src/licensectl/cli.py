@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
@@ -146,7 +147,9 @@ def main(
     out = stdout or Console(soft_wrap=True)
     err = stderr or Console(stderr=True, soft_wrap=True)
     try:
-        args = build_parser().parse_args(argv)
+        # --help and usage errors go to this run's consoles (stdout/stderr by default).
+        with contextlib.redirect_stdout(out.file), contextlib.redirect_stderr(err.file):
+            args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return int(exc.code or 0)
     try:
@@ -219,6 +222,8 @@ def _confirm_erase(license_id: str, err: Console) -> None:
     err.file.write("Erase? [y/N] ")
     err.file.flush()
     answer = sys.stdin.readline()
+    if not sys.stdin.isatty():  # a piped answer is not echoed: end the prompt's line ourselves
+        err.file.write("\n")
     if not answer:
         raise Aborted("no confirmation given (use --yes in scripts)")
     if answer.strip().lower() not in ("y", "yes"):

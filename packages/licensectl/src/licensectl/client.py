@@ -17,10 +17,12 @@ EXIT_AUTH = 3
 EXIT_SERVER = 4
 EXIT_ABORTED = 5
 
-# 429/503 carry Retry-After: waiting a little is kinder than failing a long listing.
+# 429/503 are transient (KV also refuses a second write to one key within a second): a short
+# wait and a retry is kinder than failing, e.g. `suspend` right after `create`. A failed write
+# was not stored, so repeating a POST cannot create a second license.
 _RETRY_STATUSES = frozenset({429, 503})
 _MAX_RETRIES = 3
-_MAX_RETRY_WAIT = 10.0
+_MAX_RETRY_WAIT = 2.0
 
 
 class AdminError(Exception):
@@ -94,10 +96,8 @@ class AdminClient:
                 detail = _one_line(str(exc) or type(exc).__name__)
                 raise AdminError("network_error", detail) from None
             if response.status_code in _RETRY_STATUSES and attempt < _MAX_RETRIES:
-                wait = _retry_after(response)
-                if wait is not None:
-                    self._sleep(wait)
-                    continue
+                self._sleep(_retry_after(response))
+                continue
             break
         if response.status_code >= 400:
             raise _error_from(response)
@@ -187,13 +187,13 @@ def _seg(license_id: str) -> str:
     return quote(license_id, safe="")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("retry-after", "")
+def _retry_after(response: httpx.Response) -> float:
+    """Seconds to wait: the server's Retry-After, capped (an operator is waiting), else 1."""
     try:
-        wait = float(raw)
+        wait = float(response.headers.get("retry-after", "1"))
     except ValueError:
-        return None
-    return wait if 0 <= wait <= _MAX_RETRY_WAIT else None
+        wait = 1.0
+    return min(max(wait, 0.0), _MAX_RETRY_WAIT)
 
 
 def _error_from(response: httpx.Response) -> AdminError:

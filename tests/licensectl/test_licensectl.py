@@ -1,0 +1,382 @@
+"""`licensectl` against a real dev server (`workers-emulator dev`) over HTTP.
+
+In-process runs go through ``licensectl.cli.main(argv, stdout=..., stderr=...)``; a few runs
+use the installed console script in a subprocess, as an operator would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from licensectl.cli import main
+from rich.console import Console
+
+from tests.licensectl.conftest import DevServer, subprocess_env
+
+LICENSECTL = str(Path(sys.executable).parent / "licensectl")
+UNKNOWN_ID = "0" * 32
+
+
+class Run:
+    """The outcome of one in-process licensectl invocation."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run(*argv: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        assert monkeypatch is not None
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(
+        list(argv),
+        stdout=Console(file=out, width=200, color_system=None),
+        stderr=Console(file=err, width=200, color_system=None),
+    )
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def one_error_line(result: Run, code: str) -> None:
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith(f"licensectl: {code}: "), result.err
+    assert "Traceback" not in result.err
+
+
+def create(*extra: str) -> dict[str, Any]:
+    result = run("create", "--customer", "Contoso Ltd", "--plan", "enterprise", "--json", *extra)
+    assert result.code == 0, result.err
+    return result.json()
+
+
+def heartbeat(server: DevServer, key: str, stats: dict[str, int] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"license_key": key, "version": "2.4.1"}
+    if stats is not None:
+        body["stats"] = stats
+    response = httpx.post(f"{server.url}/v1/validate", json=body, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- without a server -------------------------------------------------------------------------
+
+
+def test_help_documents_exit_codes_and_token_sources() -> None:
+    result = run("--help")
+    assert result.code == 0
+    for line in ("0  success", "1  not found", "2  usage", "3  auth", "4  server", "5  aborted"):
+        assert line in result.out
+    assert "LICENSE_ADMIN_TOKEN" in result.out
+    assert "--token" not in result.out
+
+
+def test_no_token_flag_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LICENSE_SERVER_URL", "http://127.0.0.1:9")
+    result = run("list", "--token", "secret")
+    assert result.code == 2
+    one_error_line(result, "usage_error")
+
+
+def test_missing_url_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LICENSE_SERVER_URL", raising=False)
+    result = run("list")
+    assert result.code == 2
+    one_error_line(result, "usage_error")
+
+
+def test_unreachable_server_is_exit_4(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LICENSE_ADMIN_TOKEN", "t")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, not listening: connection refused
+        result = run("--url", f"http://127.0.0.1:{port}", "list")
+    assert result.code == 4
+    one_error_line(result, "network_error")
+
+
+def test_create_requires_an_expiry_choice(cli_env: DevServer) -> None:
+    result = run("create", "--customer", "A", "--plan", "pro")
+    assert result.code == 2
+    one_error_line(result, "usage_error")
+
+
+# --- against the dev server -------------------------------------------------------------------
+
+
+def test_wrong_token_is_exit_3(cli_env: DevServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LICENSE_ADMIN_TOKEN", "wrong")
+    result = run("list")
+    assert result.code == 3
+    one_error_line(result, "unauthorized")
+
+
+def test_token_prompt_is_hidden_and_used(
+    cli_env: DevServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LICENSE_ADMIN_TOKEN")
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return cli_env.token
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    result = run("release", "show", "--json")
+    assert result.code == 0, result.err
+    assert len(prompts) == 1
+
+
+def test_unknown_license_is_exit_1(cli_env: DevServer) -> None:
+    for argv in (("show", UNKNOWN_ID), ("suspend", UNKNOWN_ID), ("export", UNKNOWN_ID)):
+        result = run(*argv)
+        assert result.code == 1, argv
+        one_error_line(result, "license_not_found")
+    result = run("show", "not-an-id")
+    assert result.code == 1
+    one_error_line(result, "license_not_found")
+
+
+def test_create_prints_the_key_once_clearly_marked(cli_env: DevServer) -> None:
+    result = run("create", "--customer", "Fabrikam", "--plan", "pro", "--expires-at", "2030-01-01")
+    assert result.code == 0, result.err
+    assert "LICENSE KEY" in result.out and "shown only this once" in result.out
+    key_lines = [line for line in result.out.splitlines() if "CC-" in line]
+    assert len(key_lines) == 1
+    assert "2030-01-01T00:00:00Z" in result.out
+
+
+def test_create_json_shape(cli_env: DevServer) -> None:
+    created = create("--perpetual")
+    assert set(created) == {"license_key", "license"}
+    assert created["license_key"].startswith("CC-")
+    license_ = created["license"]
+    assert set(license_) == {"id", "status", "customer", "plan", "created_at", "expires_at"}
+    assert license_["expires_at"] is None and license_["status"] == "active"
+
+
+def test_status_changes_reach_the_heartbeat(cli_env: DevServer) -> None:
+    created = create("--expires-at", "2031-06-30")
+    key, license_id = created["license_key"], created["license"]["id"]
+    assert heartbeat(cli_env, key)["code"] == "VALID"
+    for command, status, code in [
+        ("suspend", "suspended", "SUSPENDED"),
+        ("revoke", "revoked", "REVOKED"),
+        ("reactivate", "active", "VALID"),
+    ]:
+        result = run(command, license_id, "--json")
+        assert result.code == 0, result.err
+        assert set(result.json()) == {"license"}
+        assert result.json()["license"]["status"] == status
+        assert heartbeat(cli_env, key)["code"] == code
+
+
+def test_extend_by_days_and_to_a_date(cli_env: DevServer) -> None:
+    license_id = create("--expires-at", "2031-01-01")["license"]["id"]
+    result = run("extend", license_id, "--by-days", "31", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["license"]["expires_at"] == "2031-02-01T00:00:00Z"
+    result = run("extend", license_id, "--expires-at", "2032-03-04T05:06:07Z")
+    assert result.code == 0, result.err
+    assert "2032-03-04T05:06:07Z" in result.out
+    result = run("extend", license_id, "--perpetual", "--json")
+    assert result.json()["license"]["expires_at"] is None
+    result = run("extend", license_id, "--by-days", "3")
+    assert result.code == 2
+    one_error_line(result, "usage_error")
+
+
+def test_show_validations_fleet_and_list(cli_env: DevServer) -> None:
+    created = create("--expires-at", "2031-01-01")
+    key, license_id = created["license_key"], created["license"]["id"]
+    heartbeat(cli_env, key, {"secrets_total": 120, "certs": {"expiring_30d": 3}})
+
+    shown = run("show", license_id, "--json")
+    assert shown.code == 0, shown.err
+    document = shown.json()
+    assert set(document) == {"license", "stats", "stats_received_at", "last_validated_at"}
+    assert document["stats"] == {"secrets_total": 120, "certs": {"expiring_30d": 3}}
+    assert document["last_validated_at"] is not None
+    human = run("show", license_id)
+    assert "secrets_total" in human.out and "certs.expiring_30d" in human.out
+
+    validations = run("validations", license_id, "--json").json()
+    assert validations == {"license_id": license_id, "validations": [document["last_validated_at"]]}
+
+    fleet = run("fleet", "--json").json()
+    assert set(fleet) == {"items"}
+    mine = [item for item in fleet["items"] if item["license_id"] == license_id]
+    assert mine == [
+        {
+            "license_id": license_id,
+            "stats": document["stats"],
+            "received_at": document["stats_received_at"],
+        }
+    ]
+
+    listing = run("list", "--json").json()
+    assert set(listing) == {"licenses"}
+    assert created["license"] in listing["licenses"]
+    human = run("list")
+    assert license_id in human.out and "license(s)" in human.out
+
+
+def test_release_set_and_show(cli_env: DevServer) -> None:
+    notes = "https://certifyclouds.com/releases/2.5.0"
+    result = run("release", "set", "2.5.0", "--notes-url", notes, "--json")
+    assert result.code == 0, result.err
+    assert result.json()["latest_version"] == "2.5.0"
+    shown = run("release", "show", "--json").json()
+    assert set(shown) == {"latest_version", "release_notes_url", "updated_at"}
+    assert shown["release_notes_url"] == notes
+    bad = run("release", "set", "not-a-version")
+    assert bad.code == 2
+    one_error_line(bad, "invalid_request")
+
+
+def test_export_to_file(cli_env: DevServer, tmp_path: Path) -> None:
+    created = create("--expires-at", "2031-01-01")
+    heartbeat(cli_env, created["license_key"], {"nodes": 4})
+    target = tmp_path / "export.json"
+    result = run("export", created["license"]["id"], "-o", str(target))
+    assert result.code == 0, result.err
+    assert str(target) in result.out
+    document = json.loads(target.read_text())
+    assert document["license"] == created["license"]
+    assert document["stats"] == {"nodes": 4}
+    assert len(document["validations"]) == 1
+    assert "cursor" not in document
+
+
+def test_erase_asks_and_a_no_changes_nothing(
+    cli_env: DevServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    license_id = create("--perpetual")["license"]["id"]
+    declined = run("erase", license_id, stdin="n\n", monkeypatch=monkeypatch)
+    assert declined.code == 5
+    assert "Erase? [y/N]" in declined.err
+    assert declined.err.strip().splitlines()[-1].startswith("licensectl: aborted: ")
+    assert run("show", license_id).code == 0
+    no_answer = run("erase", license_id, stdin="", monkeypatch=monkeypatch)
+    assert no_answer.code == 5
+    assert run("show", license_id).code == 0
+
+
+def test_erase_confirmed_then_gone(cli_env: DevServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = create("--expires-at", "2031-01-01")
+    key, license_id = created["license_key"], created["license"]["id"]
+    heartbeat(cli_env, key, {"nodes": 2})
+    result = run("erase", license_id, stdin="y\n", monkeypatch=monkeypatch)
+    assert result.code == 0, result.err
+    assert "erased" in result.out
+    assert run("show", license_id).code == 1
+    again = run("erase", license_id, "--yes", "--json")
+    assert again.code == 1
+    one_error_line(again, "license_not_found")
+    response = httpx.post(f"{cli_env.url}/v1/validate", json={"license_key": key}, timeout=10)
+    assert response.status_code == 404
+
+
+def test_erase_json_with_yes(cli_env: DevServer) -> None:
+    license_id = create("--perpetual")["license"]["id"]
+    result = run("erase", license_id, "--yes", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {"erased": license_id, "calls": 1}
+
+
+# --- the console script, as an operator runs it ----------------------------------------------
+
+
+def test_console_script_json_and_exit_codes(dev_server: DevServer) -> None:
+    env = subprocess_env(dev_server)
+    created = subprocess.run(
+        [
+            LICENSECTL,
+            "--json",
+            "create",
+            "--customer",
+            "Northwind",
+            "--plan",
+            "team",
+            "--perpetual",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    license_id = json.loads(created.stdout)["license"]["id"]
+
+    shown = subprocess.run(
+        [LICENSECTL, "show", license_id, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 0
+    assert json.loads(shown.stdout)["license"]["customer"] == "Northwind"
+    assert shown.stderr == ""
+
+    declined = subprocess.run(
+        [LICENSECTL, "erase", license_id],
+        env=env,
+        input="no\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert declined.returncode == 5
+    assert declined.stdout == ""
+
+    erased = subprocess.run(
+        [LICENSECTL, "erase", license_id],
+        env=env,
+        input="y\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert erased.returncode == 0, erased.stderr
+
+    missing = subprocess.run(
+        [LICENSECTL, "show", license_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip().startswith("licensectl: license_not_found: ")
+    assert "Traceback" not in missing.stderr
+
+    unauthorized = subprocess.run(
+        [LICENSECTL, "list"],
+        env=subprocess_env(dev_server, LICENSE_ADMIN_TOKEN="nope"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert unauthorized.returncode == 3
+    assert unauthorized.stdout == ""
+    assert unauthorized.stderr.strip().splitlines() == [
+        "licensectl: unauthorized: a valid admin token is required (Authorization: Bearer <token>)"
+    ]
