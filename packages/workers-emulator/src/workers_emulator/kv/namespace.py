@@ -45,12 +45,17 @@ _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
 
 
 def decode_cursor(cursor: str) -> bytes:
-    """Decode a cursor as leniently as Node's base64 decoder (junk ignored, never an error)."""
+    """The key (as UTF-8 bytes) a cursor continues after.
+
+    Decoded as leniently as Node's base64 decoder (junk ignored, never an error), then read
+    as UTF-8 text as the local KV does: invalid bytes become U+FFFD.
+    """
     text = cursor.split("=", 1)[0].replace("-", "+").replace("_", "/")
     text = _NOT_BASE64.sub("", text)
     if len(text) % 4 == 1:
         text = text[:-1]
-    return base64.b64decode(text + "=" * (-len(text) % 4))
+    raw = base64.b64decode(text + "=" * (-len(text) % 4))
+    return raw.decode("utf-8", errors="replace").encode()
 
 
 class KVNamespace:
