@@ -1,0 +1,215 @@
+"""``workers-emulator dev`` over real HTTP, as a newcomer starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+MINIMAL = Path(__file__).parent / "workers" / "minimal"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def command(*args: str) -> list[str]:
+    uv = shutil.which("uv")
+    if uv is not None:
+        return [uv, "run", "--frozen", "workers-emulator", *args]
+    return [str(Path(sys.executable).parent / "workers-emulator"), *args]
+
+
+class DevServer:
+    """A `workers-emulator dev` subprocess whose output is collected line by line."""
+
+    def __init__(self, config: Path) -> None:
+        self.config = config
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            command("dev", "--config", str(config), "--port", str(self.port)),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._ready: queue.Queue[bool] = queue.Queue()
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.out), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err), daemon=True).start()
+
+    def _pump(self, stream, lines: list[str]) -> None:
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Ready on"):
+                self._ready.put(True)
+        self._ready.put(False)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        if not self._ready.get(timeout=timeout):
+            raise RuntimeError(f"dev server did not start: {self.out} {self.err}")
+
+    def wait_for_line(self, text: str, timeout: float = 5) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.out):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"{text!r} not in {self.out}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[DevServer]:
+    target = tmp_path_factory.mktemp("dev") / "w"
+    shutil.copytree(MINIMAL, target)
+    dev = DevServer(target / "wrangler.toml")
+    try:
+        dev.wait_ready()
+        yield dev
+    finally:
+        dev.stop()
+
+
+@pytest.fixture(scope="module")
+def http(server: DevServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+def test_banner_lists_bindings_and_generated_secrets(server: DevServer) -> None:
+    text = "\n".join(server.out)
+    assert "env.KV (minimal-kv)" in text and "KV Namespace" in text
+    assert "env.LIMITER (2 requests/60s)" in text and "Rate Limiting" in text
+    assert 'env.GREETING ("hello")' in text
+    token_lines = [line for line in server.out if line.startswith("API_TOKEN ")]
+    assert len(token_lines) == 1 and "generated" in token_lines[0]
+    signing = [line for line in server.out if line.startswith("SIGNING_KEY ")]
+    assert len(signing) == 1 and "ephemeral" in signing[0]
+
+
+def test_generated_token_is_the_one_the_worker_sees(server: DevServer, http) -> None:
+    printed = next(line for line in server.out if line.startswith("API_TOKEN ")).split()[-1]
+    assert http.get("/env").json()["token"] == printed
+
+
+def test_round_trip_and_client_address_from_the_socket(http) -> None:
+    r = http.post(
+        "/echo?q=1",
+        content=b"hello",
+        headers={"CF-Connecting-IP": "6.6.6.6", "X-Forwarded-For": "7.7.7.7"},
+    )
+    assert r.status_code == 200
+    data = r.json()
+    assert data["body"] == "hello" and data["url"].endswith("/echo?q=1")
+    assert data["client"] == "127.0.0.1"  # the platform sets it; a client cannot
+
+
+def test_exception_is_a_plain_500(server: DevServer, http) -> None:
+    r = http.get("/boom")
+    assert (r.status_code, r.text) == (500, "Internal Server Error")
+    time.sleep(0.2)
+    assert any("secret detail" in line for line in server.err)  # the log has it
+
+
+def test_request_log_line_has_no_query_ip_or_headers(server: DevServer, http) -> None:
+    http.get("/echo?token=hunter2", headers={"X-Private": "swordfish"})
+    server.wait_for_line("GET /echo 200")
+    everything = "\n".join(server.out + server.err)
+    assert "hunter2" not in everything and "swordfish" not in everything
+    line = next(line for line in server.out if "GET /echo 200" in line)
+    assert "127.0.0.1" not in line and line.endswith("ms)")
+
+
+def test_worker_output_is_forwarded(server: DevServer, http) -> None:
+    http.get("/print")
+    server.wait_for_line('{"event": "hello"}')
+    time.sleep(0.2)
+    assert "to stderr" in server.err
+
+
+def raw_exchange(port: int, head: bytes, body: bytes = b"") -> tuple[bytes, float]:
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(head + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data, time.monotonic() - start
+
+
+def test_a_1_gib_declared_body_is_refused_at_once(server: DevServer) -> None:
+    head = b"POST /declared HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n"
+    data, elapsed = raw_exchange(server.port, head)
+    assert data.startswith(b"HTTP/1.1 413") and elapsed < 1.0
+
+
+def test_the_worker_refuses_after_its_first_chunk(server: DevServer) -> None:
+    head = b"POST /stream-head HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n"
+    data, elapsed = raw_exchange(server.port, head, b"y" * 70_000)
+    assert data.startswith(b"HTTP/1.1 413") and elapsed < 1.0
+
+
+def test_kv_cli_reads_state_while_the_server_runs(server: DevServer, http) -> None:
+    assert http.get("/kv").text == "v"
+    config = str(server.config)
+    listed = subprocess.run(
+        command("kv", "list", "KV", "--config", config),
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(listed.stdout) == [{"name": "k"}]
+    got = subprocess.run(
+        command("kv", "get", "KV", "k", "--config", config),
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert got.stdout == b"v"
+    # The default state folder is .wrangler/state beside the config.
+    assert (server.config.parent / ".wrangler" / "state" / "kv" / "minimal-kv.sqlite").is_file()
+
+
+def test_sigterm_shuts_down_gracefully(tmp_path) -> None:
+    shutil.copytree(MINIMAL, tmp_path / "w")
+    dev = DevServer(tmp_path / "w" / "wrangler.toml")
+    dev.wait_ready()
+    assert httpx.get(dev.url + "/count", timeout=10).text == "1"
+    assert dev.stop(signal.SIGTERM) == 0
+    time.sleep(0.1)
+    assert dev.out[-1] == "Shutting down"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(dev.url + "/count", timeout=2)
