@@ -23,6 +23,8 @@ ADMIN_TOKEN = "licensectl-test-token-" + "x" * 20
 class DevServer:
     url: str
     token: str
+    config: Path
+    persist_to: Path
 
 
 def _free_port() -> int:
@@ -47,6 +49,7 @@ def _wrangler_toml(folder: Path) -> Path:
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     folder = tmp_path_factory.mktemp("devserver")
     config = _wrangler_toml(folder)
+    state = folder / "state"
     port = _free_port()
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen(
@@ -58,7 +61,7 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
             "--port",
             str(port),
             "--persist-to",
-            str(folder / "state"),
+            str(state),
         ],
         cwd=folder,
         stdout=log,
@@ -80,7 +83,7 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
             if time.monotonic() > deadline:
                 pytest.fail("dev server did not answer /healthz within 60 s")
             time.sleep(0.2)
-        yield DevServer(url, ADMIN_TOKEN)
+        yield DevServer(url, ADMIN_TOKEN, config, state)
     finally:
         process.terminate()
         try:

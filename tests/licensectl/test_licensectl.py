@@ -11,6 +11,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ import httpx
 import pytest
 from licensectl.cli import main
 from rich.console import Console
+from workers_emulator import Emulator, KVEntry
 
+from license_server import storage
 from tests.licensectl.conftest import DevServer, subprocess_env
 
 LICENSECTL = str(Path(sys.executable).parent / "licensectl")
@@ -293,6 +296,27 @@ def test_erase_json_with_yes(cli_env: DevServer) -> None:
     result = run("erase", license_id, "--yes", "--json")
     assert result.code == 0, result.err
     assert result.json() == {"erased": license_id, "calls": 1}
+
+
+def test_erase_repeats_while_the_server_answers_in_progress(cli_env: DevServer) -> None:
+    """1,200 validation timestamps take the server several budgeted calls; licensectl repeats."""
+    license_id = create("--perpetual")["license"]["id"]
+    # The dev server persists to SQLite: another Emulator on the same folder sees the same
+    # store, which seeds the long log without 1,200 rate-limited heartbeats.
+    with Emulator(cli_env.config, persist_to=cli_env.persist_to) as side:
+        store = side.kv("LICENSE_KV").store
+        now = int(time.time())
+        for i in range(1200):
+            name = storage.validation_key_name(license_id, now - 60 * i, "a1b2")
+            store.put(KVEntry(name, b"t", now + storage.VALIDATION_LOG_TTL))
+        assert len(side.kv_entries("LICENSE_KV")) >= 1201
+
+        result = run("erase", license_id, "--yes", "--json")
+        assert result.code == 0, result.err
+        assert result.json()["erased"] == license_id
+        assert result.json()["calls"] >= 3
+        assert [e.key for e in side.kv_entries("LICENSE_KV") if license_id in e.key] == []
+    assert run("show", license_id).code == 1
 
 
 # --- the console script, as an operator runs it ----------------------------------------------
