@@ -31,7 +31,10 @@ def stats_verdict(stats: Any) -> str | None:
     """The SPEC reason for a present, non-null stats value, or None when it is accepted."""
     if not isinstance(stats, dict):
         return "stats_not_object"
-    size = len(json.dumps(stats, separators=(",", ":"), ensure_ascii=False).encode())
+    # SPEC's formula, with lone surrogates (legal in JSON text) counted as their 3 UTF-8 bytes
+    # instead of raising: the formula's intent is a byte count.
+    text = json.dumps(stats, separators=(",", ":"), ensure_ascii=False)
+    size = len(text.encode("utf-8", "surrogatepass"))
     if size > 4096:
         return "stats_too_large"
     for key, value in stats.items():

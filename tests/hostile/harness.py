@@ -1,0 +1,203 @@
+"""Harness of the hostile tests: a configured Emulator, a raw-request runner, dev servers.
+
+It lives outside conftest.py so that every test module imports the very same objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from workers_emulator import Emulator, EmulatorResponse, ManualClock
+
+REPO = Path(__file__).resolve().parents[2]
+ADMIN_TOKEN = "hostile-admin-token-" + "k" * 24
+# A fixed Ed25519 seed: leases are signed the same way on every run.
+LEASE_SIGNING_KEY = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
+START = 1_798_761_600.0  # 2027-01-01T00:00:00Z
+ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+class Undeliverable(Exception):
+    """The request cannot exist on the wire (e.g. a NUL in a header): the runtime refuses it."""
+
+
+class Runner:
+    """Sends raw requests (any method, headers, body) through an Emulator on one event loop.
+
+    The TestClient normalises methods and bodies; hostile traffic must not be normalised.
+    A ``chunks`` body is streamed without a Content-Length, as a chunked upload is, and
+    ``pulled`` records how many of its bytes the Worker read.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.loop = asyncio.new_event_loop()
+        self.pulled = 0
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]] | tuple[tuple[str, str], ...] | None = None,
+        body: bytes | None = b"",
+        client_ip: str = "203.0.113.7",
+        chunks: list[bytes] | None = None,
+    ) -> EmulatorResponse:
+        items = list(headers or [])
+        try:  # the same construction fetch() does, to tell refusal from a Worker fault
+            self.emulator.build_request(method, path, items, body, client_ip=client_ip)
+        except (TypeError, ValueError) as error:
+            raise Undeliverable(str(error)) from None
+        payload: bytes | AsyncIterator[bytes] | None = body
+        if chunks is not None:
+            payload = self._stream(chunks)
+        return self.loop.run_until_complete(
+            self.emulator.fetch(method, path, items, payload, client_ip=client_ip)
+        )
+
+    async def _stream(self, chunks: list[bytes]) -> AsyncIterator[bytes]:
+        self.pulled = 0
+        for chunk in chunks:
+            self.pulled += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+def make_emulator(
+    clock: ManualClock | None = None, secrets: dict[str, str] | None = None
+) -> Emulator:
+    return Emulator(
+        REPO / "wrangler.toml",
+        clock=clock or ManualClock(start=START),
+        secrets=(
+            {"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": LEASE_SIGNING_KEY}
+            if secrets is None
+            else secrets
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class License:
+    key: str
+    id: str
+
+
+def create_license(runner: Runner, expires_at: str | None = "2030-01-01T00:00:00Z") -> License:
+    body = (
+        b'{"customer":"Hostile Test Ltd","plan":"enterprise","expires_at":'
+        + (b"null" if expires_at is None else f'"{expires_at}"'.encode())
+        + b"}"
+    )
+    response = runner.send(
+        "POST",
+        "/v1/admin/licenses",
+        [("authorization", f"Bearer {ADMIN_TOKEN}"), ("content-type", "application/json")],
+        body,
+    )
+    assert response.status_code == 201, response.text
+    data = response.json()
+    return License(key=data["license_key"], id=data["license"]["id"])
+
+
+# ---- dev server (a real `workers-emulator dev` subprocess) -----------------------------------
+
+
+@dataclass
+class DevServer:
+    url: str
+    port: int
+    token: str
+    folder: Path
+    process: subprocess.Popen[bytes]
+
+    def output(self) -> str:
+        return (self.folder / "server.log").read_text(encoding="utf-8", errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _config_in(folder: Path) -> Path:
+    """The repo's wrangler.toml, with `main` made absolute, and a .dev.vars beside it."""
+    source = (REPO / "wrangler.toml").read_text(encoding="utf-8")
+    entry = (REPO / "src" / "entry.py").as_posix()
+    text, replaced = re.subn(r"(?m)^main\s*=.*$", f'main = "{entry}"', source, count=1)
+    assert replaced == 1, "wrangler.toml has no main line"
+    config = folder / "wrangler.toml"
+    config.write_text(text, encoding="utf-8")
+    (folder / ".dev.vars").write_text(
+        f'ADMIN_TOKEN="{ADMIN_TOKEN}"\nLEASE_SIGNING_KEY="{LEASE_SIGNING_KEY}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def start_dev_server(folder: Path, *extra_args: str, timeout: float = 30.0) -> DevServer:
+    config = _config_in(folder)
+    port = _free_port()
+    log = (folder / "server.log").open("wb")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "workers-emulator"),
+            "dev",
+            "--config",
+            str(config),
+            "--port",
+            str(port),
+            "--persist-to",
+            str(folder / "state"),
+            *extra_args,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=folder,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    log.close()
+    server = DevServer(f"http://127.0.0.1:{port}", port, ADMIN_TOKEN, folder, process)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"dev server exited early:\n{server.output()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=1.0).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    stop_dev_server(server)
+    raise RuntimeError(f"dev server did not start within {timeout}s:\n{server.output()}")
+
+
+def stop_dev_server(server: DevServer) -> None:
+    # Only the process this fixture started, by its own handle.
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+# ---- figures ---------------------------------------------------------------------------------
+
+# Filled by the hostile and fault tests; printed once at the end of the run.
+FIGURES: dict[str, dict[str, Any]] = {}
