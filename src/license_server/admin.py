@@ -53,7 +53,7 @@ def is_authorized(authorization: str | None, admin_token: str | None) -> bool:
     header, a wrong token and an unconfigured token all take the same path.
     """
     provided = (authorization or "").encode("utf-8", "surrogatepass")
-    configured = admin_token is not None
+    configured = bool(admin_token)  # an empty token is no token
     expected = (
         b"Bearer " + admin_token.encode("utf-8", "surrogatepass")
         if configured
