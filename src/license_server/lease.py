@@ -153,12 +153,13 @@ class LeaseSigner:
             raise ValueError("expires_at is before issued_at")
         key = self._keys[0]
         jwt = _lazy_crypto()["jwt"]
-        return jwt.encode(
+        token: str = jwt.encode(
             {"sub": license_id, "code": code, "iat": issued_at, "exp": expires_at},
             key.private_key,
             algorithm="EdDSA",
             headers={"typ": "JWT", "kid": key.kid},
         )
+        return token
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The JWK Set served at ``/.well-known/jwks.json`` (public halves only)."""

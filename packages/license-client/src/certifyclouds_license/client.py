@@ -333,7 +333,9 @@ class LicenseClient:
     ) -> tuple[Lease, dict[str, Any] | None]:
         if not isinstance(token, str):
             raise LeaseVerificationError("valid answer without a lease")
-        jwks = self._pinned_jwks if self._pinned_jwks is not None else (entry and entry.jwks)
+        jwks = self._pinned_jwks
+        if jwks is None and entry is not None:
+            jwks = entry.jwks
         kid = lease_kid(token)
         if self._pinned_jwks is None and kid is not None and find_key(jwks, kid) is None:
             # Unknown kid: the server may have rotated keys. Refresh once, then decide.
@@ -426,7 +428,7 @@ class LicenseClient:
         raise _NoAnswer(f"{problem} after {self.retries + 1} attempts")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        cap = min(self.backoff_max, self.backoff_base * 2**attempt)
+        cap = min(self.backoff_max, self.backoff_base * 2.0**attempt)
         # "Equal jitter": at least half the step, so clients spread out but never hammer.
         delay = cap / 2 + self._rng.uniform(0, cap / 2)
         if retry_after is not None:

@@ -71,7 +71,7 @@ def verify_lease(token: str, jwks: dict[str, Any] | None, *, license_id: str, no
         raise LeaseVerificationError(f"lease algorithm {header.get('alg')!r} is not EdDSA")
     kid = header.get("kid")
     jwk = find_key(jwks, kid) if isinstance(kid, str) else None
-    if jwk is None:
+    if jwk is None or not isinstance(kid, str):
         raise LeaseVerificationError("lease signed with an unknown key (kid not in the JWKS)")
     try:
         key = jwt.PyJWK(jwk, algorithm=ALGORITHM).key
