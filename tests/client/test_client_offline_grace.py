@@ -255,3 +255,13 @@ def test_errors_never_contain_the_key(client, server):
     with pytest.raises(OfflineGraceExpired) as info:
         client.heartbeat("2.4.1")
     assert LICENSE_KEY not in str(info.value)
+
+
+def test_clock_set_back_before_last_success_withholds_the_cache(client, server, clock):
+    client.heartbeat("2.4.1")
+    server.down = True
+    clock.advance(-1800)  # within the tolerance (an NTP step)
+    assert client.heartbeat("2.4.1").from_cache
+    clock.advance(-2 * 3600)
+    with pytest.raises(OfflineGraceExpired, match="clock"):
+        client.heartbeat("2.4.1")

@@ -33,6 +33,8 @@ logger = logging.getLogger("certifyclouds_license")
 VALIDATE_PATH = "/v1/validate"
 UPDATE_CHECK_PATH = "/v1/update-check"
 JWKS_PATH = "/.well-known/jwks.json"
+# How far the clock may step back (NTP corrections) before cached answers are withheld.
+CLOCK_ROLLBACK_TOLERANCE = 3600.0
 
 
 @dataclass(frozen=True)
@@ -388,6 +390,14 @@ class LicenseClient:
                 f"license server unreachable ({why}) and the offline grace period ended at "
                 f"{_utc(grace_end).isoformat()}",
                 grace_ended_at=_utc(grace_end),
+            )
+        if now < entry.last_success - CLOCK_ROLLBACK_TOLERANCE:
+            # A clock set back before the last success would stretch the grace indefinitely.
+            if refusal is not None:
+                raise refusal
+            raise OfflineGraceExpired(
+                f"license server unreachable ({why}) and the system clock is earlier than the "
+                "last successful heartbeat; the cached lease is not used"
             )
         logger.warning("license server unreachable (%s); using the cached lease", why)
         if stats_attempted:
