@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import lru_cache
 
 __all__ = ["format_iso", "now", "parse_iso"]
 
@@ -20,13 +21,31 @@ def now() -> int:
     return int(time.time())
 
 
+# A request formats its own "now" several times (answer, validation, stats): remember the last.
+_last_formatted: tuple[int, str] = (-1, "")
+
+
 def format_iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    global _last_formatted
+    if _last_formatted[0] == epoch:
+        return _last_formatted[1]
+    text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    _last_formatted = (epoch, text)
+    return text
+
+
+@lru_cache(maxsize=1024)
+def _parse_valid_iso(text: str) -> int:
+    # fromisoformat (3.11+) reads "Z" and is several times faster than strptime.
+    return int(datetime.fromisoformat(text).timestamp())
 
 
 def parse_iso(text: str) -> int:
-    """Epoch seconds of ``YYYY-MM-DDTHH:MM:SSZ``; ``ValueError`` for anything else."""
+    """Epoch seconds of ``YYYY-MM-DDTHH:MM:SSZ``; ``ValueError`` for anything else.
+
+    Cached: a heartbeat reads the same ``expires_at`` several times, and a fleet's licenses
+    share few distinct expiry instants.
+    """
     if not isinstance(text, str) or not _ISO_Z.fullmatch(text):
         raise ValueError("expected YYYY-MM-DDTHH:MM:SSZ")
-    # fromisoformat (3.11+) reads "Z" and is several times faster than strptime.
-    return int(datetime.fromisoformat(text).timestamp())
+    return _parse_valid_iso(text)

@@ -26,6 +26,8 @@ __all__ = [
 MAX_BODY_BYTES = 16 * 1024
 
 _JSON_HEADERS = {"content-type": "application/json"}
+# One encoder for every answer: json.dumps would build a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 @dataclass(slots=True)
@@ -54,7 +56,7 @@ class HttpResponse:
 def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> HttpResponse:
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    body = _encode(data).encode()
     merged = dict(_JSON_HEADERS)
     if headers:
         merged.update(headers)

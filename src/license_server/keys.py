@@ -17,6 +17,7 @@ at ~2^64 licenses, far beyond any fleet.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 __all__ = ["format_key", "generate_key", "is_well_formed", "license_id", "parse"]
@@ -26,6 +27,7 @@ _SYMBOL_VALUE = {char: value for value, char in enumerate(ALPHABET)}
 # Readers confuse these; Crockford's decoding maps them onto the digits they resemble.
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = str.maketrans("", "", "- \t")
+_ALPHABET_ONLY = re.compile(f"[{ALPHABET}]*")
 
 PREFIX = "CC"
 RANDOM_SYMBOLS = 25  # 125 bits
@@ -85,12 +87,15 @@ def _check_symbols(data: list[int]) -> list[int]:
     return remainder
 
 
+# Multiplication by each root as a lookup table: the check runs on every heartbeat.
+_TIMES_ROOT = [[_mul(x, _EXP[root]) for x in range(32)] for root in range(1, CHECK_SYMBOLS + 1)]
+
+
 def _is_codeword(symbols: list[int]) -> bool:
-    for root in range(1, CHECK_SYMBOLS + 1):
-        point = _EXP[root]
+    for times_root in _TIMES_ROOT:
         accumulator = 0
         for symbol in symbols:  # Horner: the first symbol is the highest-degree coefficient
-            accumulator = _mul(accumulator, point) ^ symbol
+            accumulator = times_root[accumulator] ^ symbol
         if accumulator:
             return False
     return True
@@ -119,12 +124,9 @@ def parse(key: object) -> str | None:
     if len(compact) != len(PREFIX) + KEY_SYMBOLS or not compact.startswith(PREFIX):
         return None
     body = compact[len(PREFIX) :].translate(_LOOKALIKES)
-    values: list[int] = []
-    for char in body:
-        value = _SYMBOL_VALUE.get(char)
-        if value is None:
-            return None
-        values.append(value)
+    if not _ALPHABET_ONLY.fullmatch(body):
+        return None
+    values = [_SYMBOL_VALUE[char] for char in body]
     if not _is_codeword(values):
         return None
     return format_key(body)

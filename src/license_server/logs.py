@@ -28,6 +28,8 @@ ALLOWED_FIELDS = frozenset(
     }
 )
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
 # Long strings are not facts we log; cutting them keeps a bad caller from leaking payloads.
 _MAX_STRING = 64
 
@@ -42,4 +44,4 @@ def log_event(event: str, **fields: str | int | float | bool | None) -> None:
         elif value is not None and not isinstance(value, int | float | bool):
             continue
         line[name] = value
-    print(json.dumps(line, separators=(",", ":")))
+    print(_encode(line))

@@ -22,6 +22,7 @@ __all__ = [
 
 MAX_STATS_BYTES = 4096
 MAX_COUNT = 2**53 - 1  # the largest integer every JSON consumer (JavaScript included) keeps exact
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _STAT_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 # The accepted shape: a count, or one level of named counts.
@@ -60,8 +61,7 @@ def serialised_size(stats: Any) -> int:
     UTF-8 encoding refuses; it is measured at three bytes instead of crashing (such a payload is
     refused as ``stats_invalid`` anyway, since keys are ASCII and values integers).
     """
-    text = json.dumps(stats, separators=(",", ":"), ensure_ascii=False)
-    return len(text.encode("utf-8", "surrogatepass"))
+    return len(_encode(stats).encode("utf-8", "surrogatepass"))
 
 
 def _is_count(value: object) -> bool:
