@@ -29,7 +29,6 @@ import base64
 import hashlib
 import json
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +47,8 @@ class LeaseKeyError(ValueError):
 
 def generate_signing_key() -> str:
     """A fresh Ed25519 seed, base64url without padding, ready for ``LEASE_SIGNING_KEY``."""
+    import secrets  # operator tooling only: kept off the Worker's import path
+
     return _b64url(secrets.token_bytes(_SEED_BYTES))
 
 
