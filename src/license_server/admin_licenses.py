@@ -156,7 +156,7 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
                 await storage.write_license(kv, updated)
     except storage.StorageUnavailable:
         return _storage_unavailable()
-    log_event("license_updated", license_id=license_id, status=updated.status)
+    log_event("license_updated", license_id=license_id)
     return json_response({"license": _license_view(updated)})
 
 

@@ -348,11 +348,12 @@ async def _bulk_get(kv: Any, keys: list[str], operation: str) -> dict[str, str |
     return {key: _field(result, key) for key in keys}
 
 
-async def _delete(kv: Any, key: str, operation: str) -> None:
+async def _delete(kv: Any, key: str, operation: str) -> int:
+    """Delete one key, retrying once; returns the operations spent (a retry costs one more)."""
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             await kv.delete(key)
-            return
+            return attempt
         except Exception as error:
             log_event("kv_error", operation=operation, attempt=attempt, error=type(error).__name__)
     raise StorageUnavailable(operation)
@@ -524,10 +525,9 @@ async def _erase_validations(kv: Any, license_id: str, budget: _Budget, keep: in
         )
         budget.spend()
         for entry in page.keys:
-            if not budget.allows(1, keep):
+            if not budget.allows(WRITE_ATTEMPTS, keep):  # a delete may be retried once
                 return False
-            await _delete(kv, str(entry.get("name", "")), "erase_license")
-            budget.spend()
+            budget.spend(await _delete(kv, str(entry.get("name", "")), "erase_license"))
         # Follow the cursor rather than relisting: a listing may briefly lag deletions.
         cursor = page.cursor
         if cursor is None:
@@ -553,12 +553,11 @@ async def erase_license(
         budget.spend()
         if await _get_text(kv, stats_key_name(license_id), "erase_license") is None:
             return EraseOutcome.NOT_FOUND
-    # Keep 3 operations: the stats delete, the record delete and the final sweep's list.
-    if not await _erase_validations(kv, license_id, budget, keep=3):
+    # Keep room for the stats and record deletes (each possibly retried) and the final list.
+    if not await _erase_validations(kv, license_id, budget, keep=5):
         return EraseOutcome.IN_PROGRESS
-    await _delete(kv, stats_key_name(license_id), "erase_license")
-    await _delete(kv, license_key_name(license_id), "erase_license")
-    budget.spend(2)
+    budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
+    budget.spend(await _delete(kv, license_key_name(license_id), "erase_license"))
     if not await _erase_validations(kv, license_id, budget, keep=0):
         return EraseOutcome.IN_PROGRESS
     return EraseOutcome.COMPLETE

@@ -400,3 +400,34 @@ def test_erase_also_removes_leftovers_without_a_record(emu: Emulator) -> None:
     assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 204
     assert everything_naming(emu, license_id) == []
     assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 404
+
+
+def test_erase_under_kv_faults_stays_within_budget_and_completes(emu: Emulator) -> None:
+    """Failed deletes are retried and counted: no call overspends, and repeating finishes."""
+    key, license_id = create_license(emu, expires_at=None)
+    heartbeat(emu, key, {"nodes": 1})
+    now = int(emu.clock.now())
+    seed(
+        emu,
+        [
+            KVEntry(
+                storage.validation_key_name(license_id, now - i * 30, "f00d"),
+                b"t",
+                now + storage.VALIDATION_LOG_TTL,
+            )
+            for i in range(1500)
+        ],
+    )
+    emu.inject_kv_faults(rate=0.02, seed=7, ops=("delete",))
+    client = emu.test_client()
+    statuses = []
+    for _ in range(60):
+        response = client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+        assert total_ops(response) <= ERASE_OPERATION_BUDGET
+        statuses.append(response.status_code)
+        assert response.status_code in (202, 204, 503), response.text
+        if response.status_code == 204:
+            break
+    assert statuses[-1] == 204
+    assert everything_naming(emu, license_id) == []
+    assert 503 in statuses  # the faults did bite
