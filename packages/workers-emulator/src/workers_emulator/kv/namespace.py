@@ -181,7 +181,8 @@ class KVNamespace:
     def _decode(self, entry: KVEntry, opts: dict[str, Any]) -> Any:
         value_type = self._value_type(opts)
         if value_type == "arrayBuffer":
-            return entry.value
+            # Pyodide's to_py() turns an ArrayBuffer into a memoryview, not bytes.
+            return memoryview(entry.value)
         if value_type == "stream":
             raise NotImplementedError("workers-emulator: KV get(type='stream') is not emulated")
         text = entry.value.decode("utf-8", errors="replace")  # TextDecoder replaces bad bytes
