@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import threading
+import weakref
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -16,6 +17,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | str | None
+
+
+def _stop_loop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    if loop.is_closed():
+        return
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=5)
+    if not thread.is_alive():
+        loop.close()
 
 
 class TestClient:
@@ -56,6 +66,8 @@ class TestClient:
                 )
                 thread.start()
                 self._loop, self._thread = loop, thread
+                # A client dropped without close() must not leave its thread spinning.
+                self._finalizer = weakref.finalize(self, _stop_loop, loop, thread)
             loop = self._loop
         return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
@@ -65,9 +77,8 @@ class TestClient:
             loop, thread = self._loop, self._thread
             self._loop = self._thread = None
         if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=5)
-            loop.close()
+            self._finalizer.detach()
+            _stop_loop(loop, thread)
 
     def __enter__(self) -> TestClient:
         return self
