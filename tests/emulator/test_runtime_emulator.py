@@ -88,6 +88,12 @@ def test_wait_until_runs_after_the_response(emu, client) -> None:
     assert r.kv_ops["KV"].writes == 1
 
 
+def test_request_body_is_cut_off_after_the_response(emu, client) -> None:
+    assert client.post("/wait-read", content=b"late").status_code == 202
+    value = asyncio.run(emu.kv("KV").get("late-read"))
+    assert value == "TypeError: Can't read from request stream after response has been sent."
+
+
 def test_wait_until_errors_are_logged_not_answered(emu, client) -> None:
     assert client.get("/wait-fail").status_code == 202
     assert any("RuntimeError: background failure" in line for line in emu.log_lines)

@@ -237,10 +237,14 @@ class Emulator:
             with invocation.activate(), self._clock_patch(), captured_output(collector):
                 try:
                     response: FetchResponse = await self.isolate.fetch(request, ctx)
+                    neuter = "Can't read from request stream after response has been sent."
                 except Exception as exc:
                     self._log_exception("Uncaught exception in fetch handler", exc)
                     response = Response(INTERNAL_ERROR_BODY, status=500)
+                    neuter = "Can't read from request stream after responding with an exception."
                 await respond(response)
+                if request.body is not None:
+                    request.body._neuter(neuter)
                 await self._drain_wait_until(ctx)
         finally:
             collector.close()

@@ -16,6 +16,16 @@ async def _later(env, key):
     await env.KV.put(key, "done")
 
 
+async def _read_body_later(env, request):
+    # The platform cuts the request body off once the response is sent.
+    try:
+        await request.text()
+        outcome = "read"
+    except Exception as exc:
+        outcome = str(exc)
+    await env.KV.put("late-read", outcome)
+
+
 async def _fail_later():
     raise RuntimeError("background failure")
 
@@ -60,6 +70,9 @@ class Default(WorkerEntrypoint):
             return Response(value)
         if path == "/wait":
             self.ctx.waitUntil(_later(self.env, "background"))
+            return Response("scheduled", status=202)
+        if path == "/wait-read":
+            self.ctx.waitUntil(_read_body_later(self.env, request))
             return Response("scheduled", status=202)
         if path == "/wait-fail":
             self.ctx.waitUntil(_fail_later())

@@ -66,6 +66,7 @@ class ReadableStream:
         self._reader: ReadableStreamDefaultReader | None = None
         self._disturbed = False
         self._closed = False
+        self._neutered: str | None = None
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ReadableStream:
@@ -91,9 +92,16 @@ class ReadableStream:
             raise JsException("TypeError", "This ReadableStream is currently locked to a reader.")
         await self._cancel()
 
+    def _neuter(self, reason: str) -> None:
+        """Cut the stream off from its source, as workerd does to a request body once the
+        response is out: later reads fail with ``reason``."""
+        self._neutered = reason
+
     async def _pull(self) -> bytes | None:
         """One non-empty chunk from the source, or None at its end."""
         self._disturbed = True
+        if self._neutered is not None and not self._closed:
+            raise JsException("TypeError", self._neutered)
         while self._source is not None and not self._closed:
             try:
                 chunk = await anext(self._source)
