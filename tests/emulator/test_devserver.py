@@ -109,6 +109,7 @@ def test_banner_lists_bindings_and_generated_secrets(server: DevServer) -> None:
     assert "env.KV (minimal-kv)" in text and "KV Namespace" in text
     assert "env.LIMITER (2 requests/60s)" in text and "Rate Limiting" in text
     assert 'env.GREETING ("hello")' in text
+    assert f"Local KV state: {server.config.parent / '.wrangler' / 'state' / 'kv'}" in text
     token_lines = [line for line in server.out if line.startswith("API_TOKEN ")]
     assert len(token_lines) == 1 and "generated" in token_lines[0]
     signing = [line for line in server.out if line.startswith("SIGNING_KEY ")]

@@ -47,6 +47,8 @@ def banner(emulator: Emulator) -> list[str]:
         lines.append(f"{'Binding':<{width}}{'Resource':<{kind_width}}Mode")
         lines.extend(f"{b:<{width}}{k:<{kind_width}}local" for b, k in rows)
         lines.append("")
+    if emulator.persist_to is not None:
+        lines.append(f"Local KV state: {emulator.persist_to.resolve() / 'kv'}")
     for name, value in emulator.generated_secrets.items():
         where = f"not set in {emulator.config.directory / '.dev.vars'}"
         if "TOKEN" in name.upper():
