@@ -203,11 +203,25 @@ def test_json_get_of_invalid_json_raises_v8s_syntax_error(
     assert info.value.message == message
 
 
-def test_put_coerces_values_as_js_string_does(kv: KVNamespace) -> None:
+def test_put_coerces_primitives_as_js_string_does(kv: KVNamespace) -> None:
     run(kv.put("n", 123))
-    run(kv.put("o", {"a": 1}))  # a classic bug: an object stored without json.dumps
+    run(kv.put("f", 1.5))
     run(kv.put("z", None))
-    assert run(kv.get(["n", "o", "z"])) == {"n": "123", "o": "[object Object]", "z": "null"}
+    run(kv.put("t", True))
+    assert run(kv.get(["n", "f", "z", "t"])) == {"n": "123", "f": "1.5", "z": "null", "t": "true"}
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, [1, 2], object()])
+def test_put_refuses_objects_without_spending_an_operation(kv: KVNamespace, value: Any) -> None:
+    # A classic bug: a dict stored without json.dumps.
+    with pytest.raises(JsException) as info:
+        run(kv.put("o", value))
+    assert str(info.value) == (
+        "TypeError: KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and "
+        "ReadableStreams as values."
+    )
+    assert kv.counters.total == 0
+    assert kv.entries() == []
 
 
 def test_options_may_be_a_js_style_dict(kv: KVNamespace) -> None:

@@ -23,6 +23,8 @@ function gen(v) {
 function putValue(v) {
   if (v !== null && typeof v === "object" && "bytes" in v) return new Uint8Array(v.bytes);
   if (v !== null && typeof v === "object" && "number" in v) return v.number;
+  if (v !== null && typeof v === "object" && "object" in v) return v.object;
+  if (v !== null && typeof v === "object" && "array" in v) return v.array;
   return gen(v);
 }
 

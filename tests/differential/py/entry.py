@@ -32,6 +32,10 @@ def put_value(v):
         return bytes(v["bytes"])
     if isinstance(v, dict) and "number" in v:
         return v["number"]
+    if isinstance(v, dict) and "object" in v:
+        return v["object"]
+    if isinstance(v, dict) and "array" in v:
+        return v["array"]
     return gen(v)
 
 

@@ -148,16 +148,21 @@ def serialise_metadata(metadata: Any, limits: KVLimits = KV_LIMITS) -> str | Non
 
 
 def value_to_bytes(value: Any) -> bytes:
-    """The bytes a put stores: strings as UTF-8, buffers as is, anything else as JS ``String()``."""
+    """The bytes a put stores: strings as UTF-8, buffers as is, primitives as JS ``String()``.
+
+    Objects and arrays are refused by the runtime (a ``TypeError``, nothing sent).
+    """
     if isinstance(value, str):
         return value.encode()
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
-    if isinstance(value, dict):
-        return b"[object Object]"
-    if isinstance(value, list):
-        return ",".join("" if v is None else key_to_str(v) for v in value).encode()
-    return key_to_str(value).encode()
+    if value is None or isinstance(value, bool | int | float):
+        return key_to_str(value).encode()
+    raise JsException(
+        "TypeError",
+        "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams "
+        "as values.",
+    )
 
 
 def check_value_size(size: int, limits: KVLimits = KV_LIMITS) -> None:
