@@ -8,6 +8,7 @@ Keys sort by their UTF-8 bytes, as the platform's ``list()`` does.
 from __future__ import annotations
 
 import bisect
+import builtins
 import dataclasses
 import json
 import sqlite3
@@ -53,9 +54,9 @@ class KVStore(ABC):
         """Up to ``limit`` live entries whose key starts with ``prefix`` and sorts after
         ``after`` (UTF-8 bytes), in byte order."""
 
-    def entries(self, now: float, prefix: str = "") -> list[KVEntry]:
+    def entries(self, now: float, prefix: str = "") -> builtins.list[KVEntry]:
         """Every live entry, in key order."""
-        out: list[KVEntry] = []
+        out: builtins.list[KVEntry] = []
         after: bytes | None = None
         while True:
             page = self.list(now, prefix=prefix, after=after, limit=1000)
