@@ -249,3 +249,49 @@ def test_worker_import_error_propagates(tmp_path) -> None:
 
 def test_js_exception_str() -> None:
     assert str(JsException("TypeError", "nope")) == "TypeError: nope"
+
+
+def make_worker(tmp_path: Path, source: str, toml_extra: str = "") -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "entry.py").write_text(source)
+    config = tmp_path / "wrangler.toml"
+    config.write_text(f'name = "t"\nmain = "src/entry.py"\n{toml_extra}')
+    return config
+
+
+def test_module_level_env_and_wait_until(tmp_path) -> None:
+    config = make_worker(
+        tmp_path,
+        "import workers\n"
+        "from workers import Response, WorkerEntrypoint, waitUntil\n"
+        "AT_IMPORT = workers.env.NAME\n"
+        "async def later(env):\n"
+        "    await env.KV.put('x', AT_IMPORT)\n"
+        "class Default(WorkerEntrypoint):\n"
+        "    async def fetch(self, request):\n"
+        "        waitUntil(later(self.env))\n"
+        "        return Response(AT_IMPORT)\n",
+        '[vars]\nNAME = "from-vars"\n[[kv_namespaces]]\nbinding = "KV"\nid = "t"\n',
+    )
+    emu = Emulator(config)
+    assert emu.test_client().get("/").text == "from-vars"
+    assert [(e.key, e.value) for e in emu.kv_entries("KV")] == [("x", b"from-vars")]
+
+
+def test_module_level_on_fetch_handler(tmp_path) -> None:
+    config = make_worker(
+        tmp_path,
+        "from workers import Response, handler\n"
+        "@handler\n"
+        "async def on_fetch(request, env):\n"
+        "    return Response(request.method.value)\n",
+    )
+    assert Emulator(config).test_client().delete("/").text == "DELETE"
+
+
+def test_a_worker_without_a_handler_is_refused(tmp_path) -> None:
+    from workers_emulator import WorkerLoadError
+
+    config = make_worker(tmp_path, "X = 1\n")
+    with pytest.raises(WorkerLoadError, match="Default"):
+        Emulator(config)
