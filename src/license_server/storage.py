@@ -553,11 +553,16 @@ async def erase_license(
         budget.spend()
         if await _get_text(kv, stats_key_name(license_id), "erase_license") is None:
             return EraseOutcome.NOT_FOUND
-    # Keep room for the stats and record deletes (each possibly retried) and the final list.
-    if not await _erase_validations(kv, license_id, budget, keep=5):
+    # Keep room for the deletes (each possibly retried) and the final sweep's list and read.
+    if not await _erase_validations(kv, license_id, budget, keep=3 * WRITE_ATTEMPTS + 2):
         return EraseOutcome.IN_PROGRESS
     budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
     budget.spend(await _delete(kv, license_key_name(license_id), "erase_license"))
-    if not await _erase_validations(kv, license_id, budget, keep=0):
+    # A heartbeat that read the record just before it went may still write: sweep once more.
+    if not await _erase_validations(kv, license_id, budget, keep=WRITE_ATTEMPTS + 1):
         return EraseOutcome.IN_PROGRESS
+    # Read before deleting again: KV refuses a second write to one key within a second.
+    budget.spend()
+    if await _get_text(kv, stats_key_name(license_id), "erase_license") is not None:
+        budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
     return EraseOutcome.COMPLETE

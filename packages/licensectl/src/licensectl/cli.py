@@ -271,7 +271,7 @@ def _extend(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
 def _erase(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
     # The server erases within a per-call operation budget and answers 202 until it is done.
     for rounds in range(1, _MAX_ERASE_ROUNDS + 1):
-        if client.erase_step(args.id):
+        if client.erase_step(args.id, resumed=rounds > 1):
             return {"erased": args.id, "calls": rounds}
         if rounds % 5 == 0 or err.is_terminal:
             err.print(f"erasure in progress ({rounds} calls so far)…", highlight=False)

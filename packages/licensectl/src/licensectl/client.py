@@ -69,6 +69,7 @@ class AdminClient:
             transport=transport,
         )
         self._sleep = sleep
+        self.last_attempts = 0  # HTTP attempts the last call took (retries included)
 
     def close(self) -> None:
         self._http.close()
@@ -95,6 +96,7 @@ class AdminClient:
             except httpx.HTTPError as exc:
                 detail = _one_line(str(exc) or type(exc).__name__)
                 raise AdminError("network_error", detail) from None
+            self.last_attempts = attempt + 1
             if response.status_code in _RETRY_STATUSES and attempt < _MAX_RETRIES:
                 self._sleep(_retry_after(response))
                 continue
@@ -131,9 +133,18 @@ class AdminClient:
     def patch(self, license_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         return self._json("PATCH", f"/v1/admin/licenses/{_seg(license_id)}", json=changes)
 
-    def erase_step(self, license_id: str) -> bool:
-        """One DELETE call; True when the erasure is complete, False when it must be repeated."""
-        response = self._request("DELETE", f"/v1/admin/licenses/{_seg(license_id)}")
+    def erase_step(self, license_id: str, resumed: bool = False) -> bool:
+        """One DELETE call; True when the erasure is complete, False when it must be repeated.
+
+        ``resumed``: an earlier call of this erasure went through. A 404 then (or after a
+        retried 503, whose first attempt may have finished the job) means "nothing left".
+        """
+        try:
+            response = self._request("DELETE", f"/v1/admin/licenses/{_seg(license_id)}")
+        except AdminError as error:
+            if error.status == 404 and (resumed or self.last_attempts > 1):
+                return True
+            raise
         return response.status_code != 202
 
     def iter_validations(self, license_id: str) -> Iterator[list[str]]:
