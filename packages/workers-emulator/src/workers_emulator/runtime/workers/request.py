@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from http import HTTPMethod
 from typing import Any, Unpack
 from urllib.parse import urlsplit
@@ -180,7 +181,7 @@ def _tee(stream: ReadableStream) -> tuple[ReadableStream, ReadableStream]:
     buffers: list[list[bytes]] = [[], []]
     state = {"done": False}
 
-    async def branch(i: int):
+    async def branch(i: int) -> AsyncIterator[bytes]:
         while True:
             if buffers[i]:
                 yield buffers[i].pop(0)

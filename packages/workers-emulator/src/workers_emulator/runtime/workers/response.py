@@ -135,7 +135,7 @@ class FetchResponse:
         return Response(body, js.status, js.status_text, js.headers.raw_items())
 
     @staticmethod
-    def redirect(url: str, status: HTTPStatus | int = HTTPStatus.FOUND):
+    def redirect(url: str, status: HTTPStatus | int = HTTPStatus.FOUND) -> Response:
         code = status.value if isinstance(status, HTTPStatus) else status
         if code not in _REDIRECT_STATUSES:
             # RangeError, which the SDK turns into ValueError.
@@ -162,7 +162,7 @@ class FetchResponse:
                 raise ValueError(exc.message) from exc
             raise
 
-    def json(self, *args: Never, **kwargs: Never):
+    def json(self, *args: Never, **kwargs: Never) -> Any:
         if isinstance(self, FetchResponse):
             return self._json()
         # For compatibility, allow static use of Response.json() to mean Response.from_json().
