@@ -56,6 +56,9 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "127.0.0.1",
         "--port",
         str(port),
+        "--inspector-port",
+        str(_free_port()),  # not the default 9229: another wrangler may be running
+        "--show-interactive-dev-session=false",
         "--persist-to",
         str(tmp / "state"),
         "--config",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -91,3 +93,31 @@ def test_stores_hide_expired_entries(tmp_path: Path) -> None:
         assert store.get("a", NOW + 10) is None
         assert store.list(NOW + 10) == []
         store.close()
+
+
+READER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], timeout=0.5)
+seen = set()
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline and len(seen) < 3:
+    seen.add(conn.execute("SELECT count(*) FROM kv").fetchone()[0])
+print(len(seen))
+"""
+
+
+def test_another_process_reads_while_this_one_writes(tmp_path: Path) -> None:
+    path = tmp_path / "ns.sqlite"
+    store = SqliteKVStore(path)
+    store.put(KVEntry("seed", b"1"))
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    i = 0
+    while reader.poll() is None and i < 100_000:
+        store.put(KVEntry(f"k{i:06d}", b"v"))
+        i += 1
+    out, _ = reader.communicate(timeout=10)
+    store.close()
+    assert reader.returncode == 0
+    assert int(out) == 3  # it saw the table grow, without ever being locked out
