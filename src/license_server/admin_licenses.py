@@ -46,7 +46,7 @@ _CURSOR = re.compile(r"[A-Za-z0-9_\-+/=.~]{1,1024}")
 
 
 def _not_found() -> HttpResponse:
-    return error_response(404, "license_not_found", "No such license.")
+    return error_response(404, "license_not_found", "no license has this id")
 
 
 def _license_id(ctx: Context) -> str | None:
@@ -60,7 +60,7 @@ def _cursor(request: HttpRequest) -> tuple[str | None, HttpResponse | None]:
     if raw is None or raw == "":
         return None, None
     if not _CURSOR.fullmatch(raw):
-        return None, error_response(400, "invalid_request", "Malformed cursor.")
+        return None, error_response(400, "invalid_request", "cursor is malformed")
     return raw, None
 
 
