@@ -154,6 +154,9 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
                 await storage.move_license_expiry(kv, updated)
             else:
                 await storage.write_license(kv, updated)
+        elif "expires_at" in changes:
+            # A repeated PATCH repairs stats an earlier, half-failed expiry move left behind.
+            await storage.sync_stats_expiration(kv, updated)
     except storage.StorageUnavailable:
         return _storage_unavailable()
     log_event("license_updated", license_id=license_id)

@@ -50,6 +50,7 @@ __all__ = [
     "read_release",
     "record_validation",
     "retention_is_over",
+    "sync_stats_expiration",
     "write_license",
     "write_release",
     "write_stats",
@@ -566,3 +567,21 @@ async def erase_license(
     if await _get_text(kv, stats_key_name(license_id), "erase_license") is not None:
         budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
     return EraseOutcome.COMPLETE
+
+
+async def sync_stats_expiration(kv: Any, record: LicenseRecord) -> None:
+    """One read and at most one write: give the stats entry the record's expiration again.
+
+    Repairs what a failed :func:`move_license_expiry` left (the record moved, the stats write
+    failed) when the operator repeats the PATCH; the stats must never outlive the record.
+    """
+    stats_key = stats_key_name(record.id)
+    text = await _get_text(kv, stats_key, "read_stats")
+    if text is None:
+        return
+    received_at = (_loads(text) or {}).get("received_at")
+    options = _expiration_options(license_expiration(record.expires_at))
+    if not await _put_with_retry(
+        kv, stats_key, text, "write_stats", metadata={"received_at": received_at}, **options
+    ):
+        raise StorageUnavailable("write_stats")

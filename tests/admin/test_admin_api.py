@@ -201,6 +201,24 @@ def test_patch_expires_at_moves_record_and_stats_expiration(emu: Emulator) -> No
     ]
 
 
+def test_repeating_a_patch_repairs_the_stats_expiration(emu: Emulator) -> None:
+    """If the stats write of an expiry move failed, sending the same PATCH again fixes it."""
+    key, license_id = create_license(emu, expires_at="2028-01-01T00:00:00Z")
+    heartbeat(emu, key, {"nodes": 3})
+    stats_key = f"stats:{license_id}"
+    stale = entry(emu, stats_key)
+    # What a failed stats write leaves: the record moved earlier, the stats kept the old date.
+    seed(emu, [KVEntry(stale.key, stale.value, stale.expiration + YEAR, stale.metadata)])
+    response = emu.test_client().patch(
+        f"/v1/admin/licenses/{license_id}",
+        json={"expires_at": "2028-01-01T00:00:00Z"},
+        headers=AUTH,
+    )
+    assert response.status_code == 200
+    assert entry(emu, stats_key).expiration == entry(emu, f"license:{license_id}").expiration
+    assert response.kv_ops["LICENSE_KV"].writes == 1  # the stats only, not the record
+
+
 def test_patch_plan_and_status_keep_the_expiration(emu: Emulator) -> None:
     _, license_id = create_license(emu, expires_at="2028-01-01T00:00:00Z")
     response = emu.test_client().patch(
