@@ -187,6 +187,14 @@ def test_unknown_get_type_is_a_type_error_costing_nothing(kv: KVNamespace) -> No
         ),
         ("NaN", '"NaN" is not valid JSON'),
         ("a" * 21, "Unexpected token 'a', \"aaaaaaaaaa\"... is not valid JSON"),
+        (  # V8 counts and slices UTF-16 code units, splitting a surrogate pair
+            '[1, "😀😀😀😀😀😀", x, 2, 3, 4, 5, 6, 7]',
+            'Unexpected token \'x\', ..."\ude00😀😀😀", x, 2, 3, 4"... is not valid JSON',
+        ),
+        (
+            '"😀\n"',
+            "Bad control character in string literal in JSON at position 3 (line 1 column 4)",
+        ),
         (
             '"a\nb"',
             "Bad control character in string literal in JSON at position 2 (line 1 column 3)",

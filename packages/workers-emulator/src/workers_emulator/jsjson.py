@@ -144,16 +144,22 @@ class _V8Scanner:
         src = self.src
         if pos >= len(src):
             self._end()
-        if len(src) <= 20:
+        # V8 measures and slices in UTF-16 code units, even through a surrogate pair.
+        units = src.encode("utf-16-le", errors="surrogatepass")
+        n = len(units) // 2
+        p16 = len(src[:pos].encode("utf-16-le", errors="surrogatepass")) // 2
+
+        def text(a: int, b: int) -> str:
+            return units[2 * a : 2 * b].decode("utf-16-le", errors="surrogatepass")
+
+        if n <= 20:
             snippet = f'"{src}"'
         else:
-            start, end = max(0, pos - 10), min(len(src), pos + 10)
+            start, end = max(0, p16 - 10), min(n, p16 + 10)
             snippet = (
-                ("..." if start > 0 else "")
-                + f'"{src[start:end]}"'
-                + ("..." if end < len(src) else "")
+                ("..." if start > 0 else "") + f'"{text(start, end)}"' + ("..." if end < n else "")
             )
-        self._raise(f"Unexpected token '{src[pos]}', {snippet} is not valid JSON")
+        self._raise(f"Unexpected token '{text(p16, p16 + 1)}', {snippet} is not valid JSON")
 
     # -- scanning ------------------------------------------------------------------------------
 
