@@ -37,7 +37,7 @@ def request_log_line(method: str, path: str, status: int, elapsed_ms: int) -> st
     return f"[wrangler:info] {method} {path} {status_line} ({elapsed_ms}ms)"
 
 
-def _body_source(receive: Receive) -> AsyncIterator[bytes]:
+def _body_source(receive: Receive, state: dict[str, bool]) -> AsyncIterator[bytes]:
     async def source() -> AsyncIterator[bytes]:
         while True:
             message = await receive()
@@ -47,6 +47,7 @@ def _body_source(receive: Receive) -> AsyncIterator[bytes]:
             if chunk:
                 yield chunk
             if not message.get("more_body", False):
+                state["complete"] = True
                 return
 
     return source()
@@ -88,7 +89,8 @@ def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None =
         query = scope.get("query_string", b"").decode("latin-1")
         url = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
         client = scope.get("client")
-        body = _body_source(receive) if _has_body(headers) else None
+        body_state = {"complete": not _has_body(headers)}
+        body = None if body_state["complete"] else _body_source(receive, body_state)
         request = emulator.build_request(
             method, url, headers, body, client_ip=client[0] if client else None
         )
@@ -101,6 +103,10 @@ def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None =
             send_body = method != "HEAD"
             if js.stream is None and not js.headers.has("content-length"):
                 out.append((b"content-length", str(len(js.body_bytes or b"")).encode()))
+            if not body_state["complete"]:
+                # Answered before the body ended (a 413 at the cap): close the connection, or
+                # the HTTP server would go on reading (draining) the unread rest to keep it.
+                out.append((b"connection", b"close"))
             await send(
                 {
                     "type": "http.response.start",
