@@ -133,7 +133,12 @@ def test_rate_limiter_argument_errors(call: Any, message: str) -> None:
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize(("limit", "period"), [(1, 30), (1, 0), (0, 60), (-1, 10), (1.5, 10)])
+@pytest.mark.parametrize(("limit", "period"), [(1, 30), (1, 0), (0, 60), (-1, 10), ("2", 10)])
 def test_rate_limiter_config_is_validated(limit: Any, period: Any) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be"):
         RateLimiter(limit, period, clock=ManualClock(NOW))
+
+
+def test_rate_limiter_accepts_a_fractional_limit_like_wrangler() -> None:
+    limiter = RateLimiter(1.5, 10, clock=ManualClock(NOW))
+    assert [limiter.hit("k") for _ in range(3)] == [True, True, False]

@@ -31,16 +31,17 @@ _NO_KEY = "\x00undefined"
 
 
 def _check_config(limit: Any, period: Any) -> None:
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
-        raise ValueError(f"ratelimit: simple.limit must be a positive integer, got {limit!r}")
+    # Wrangler's own checks: a positive number (not necessarily an integer), 10 or 60.
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
+        raise ValueError(f'ratelimit: "simple.limit" must be greater than 0 but got {limit!r}.')
     if isinstance(period, bool) or period not in ALLOWED_PERIODS:
-        raise ValueError(f"ratelimit: simple.period must be 10 or 60 (seconds), got {period!r}")
+        raise ValueError(f'ratelimit: "simple.period" must be either 10 or 60 but got {period!r}.')
 
 
 class RateLimiter:
     """One ``[[ratelimits]]`` binding: at most ``limit`` calls per key per ``period`` s."""
 
-    def __init__(self, limit: int, period: int, *, clock: Clock) -> None:
+    def __init__(self, limit: float, period: int, *, clock: Clock) -> None:
         _check_config(limit, period)
         self.limit_per_period = limit
         self.period = period
