@@ -7,6 +7,7 @@ against its own code proves nothing.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 # SPEC.md, "stats": reasons in the order they are checked.
@@ -33,7 +34,14 @@ def stats_verdict(stats: Any) -> str | None:
         return "stats_not_object"
     # SPEC's formula, with lone surrogates (legal in JSON text) counted as their 3 UTF-8 bytes
     # instead of raising: the formula's intent is a byte count.
-    text = json.dumps(stats, separators=(",", ":"), ensure_ascii=False)
+    # Python refuses to print integers over 4300 digits by default; SPEC's formula has no
+    # such limit, so lift it for the measurement.
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        text = json.dumps(stats, separators=(",", ":"), ensure_ascii=False)
+    finally:
+        sys.set_int_max_str_digits(limit)
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > 4096:
         return "stats_too_large"

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from workers_emulator import Emulator, EmulatorResponse, ManualClock
 
 from license_server.semver import compare, parse_version
 from license_server.stats import check_stats
 from tests.hostile import oracles
+from tests.hostile.harness import START, License, Runner, create_license, make_emulator
 from tests.hostile.strategies import (
+    json_scalars,
     json_values,
     semvers,
     stats_like,
@@ -45,6 +49,8 @@ def _reason(stats: Any) -> str | None:
 @example({"a": 2**53 - 1})
 @example({"a": 2**53})
 @example({"a": -1})
+@example({"a": 10**5000})  # over Python's 4300-digit int-to-str limit: still just too large
+@example({"g": {"b": -(10**4400)}})
 @example({"a": {"b": {"c": 1}}})
 @example({"a\n": 1})
 @example({"a" * 64: 1})
@@ -157,3 +163,101 @@ def test_semver_parser_accepts_exactly_spec_versions(text: str) -> None:
 @pytest.mark.parametrize("text", ["1.0.0", "0.0.0", "10.20.30-rc.1+b.2", "1.0.0-0A.is.legal"])
 def test_semver_known_good(text: str) -> None:
     assert parse_version(text) is not None
+
+
+# ---- the heartbeat over the emulator ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def heartbeat_target() -> Iterator[tuple[Emulator, Runner, License]]:
+    emu = make_emulator(ManualClock(start=START))
+    runner = Runner(emu)
+    lic = create_license(runner, expires_at=None)
+    yield emu, runner, lic
+    runner.close()
+    emu.close()
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _post(emu: Emulator, runner: Runner, body: bytes) -> EmulatorResponse:
+    # A new window for the rate limiters on every example: this is not a rate-limit test.
+    emu.clock.advance(61)
+    return runner.send("POST", "/v1/validate", [("content-type", "application/json")], body)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(stats=any_stats)
+@example(stats={})
+@example(stats={"a": True})
+@example(stats={"a": 2**53})
+@example(stats=[])
+def test_heartbeat_stats_verdict_and_store_follow_the_oracle(
+    heartbeat_target: tuple[Emulator, Runner, License], stats: Any
+) -> None:
+    emu, runner, lic = heartbeat_target
+    assume(_depth(stats) < 30)  # deeper is refused as invalid_json, a documented parser limit
+    body = json.dumps({"license_key": lic.key, "stats": stats}, ensure_ascii=False).encode()
+    response = _post(emu, runner, body)
+    assert response.status_code == 200, response.text
+    verdict = response.json()["stats"]
+    expected = oracles.stats_verdict(stats) if stats is not None else None
+    writes = response.kv_ops["LICENSE_KV"].writes
+    if stats is None:
+        assert verdict is None
+        assert writes == 1  # the validation timestamp only
+    elif expected is None:
+        assert verdict == {"accepted": True}
+        assert writes == 2
+        stored = {e.key: e.value for e in emu.kv_entries("LICENSE_KV")}[f"stats:{lic.id}"]
+        assert json.loads(stored)["stats"] == stats
+    else:
+        assert verdict["accepted"] is False and verdict["reason"] == expected, verdict
+        assert writes == 1  # a refused payload is never written
+    if expected is not None:
+        assert expected in oracles.STATS_REASONS
+
+
+heartbeat_bodies = st.one_of(
+    st.binary(max_size=600),
+    json_values().map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {"license_key": st.one_of(st.text(max_size=40), json_scalars)},
+        optional={"version": st.one_of(st.text(max_size=70), json_scalars), "stats": any_stats},
+    ).map(lambda v: json.dumps(v).encode()),
+    st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=heartbeat_bodies, use_real_key=st.booleans())
+def test_heartbeat_never_500s_on_arbitrary_bodies(
+    heartbeat_target: tuple[Emulator, Runner, License], body: bytes, use_real_key: bool
+) -> None:
+    emu, runner, lic = heartbeat_target
+    if use_real_key and body.startswith(b'{"license_key": '):
+        # Aim the same body at the real license, so the stats and version paths are reached.
+        data = json.loads(body)
+        data["license_key"] = lic.key
+        body = json.dumps(data).encode()
+    response = _post(emu, runner, body)
+    assert response.status_code in (200, 400, 404), response.text
+    if response.status_code != 200:
+        error = response.json()["error"]
+        assert set(response.json()) == {"error"} and set(error) == {"code", "message"}
+        assert error["code"] in {"invalid_json", "invalid_request", "license_not_found"}
+        assert response.kv_ops["LICENSE_KV"].writes == 0
