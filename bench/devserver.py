@@ -220,7 +220,8 @@ def run_http(
             "`workers-emulator dev` (SQLite persistence in a scratch folder) on 127.0.0.1; "
             "bench.loadgen in a separate process, HTTP/1.1 keep-alive, one connection per "
             f"concurrent client; heartbeat with version and stats, round-robin over {licenses} "
-            f"licenses (keeps the 30/60 s per-license limiter out of the way); {warmup:g} s "
+            f"licenses (a license comes back after more than a second, so neither the 30/60 s "
+            f"per-license limiter nor KV's 1 write/s per key is hit); {warmup:g} s "
             f"warm-up then {duration:g} s measured per level"
         ),
         "server_cmd": "workers-emulator dev --config <scratch>/wrangler.toml --port N "
