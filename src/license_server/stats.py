@@ -61,7 +61,12 @@ def serialised_size(stats: Any) -> int:
     UTF-8 encoding refuses; it is measured at three bytes instead of crashing (such a payload is
     refused as ``stats_invalid`` anyway, since keys are ASCII and values integers).
     """
-    return len(_encode(stats).encode("utf-8", "surrogatepass"))
+    try:
+        text = _encode(stats)
+    except ValueError:
+        # An int over Python's 4300-digit str conversion limit: its digits alone exceed the cap.
+        return MAX_STATS_BYTES + 1
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _is_count(value: object) -> bool:
