@@ -1,7 +1,9 @@
 """Strict JSON parsing of request bodies: anything odd is ``InvalidJson``, never a crash.
 
 Refused: invalid UTF-8 (and a BOM), ``NaN``/``Infinity``, duplicate object keys (which copy of
-a key would win is parser-dependent, so we accept neither), nesting deeper than
+a key would win is parser-dependent, so we accept neither), strings holding a lone UTF-16
+surrogate escape such as ``"\\ud800"`` (I-JSON, RFC 7493: no text could be stored or answered
+with it), nesting deeper than
 :data:`MAX_DEPTH`, integers longer than :data:`MAX_NUMBER_DIGITS` digits and floats that
 overflow. Depth is bounded *before* parsing: Python's parser recurses, and on Pyodide a deep
 recursion can exhaust the WebAssembly stack instead of raising ``RecursionError``.
@@ -20,6 +22,9 @@ MAX_NUMBER_DIGITS = 64
 
 # Strings (skipped whole, so brackets inside them do not count) or a bracket.
 _DEPTH_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A surrogate escape (paired or not); only bodies containing one pay for the full check.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_strict_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class InvalidJson(ValueError):
@@ -84,10 +89,16 @@ def parse_json_body(body: bytes) -> Any:
         raise InvalidJson("body starts with a byte order mark")
     _check_depth(body)
     try:
-        return _decoder.decode(text)
+        value = _decoder.decode(text)
     except InvalidJson:
         raise
     except (ValueError, RecursionError):
         # json.JSONDecodeError is a ValueError; its message quotes no input, but a generic
         # text keeps the answer stable across Python versions.
         raise InvalidJson("body is not valid JSON") from None
+    if _SURROGATE_ESCAPE.search(body):
+        try:
+            _strict_encode(value).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidJson("body holds a lone surrogate escape") from None
+    return value

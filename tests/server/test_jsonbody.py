@@ -30,6 +30,10 @@ from license_server.jsonbody import MAX_DEPTH, InvalidJson, parse_json_body
         b'{"a": 1' + b"0" * 300 + b".5}",
         b"{'a': 1}",
         b'{"a": 1,}',
+        b'{"a": "\\ud800"}',
+        b'{"\\udfff": 1}',
+        b'["\\ud83d", "x"]',
+        b'{"a": "\\ude00\\ud83d"}',
     ],
 )
 def test_refused(body: bytes) -> None:
@@ -56,6 +60,7 @@ def test_brackets_inside_strings_do_not_count() -> None:
         (b" [1, 2.5, true, null] ", [1, 2.5, True, None]),
         ('{"k": "caf\u00e9 \U0001f600"}'.encode(), {"k": "caf\u00e9 \U0001f600"}),
         (b'{"a": ' + b"9" * 64 + b"}", {"a": int("9" * 64)}),
+        (b'{"a": "\\ud83d\\ude00"}', {"a": "\U0001f600"}),
     ],
 )
 def test_accepted(body: bytes, value: object) -> None:
