@@ -252,6 +252,44 @@ async def run_async(n: int, warmup: int, licenses: int) -> dict[str, Any]:
     }
 
 
+NULL_WORKER = """
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return Response("{}", headers={"content-type": "application/json"})
+"""
+
+
+async def measure_dispatch(n: int, warmup: int) -> dict[str, Any]:
+    """The emulator's own cost per request: a Worker that answers ``{}`` without reading."""
+    import tempfile
+
+    from workers_emulator import Emulator
+
+    with tempfile.TemporaryDirectory(prefix="bench-null-") as tmp:
+        folder = Path(tmp)
+        (folder / "null_worker.py").write_text(NULL_WORKER)
+        (folder / "wrangler.toml").write_text('name = "null"\nmain = "null_worker.py"\n')
+        emu = Emulator(str(folder / "wrangler.toml"))
+        fetch = Fetcher(emu)
+        body = b'{"license_key":"CC-0000-0000-0000-0000-0000-0000-0000","version":"2.4.1"}'
+        headers = {"content-type": "application/json", "cf-connecting-ip": "2001:db8::1"}
+        for _ in range(warmup):
+            await fetch("POST", "/v1/validate", body, headers)
+        clock = time.process_time_ns
+        samples = []
+        for _ in range(n):
+            t0 = clock()
+            await fetch("POST", "/v1/validate", body, headers)
+            samples.append(clock() - t0)
+    return {
+        "what": "Emulator.fetch of a heartbeat-sized POST to a Worker that answers {} at once",
+        **summarize_ns(samples),
+    }
+
+
 def run_inprocess(n: int, warmup: int, licenses: int) -> dict[str, Any]:
     # The direct-handler phase runs first: the emulator then loads its own fresh copy of the
     # Worker's modules (its isolate purges them), so the two never share module-level caches.
@@ -262,6 +300,7 @@ def run_inprocess(n: int, warmup: int, licenses: int) -> dict[str, Any]:
     except Exception as exc:  # keep the emulator figures even if the direct path breaks
         handler = {"error": f"{type(exc).__name__}: {exc}"}
     results = asyncio.run(run_async(n, warmup, licenses))
+    results["dispatch_only"] = asyncio.run(measure_dispatch(n, warmup))
     for name, case in results["cases"].items():
         case["handler"] = handler.get(name)
     results["handler_error"] = handler.get("error")

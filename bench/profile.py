@@ -58,15 +58,17 @@ async def _handler_requests(case_name: str, n: int) -> tuple[Any, list[Any], Any
             return SimpleNamespace(status_code=resp.status, content=resp.body)
 
     fetch = Fetcher(_Direct())
-    keys, _ = await set_up(fetch, 256, 0)
-    case = next(c for c in build_cases(keys, unknown_keys(64)) if c.name == case_name)
+    # One license per request (indices run to n + 1200): no per-license limit, no KV write
+    # refused for coming back to the same key within a second.
+    keys, _ = await set_up(fetch, n + 1200, 0)
+    case = next(c for c in build_cases(keys, unknown_keys(n + 1200)) if c.name == case_name)
     return fetch, [case] * n, None
 
 
 async def _emulator_requests(case_name: str, n: int) -> tuple[Any, list[Any], Any]:
     emu = make_emulator()
     fetch = Fetcher(emu)
-    keys, gone = await set_up(fetch, 256, 64)
+    keys, gone = await set_up(fetch, n + 1200, n + 1200)
     case = next(c for c in build_cases(keys, gone) if c.name == case_name)
     return fetch, [case] * n, emu
 
