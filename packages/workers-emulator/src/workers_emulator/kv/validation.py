@@ -64,6 +64,8 @@ def key_to_str(key: Any) -> str:
         return "true" if key else "false"
     if isinstance(key, float):
         return stringify(key)
+    if isinstance(key, dict):
+        return "[object Object]"
     return str(key)
 
 
