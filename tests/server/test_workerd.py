@@ -1,0 +1,184 @@
+"""A short HTTP suite against the real runtime: ``uv run pywrangler dev`` (workerd).
+
+Opt-in by nature: it runs only where workerd's Python runtime can start, which needs the
+``wrangler`` npm package and internet access (pywrangler downloads the runtime's Python bundle
+and vendors the Worker's packages). Elsewhere it skips within a few seconds, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.workerd
+
+ROOT = Path(__file__).resolve().parents[2]
+WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
+# Hosts pywrangler needs: the npm registry (wrangler's runtime pieces) and the Pyodide index.
+NEEDED_HOSTS = [("registry.npmjs.org", 443), ("cdn.jsdelivr.net", 443)]
+PROBE_SECONDS = 3.0
+STARTUP_SECONDS = 180
+TOKEN = "workerd-test-admin-token"
+
+
+def _reachable(host: str, port: int, results: dict[str, bool]) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_SECONDS):
+            results[host] = True
+    except OSError:
+        results[host] = False
+
+
+def _why_workerd_cannot_start() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed: workerd runs under wrangler (npm)"
+    if not WRANGLER.exists():
+        return "node_modules/.bin/wrangler is missing: run `npm ci`"
+    if shutil.which("uv") is None:
+        return "uv is not installed: the suite starts `uv run pywrangler dev`"
+    # DNS and TCP can each hang without a network: probe in daemon threads with one deadline.
+    results: dict[str, bool] = {}
+    threads = [
+        threading.Thread(target=_reachable, args=(host, port, results), daemon=True)
+        for host, port in NEEDED_HOSTS
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + PROBE_SECONDS
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    unreachable = [host for host, _ in NEEDED_HOSTS if not results.get(host)]
+    if unreachable:
+        return (
+            f"no internet ({', '.join(unreachable)} unreachable): workerd's Python runtime "
+            "bundle and the vendored packages cannot be downloaded"
+        )
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    reason = _why_workerd_cannot_start()
+    if reason is not None:
+        pytest.skip(reason)
+    tmp = tmp_path_factory.mktemp("workerd")
+    port = _free_port()
+    log_path = tmp / "pywrangler.log"
+    env = {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "1", "NO_COLOR": "1"}
+    command = [
+        "uv",
+        "run",
+        "pywrangler",
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--inspector-port",
+        str(_free_port()),
+        "--show-interactive-dev-session=false",
+        "--persist-to",
+        str(tmp / "state"),
+        "--var",
+        f"ADMIN_TOKEN:{TOKEN}",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.skip(
+                    "pywrangler dev exited before serving:\n"
+                    + log_path.read_text(errors="replace")[-2000:]
+                )
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("pywrangler dev not ready:\n" + log_path.read_text(errors="replace"))
+            time.sleep(0.5)
+        yield url
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def test_healthz_and_routing(workerd_url: str) -> None:
+    assert httpx.get(f"{workerd_url}/healthz").json() == {"ok": True}
+    assert httpx.get(f"{workerd_url}/nowhere").json()["error"]["code"] == "not_found"
+    response = httpx.get(f"{workerd_url}/v1/validate")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+
+
+def test_refusals(workerd_url: str) -> None:
+    response = httpx.post(f"{workerd_url}/v1/validate", content=b"{nope")
+    assert response.json()["error"]["code"] == "invalid_json"
+    response = httpx.post(f"{workerd_url}/v1/validate", json={"license_key": "CC-NOPE"})
+    assert response.status_code == 404
+    response = httpx.post(f"{workerd_url}/v1/validate", content=b"x" * 20_000)
+    assert response.status_code == 413
+    assert httpx.get(f"{workerd_url}/v1/admin/release").status_code == 401
+
+
+def test_license_lifecycle(workerd_url: str) -> None:
+    admin = {"authorization": f"Bearer {TOKEN}"}
+    created = httpx.post(
+        f"{workerd_url}/v1/admin/licenses",
+        json={"customer": "Contoso", "plan": "enterprise", "expires_at": None},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    key = created.json()["license_key"]
+    release = httpx.put(
+        f"{workerd_url}/v1/admin/release", json={"latest_version": "2.5.0"}, headers=admin
+    )
+    assert release.status_code == 200
+    answer = httpx.post(
+        f"{workerd_url}/v1/validate",
+        json={"license_key": key, "version": "2.4.1", "stats": {"secrets_total": 3}},
+    ).json()
+    assert answer["valid"] is True and answer["code"] == "VALID"
+    assert answer["stats"] == {"accepted": True}
+    assert answer["update"]["update_available"] is True
+    check = httpx.get(f"{workerd_url}/v1/update-check", params={"version": "2.5.0"}).json()
+    assert check["update_available"] is False
+
+
+def test_the_skip_probe_is_quick() -> None:
+    started = time.monotonic()
+    _why_workerd_cannot_start()
+    assert time.monotonic() - started < PROBE_SECONDS + 1.5
