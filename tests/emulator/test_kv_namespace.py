@@ -165,6 +165,21 @@ def test_get_types(kv: KVNamespace) -> None:
     assert run(kv.get("bin")) == "\x00\ufffd\x01"  # invalid UTF-8 decodes as TextDecoder does
 
 
+def test_stream_get_reads_the_value_in_chunks(kv: KVNamespace) -> None:
+    run(kv.put("s", b"streamed"))
+
+    async def read_all() -> bytes:
+        stream = await kv.get("s", type="stream")
+        reader = stream.getReader()
+        out = b""
+        while not (chunk := await reader.read()).done:
+            out += chunk.value.to_bytes()
+        return out
+
+    assert run(read_all()) == b"streamed"
+    assert run(kv.get("missing", type="stream")) is None
+
+
 def test_unknown_get_type_is_a_type_error_costing_nothing(kv: KVNamespace) -> None:
     with pytest.raises(JsException) as info:
         run(kv.get("a", type="bogus"))

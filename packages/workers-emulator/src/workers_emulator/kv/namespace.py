@@ -184,7 +184,10 @@ class KVNamespace:
             # Pyodide's to_py() turns an ArrayBuffer into a memoryview, not bytes.
             return memoryview(entry.value)
         if value_type == "stream":
-            raise NotImplementedError("workers-emulator: KV get(type='stream') is not emulated")
+            # The runtime half's ReadableStream stand-in (imported late: KV needs no runtime).
+            from ..runtime.workers._streams import ReadableStream
+
+            return ReadableStream.from_bytes(entry.value)
         text = entry.value.decode("utf-8", errors="replace")  # TextDecoder replaces bad bytes
         if value_type == "json":
             return to_jsdict(js_json_parse(text))
