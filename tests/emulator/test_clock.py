@@ -63,3 +63,13 @@ def test_patched_time_is_per_task() -> None:
     assert seen["b"] == [2.0] * 3
     assert all(t > 1_000_000 for t in seen["none"])  # outside any request: real time
     assert time.time() > 1_000_000
+
+
+def test_patched_time_keeps_an_earlier_patch_underneath(monkeypatch: pytest.MonkeyPatch) -> None:
+    def frozen() -> float:
+        return 42.0
+
+    monkeypatch.setattr(time, "time", frozen)
+    with patched_time(ManualClock(7.0)):
+        assert time.time() == 7.0
+    assert time.time is frozen

@@ -60,12 +60,14 @@ _active_clock: contextvars.ContextVar[Clock | None] = contextvars.ContextVar(
 )
 _patch_lock = threading.Lock()
 _patch_depth = 0
+# What time.time was when the patch went in (someone else's patch is kept underneath).
+_underlying_time: Callable[[], float] = _original_time
 
 
 def _patched_time() -> float:
     clock = _active_clock.get()
     if clock is None:
-        return _original_time()
+        return _underlying_time()
     return float(clock.now())
 
 
@@ -76,9 +78,10 @@ def patched_time(clock: Clock) -> Iterator[Clock]:
     Safe to nest and to use from concurrent tasks: the patch is installed on first entry
     and removed on last exit; which clock answers is per context.
     """
-    global _patch_depth
+    global _patch_depth, _underlying_time
     with _patch_lock:
         if _patch_depth == 0:
+            _underlying_time = time.time
             time.time = _patched_time
         _patch_depth += 1
     token = _active_clock.set(clock)
@@ -90,4 +93,4 @@ def patched_time(clock: Clock) -> Iterator[Clock]:
             _patch_depth -= 1
             # Only undo our own patch: someone may have patched time.time on top of it.
             if _patch_depth == 0 and time.time is _patched_time:
-                time.time = _original_time
+                time.time = _underlying_time

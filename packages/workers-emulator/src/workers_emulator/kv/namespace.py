@@ -64,6 +64,9 @@ class KVNamespace:
     Operations are counted on the current ``Invocation`` (which enforces the per-request
     cap) and in cumulative counters. An operation counts once it would have left the
     isolate: runtime-side ``TypeError``s cost nothing, service errors (4xx, 5xx) do.
+
+    ``enforce_write_rate`` applies the platform's one write per second per key (a 429), which
+    wrangler's local KV does not enforce; turn it off only to mimic wrangler exactly.
     """
 
     def __init__(
