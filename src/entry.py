@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from workers import Response, WorkerEntrypoint
 
-from license_server.app import handle, request_too_large
+from license_server.app import handle, internal_error, request_too_large
 from license_server.clock import now
 from license_server.context import Bindings
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse
@@ -67,26 +67,36 @@ def _to_workers_response(response: HttpResponse) -> Response:
     return Response(body, status=response.status, headers=response.headers)
 
 
+async def _plain_request(request: object) -> HttpRequest | HttpResponse:
+    """The plain request, or the 413 answer once the body is known to exceed the cap."""
+    headers = _headers(request)
+    declared = _declared_length(headers)
+    if declared is not None and declared > MAX_BODY_BYTES:
+        return request_too_large()
+    body = await _read_capped_body(request.body)  # type: ignore[attr-defined]
+    if body is None:
+        return request_too_large()
+    url = urlsplit(request.url)  # type: ignore[attr-defined]
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(url.query, keep_blank_values=True):
+        query.setdefault(name, value)
+    return HttpRequest(
+        method=_method(request),
+        path=url.path or "/",
+        query=query,
+        headers=headers,
+        body=body,
+        client_ip=headers.get("cf-connecting-ip"),
+    )
+
+
 class Default(WorkerEntrypoint):
     async def fetch(self, request: object) -> Response:
-        headers = _headers(request)
-        declared = _declared_length(headers)
-        if declared is not None and declared > MAX_BODY_BYTES:
-            return _to_workers_response(request_too_large())
-        body = await _read_capped_body(request.body)  # type: ignore[attr-defined]
-        if body is None:
-            return _to_workers_response(request_too_large())
-        url = urlsplit(request.url)  # type: ignore[attr-defined]
-        query: dict[str, str] = {}
-        for name, value in parse_qsl(url.query, keep_blank_values=True):
-            query.setdefault(name, value)
-        plain = HttpRequest(
-            method=_method(request),
-            path=url.path or "/",
-            query=query,
-            headers=headers,
-            body=body,
-            client_ip=headers.get("cf-connecting-ip"),
-        )
+        try:
+            plain = await _plain_request(request)
+        except Exception as error:  # e.g. the client went away mid-body: never a traceback
+            plain = internal_error(error)
+        if isinstance(plain, HttpResponse):
+            return _to_workers_response(plain)
         response = await handle(plain, Bindings.from_env(self.env), now())
         return _to_workers_response(response)

@@ -18,7 +18,7 @@ from license_server.context import Bindings, Context
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse, error_response
 from license_server.logs import log_event
 
-__all__ = ["ROUTES", "handle", "request_too_large"]
+__all__ = ["ROUTES", "handle", "internal_error", "request_too_large"]
 
 Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
 
@@ -102,8 +102,7 @@ async def handle(request: HttpRequest, bindings: Bindings, now: int) -> HttpResp
     try:
         response, route = await _dispatch(request, ctx)
     except Exception as error:  # last resort: no traceback ever reaches a client
-        log_event("internal_error", route=route, error=type(error).__name__)
-        response = error_response(500, "internal_error", "internal error")
+        response = internal_error(error, route)
     log_event(
         "request",
         # The method is client-supplied text: log it only when it is one we know.
@@ -113,6 +112,12 @@ async def handle(request: HttpRequest, bindings: Bindings, now: int) -> HttpResp
         code=_error_code(response),
     )
     return response
+
+
+def internal_error(error: Exception, route: str = "unmatched") -> HttpResponse:
+    """The bare 500: the error's class name goes to the log, nothing to the client."""
+    log_event("internal_error", route=route, error=type(error).__name__)
+    return error_response(500, "internal_error", "internal error")
 
 
 def request_too_large() -> HttpResponse:
