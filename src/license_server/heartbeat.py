@@ -167,7 +167,7 @@ async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
     if verdict is not None:
         stats_answer = verdict.answer()
         if verdict.counts is not None and not await storage.write_stats(
-            bindings.kv, record, verdict.counts, ctx.now
+            bindings.kv, record, verdict.counts, ctx.now, verdict.counts_json
         ):
             stats_answer = dict(STATS_NOT_STORED)
 

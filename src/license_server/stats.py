@@ -45,6 +45,9 @@ class StatsVerdict:
     accepted: bool
     counts: StatsCounts | None = None
     reason: StatsReason | None = None
+    # The compact JSON of accepted counts, kept from the size check so storing them does not
+    # serialise them a second time.
+    counts_json: str | None = None
 
     def answer(self) -> dict[str, Any]:
         """The ``stats`` member of the heartbeat answer."""
@@ -61,11 +64,19 @@ def serialised_size(stats: Any) -> int:
     UTF-8 encoding refuses; it is measured at three bytes instead of crashing (such a payload is
     refused as ``stats_invalid`` anyway, since keys are ASCII and values integers).
     """
+    text = _compact_json(stats)
+    return MAX_STATS_BYTES + 1 if text is None else _utf8_size(text)
+
+
+def _compact_json(stats: Any) -> str | None:
     try:
-        text = _encode(stats)
+        return _encode(stats)
     except ValueError:
         # An int over Python's 4300-digit str conversion limit: its digits alone exceed the cap.
-        return MAX_STATS_BYTES + 1
+        return None
+
+
+def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
@@ -96,8 +107,9 @@ def check_stats(stats: Any) -> StatsVerdict:
     """Verdict for a present, non-null ``stats`` value; reasons in SPEC.md's order."""
     if type(stats) is not dict:
         return StatsVerdict(accepted=False, reason="stats_not_object")
-    if serialised_size(stats) > MAX_STATS_BYTES:
+    text = _compact_json(stats)
+    if text is None or _utf8_size(text) > MAX_STATS_BYTES:
         return StatsVerdict(accepted=False, reason="stats_too_large")
     if not _is_valid_shape(stats):
         return StatsVerdict(accepted=False, reason="stats_invalid")
-    return StatsVerdict(accepted=True, counts=stats)
+    return StatsVerdict(accepted=True, counts=stats, counts_json=text)

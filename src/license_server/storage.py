@@ -69,6 +69,7 @@ KV_MIN_EXPIRATION_AHEAD = 60
 _REVERSED_EPOCH_BASE = 9999999999
 
 WRITE_ATTEMPTS = 2  # a failed write is retried once
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class StorageUnavailable(Exception):
@@ -191,19 +192,22 @@ async def record_validation(kv: Any, license_id: str, now: int) -> bool:
     )
 
 
-async def write_stats(kv: Any, record: LicenseRecord, counts: StatsCounts, now: int) -> bool:
+async def write_stats(
+    kv: Any, record: LicenseRecord, counts: StatsCounts, now: int, counts_json: str | None = None
+) -> bool:
     """One write: the last accepted counts, expiring with the license record.
 
-    ``False`` if it could not be stored, including when the record itself is within KV's
-    minimum expiration distance of being erased (the stats must not outlive it).
+    ``counts_json`` is the counts' compact JSON when the caller already has it (the stats check
+    measured it). ``False`` if the entry could not be stored, including when the record itself
+    is within KV's minimum expiration distance of being erased (the stats must not outlive it).
     """
     expiration = license_expiration(record.expires_at)
     if expiration is not None and expiration < now + KV_MIN_EXPIRATION_AHEAD:
         return False
     received_at = format_iso(now)
-    value = json.dumps(
-        {"stats": counts, "received_at": received_at}, separators=(",", ":"), ensure_ascii=False
-    )
+    if counts_json is None:
+        counts_json = _encode(counts)
+    value = f'{{"stats":{counts_json},"received_at":"{received_at}"}}'
     return await _put_with_retry(
         kv,
         stats_key_name(record.id),
