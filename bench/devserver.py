@@ -150,6 +150,17 @@ def vm_hwm_kib(pid: int) -> int | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far (from /proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the ")" of the command name: state is field 3, utime and stime fields 14 and 15.
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def vm_rss_kib(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -212,7 +223,17 @@ def run_http(
             requests_file.write_text(json.dumps(specs))
             levels_out = {}
             for c in levels:
-                levels_out[str(c)] = run_loadgen(port, requests_file, c, duration, warmup)
+                cpu_before = cpu_seconds(proc.pid)
+                level = run_loadgen(port, requests_file, c, duration, warmup)
+                cpu_after = cpu_seconds(proc.pid)
+                # The server's CPU per request (warm-up included in both counts): unlike
+                # requests per second it hardly moves when other work shares the machine.
+                served = level["requests"] + level["warmup_requests"]
+                if cpu_before is not None and cpu_after is not None and served:
+                    per_request = (cpu_after - cpu_before) / served
+                    level["server_cpu_us_per_request"] = round(per_request * 1e6, 1)
+                    level["one_core_capacity_rps"] = round(1 / per_request) if per_request else None
+                levels_out[str(c)] = level
             hwm = vm_hwm_kib(proc.pid)
             server_log_tail = (folder / "server.log").read_text(errors="replace")[-2000:]
     return {

@@ -138,8 +138,10 @@ def render(results: dict[str, Any]) -> str:
         for c, lv in http["levels"].items():
             lines.append(
                 f"  c={c:<3} {lv['rps']:>8.0f} req/s  p50 {lv['p50_ms']:.2f} ms  "
-                f"p99 {lv['p99_ms']:.2f} ms  ({lv['requests']} requests, statuses "
-                f"{lv['statuses']}, errors {lv['errors'] or 0})"
+                f"p99 {lv['p99_ms']:.2f} ms  server CPU {lv.get('server_cpu_us_per_request')} "
+                f"us/req (one core: {lv.get('one_core_capacity_rps')} req/s)  "
+                f"({lv['requests']} requests, statuses {lv['statuses']}, "
+                f"errors {lv['errors'] or 0})"
             )
         mem = http["memory"]
         lines.append(
