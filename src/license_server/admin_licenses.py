@@ -151,7 +151,9 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
         updated = record.model_copy(update=changes)
         if updated != record:  # an unchanged record is not rewritten (KV: 1 write/s per key)
             if updated.expires_at != record.expires_at:
-                await storage.move_license_expiry(kv, updated)
+                await storage.move_license_expiry(
+                    kv, updated, previous_expires_at=record.expires_at
+                )
             else:
                 await storage.write_license(kv, updated)
         elif "expires_at" in changes:

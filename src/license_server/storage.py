@@ -162,21 +162,43 @@ async def write_license(kv: Any, record: LicenseRecord) -> None:
         raise StorageUnavailable("write_license")
 
 
-async def move_license_expiry(kv: Any, record: LicenseRecord) -> None:
+async def move_license_expiry(
+    kv: Any, record: LicenseRecord, *, previous_expires_at: str | None = None
+) -> None:
     """Rewrite the record with its (new) ``expires_at`` and re-expire its stats entry with it.
 
     Up to one read and two writes (plus retries). The stats entry must never outlive the
-    license record, so it is rewritten with the record's new expiration.
+    license record, even when one of the two writes fails: a shortened retention moves the
+    stats first, a lengthened one moves the record first. Without ``previous_expires_at`` the
+    move counts as lengthening.
     """
-    await write_license(kv, record)
-    stats_key = stats_key_name(record.id)
+    new_expiration = license_expiration(record.expires_at)
+    if _expires_earlier(new_expiration, license_expiration(previous_expires_at)):
+        await _sync_stats_expiration(kv, record.id, new_expiration)
+        await write_license(kv, record)
+    else:
+        await write_license(kv, record)
+        await _sync_stats_expiration(kv, record.id, new_expiration)
+
+
+def _expires_earlier(new: int | None, previous: int | None) -> bool:
+    """True when ``new`` ends retention before ``previous`` (``None`` means never)."""
+    return new is not None and (previous is None or new < previous)
+
+
+async def _sync_stats_expiration(kv: Any, license_id: str, expiration: int | None) -> None:
+    stats_key = stats_key_name(license_id)
     text = await _get_text(kv, stats_key, "read_stats")
     if text is None:
         return
-    options = _expiration_options(license_expiration(record.expires_at))
-    received_at = json.loads(text).get("received_at")
+    received_at = (_loads(text) or {}).get("received_at")
     if not await _put_with_retry(
-        kv, stats_key, text, "write_stats", metadata={"received_at": received_at}, **options
+        kv,
+        stats_key,
+        text,
+        "write_stats",
+        metadata={"received_at": received_at},
+        **_expiration_options(expiration),
     ):
         raise StorageUnavailable("write_stats")
 
@@ -579,13 +601,4 @@ async def sync_stats_expiration(kv: Any, record: LicenseRecord) -> None:
     Repairs what a failed :func:`move_license_expiry` left (the record moved, the stats write
     failed) when the operator repeats the PATCH; the stats must never outlive the record.
     """
-    stats_key = stats_key_name(record.id)
-    text = await _get_text(kv, stats_key, "read_stats")
-    if text is None:
-        return
-    received_at = (_loads(text) or {}).get("received_at")
-    options = _expiration_options(license_expiration(record.expires_at))
-    if not await _put_with_retry(
-        kv, stats_key, text, "write_stats", metadata={"received_at": received_at}, **options
-    ):
-        raise StorageUnavailable("write_stats")
+    await _sync_stats_expiration(kv, record.id, license_expiration(record.expires_at))
