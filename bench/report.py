@@ -91,7 +91,8 @@ def render(results: dict[str, Any]) -> str:
         lines.append("CPU per request in process (us) and KV operations per request")
         header = (
             f"{'case':<26}{'status':>7}{'median':>9}{'p99':>9}{'floor':>8}{'ratio':>7}"
-            f"{'handler':>9}{'h.p99':>8}  {'reads':>6}{'writes':>7}{'lists':>6}  budget"
+            f"{'handler':>9}{'h.p99':>8}{'h+emuKV':>9}"
+            f"  {'reads':>6}{'writes':>7}{'lists':>6}  budget"
         )
         lines.append(header)
         lines.append("-" * len(header) + "-" * 14)
@@ -110,13 +111,22 @@ def render(results: dict[str, Any]) -> str:
                 f"{c['title']:<26}{status:>7}{_fmt(c['cpu']['median_us']):>9}"
                 f"{_fmt(c['cpu']['p99_us']):>9}{_fmt(c['floor']['median_us']):>8}"
                 f"{_fmt(c['ratio_to_floor']):>6}x{_fmt(h.get('median_us')):>9}"
-                f"{_fmt(h.get('p99_us')):>8}  {reads:>6}{kv['writes']['max']:>7}"
+                f"{_fmt(h.get('p99_us')):>8}"
+                f"{_fmt((c.get('handler_emulator_kv') or {}).get('median_us')):>9}"
+                f"  {reads:>6}{kv['writes']['max']:>7}"
                 f"{kv['lists']['max']:>6}  {budget}"
             )
         lines.append(
-            "(reads: usual/max per request; handler: license_server.app.handle with a "
-            "minimal fake KV, no emulator dispatch)"
+            "(reads: usual/max per request; handler: license_server.app.handle with a dict as KV "
+            "and always-allowing limiters, no emulator dispatch; h+emuKV: handle with the "
+            "emulator's KV and rate-limiter bindings)"
         )
+        d = inproc.get("dispatch_only")
+        if d:
+            lines.append(
+                f"emulator dispatch alone (a Worker answering {{}} at once): median "
+                f"{d['median_us']:.1f} us, p99 {d['p99_us']:.1f} us"
+            )
     cold = results.get("cold_start")
     if cold:
         lines.append("")
