@@ -131,16 +131,16 @@ def render(results: dict[str, Any]) -> str:
     if cold:
         lines.append("")
         lines.append("Cold start (fresh interpreter, median of imports only)")
-        for name in ("pydantic", "entry", "entry_isolate", "app"):
+        for name in ("pydantic", "entry", "entry_isolate", "app", "first_heartbeat"):
             e = cold.get(name) or {}
             if "median_ms" in e:
                 ratio = e.get("ratio_to_pydantic")
                 extra = f"  {ratio}x pydantic" if ratio is not None else ""
                 lines.append(
-                    f"  {name:<10}{e['median_ms']:>8.1f} ms  ({e['modules_loaded']} modules){extra}"
+                    f"  {name:<16}{e['median_ms']:>8.1f} ms  ({e['modules_loaded']} modules){extra}"
                 )
             elif e:
-                lines.append(f"  {name:<14} error: {e.get('error')}")
+                lines.append(f"  {name:<16} error: {e.get('error')}")
     http = results.get("http")
     if http:
         lines.append("")
