@@ -103,13 +103,14 @@ async def handle(request: HttpRequest, bindings: Bindings, now: int) -> HttpResp
         response, route = await _dispatch(request, ctx)
     except Exception as error:  # last resort: no traceback ever reaches a client
         response = internal_error(error, route)
+    fields = {"code": _error_code(response), **ctx.log_fields}
     log_event(
         "request",
         # The method is client-supplied text: log it only when it is one we know.
         method=request.method if request.method in _KNOWN_METHODS else "other",
         route=route,
         status=response.status,
-        code=_error_code(response),
+        **fields,
     )
     return response
 

@@ -67,6 +67,8 @@ class Context:
     bindings: Bindings
     now: int
     params: dict[str, str] = field(default_factory=dict)
+    # Facts a handler adds to the request's single log line (see logs.ALLOWED_FIELDS).
+    log_fields: dict[str, str | int | bool | None] = field(default_factory=dict)
 
     @property
     def client_limiter_secret(self) -> str | None:

@@ -188,8 +188,8 @@ async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
         answer["lease"] = _lease(ctx, record, code)
     if warnings:
         answer["warnings"] = warnings
-    log_event(
-        "validation",
+    # Carried by the request's log line: one line per heartbeat.
+    ctx.log_fields.update(
         license_id=license_id,
         code=code,
         stats_accepted=None if stats_answer is None else stats_answer["accepted"],

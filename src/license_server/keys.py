@@ -19,14 +19,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from functools import reduce
+from operator import xor
 
 __all__ = ["format_key", "generate_key", "is_well_formed", "license_id", "parse"]
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_SYMBOL_VALUE = {char: value for value, char in enumerate(ALPHABET)}
-# Readers confuse these; Crockford's decoding maps them onto the digits they resemble.
-_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_SEPARATORS = str.maketrans("", "", "- \t")
 _ALPHABET_ONLY = re.compile(f"[{ALPHABET}]*")
 
 PREFIX = "CC"
@@ -87,23 +85,38 @@ def _check_symbols(data: list[int]) -> list[int]:
     return remainder
 
 
-# Multiplication by each root as a lookup table: the check runs on every heartbeat.
-_TIMES_ROOT = [[_mul(x, _EXP[root]) for x in range(32)] for root in range(1, CHECK_SYMBOLS + 1)]
+def _syndrome_tables() -> list[list[int]]:
+    """Per position, per symbol value: its contribution to the three syndromes, packed.
+
+    Syndrome j of a word c is c(alpha^j) = XOR over positions i of c_i * alpha^(j * (n-1-i)).
+    Packing the three 5-bit syndromes into one int keeps XOR component-wise, so checking a key
+    is one table lookup per symbol: this runs on every heartbeat.
+    """
+    tables = []
+    for position in range(KEY_SYMBOLS):
+        power = KEY_SYMBOLS - 1 - position
+        row = []
+        for value in range(32):
+            packed = 0
+            for root in range(1, CHECK_SYMBOLS + 1):
+                weight = _EXP[(root * power) % 31]
+                packed |= _mul(value, weight) << (5 * (root - 1))
+            row.append(packed)
+        tables.append(row)
+    return tables
 
 
-def _is_codeword(symbols: list[int]) -> bool:
-    for times_root in _TIMES_ROOT:
-        accumulator = 0
-        for symbol in symbols:  # Horner: the first symbol is the highest-degree coefficient
-            accumulator = times_root[accumulator] ^ symbol
-        if accumulator:
-            return False
-    return True
+_SYNDROME_TABLES = _syndrome_tables()
+# Crockford characters to their 5-bit values, byte for byte.
+_TO_VALUES = bytes.maketrans(ALPHABET.encode("ascii"), bytes(range(32)))
+
+
+def _is_codeword(values: bytes) -> bool:
+    return not reduce(xor, map(list.__getitem__, _SYNDROME_TABLES, values), 0)
 
 
 def format_key(symbols: str) -> str:
-    groups = [symbols[i : i + GROUP] for i in range(0, len(symbols), GROUP)]
-    return "-".join([PREFIX, *groups])
+    return "-".join([PREFIX, *(symbols[i : i + GROUP] for i in range(0, len(symbols), GROUP))])
 
 
 def generate_key() -> str:
@@ -116,18 +129,19 @@ def parse(key: object) -> str | None:
     """The canonical form (``CC-XXXX-…``) of a well-formed key, or ``None``.
 
     Case, dashes and spaces are ignored and O/I/L read as 0/1, so a key read aloud or retyped
-    still matches; anything else, including a failed check code, is ``None``.
+    still matches; anything else, including a failed check code, is ``None``. Only plain string
+    operations in C on the way: this runs on every heartbeat.
     """
-    if not isinstance(key, str) or len(key) > _MAX_INPUT_CHARS:
+    if not isinstance(key, str) or len(key) > _MAX_INPUT_CHARS or not key.isascii():
         return None
-    compact = key.translate(_SEPARATORS).upper()
+    compact = key.upper().replace("-", "").replace(" ", "").replace("\t", "")
     if len(compact) != len(PREFIX) + KEY_SYMBOLS or not compact.startswith(PREFIX):
         return None
-    body = compact[len(PREFIX) :].translate(_LOOKALIKES)
+    # Readers confuse these; Crockford's decoding maps them onto the digits they resemble.
+    body = compact[len(PREFIX) :].replace("O", "0").replace("I", "1").replace("L", "1")
     if not _ALPHABET_ONLY.fullmatch(body):
         return None
-    values = [_SYMBOL_VALUE[char] for char in body]
-    if not _is_codeword(values):
+    if not _is_codeword(body.encode("ascii").translate(_TO_VALUES)):
         return None
     return format_key(body)
 
