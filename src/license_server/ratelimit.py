@@ -24,14 +24,15 @@ __all__ = ["RETRY_AFTER_SECONDS", "allow_client", "allow_license"]
 RETRY_AFTER_SECONDS = 60
 _CLIENT_KEY_DOMAIN = b"certifyclouds/client-rate-limit/v1"
 
-_isolate_random_secret = secrets.token_bytes(32)
 _derived_keys: dict[str | None, bytes] = {}
 
 
 def _client_hmac_key(secret: str | None) -> bytes:
     key = _derived_keys.get(secret)
     if key is None:
-        material = secret.encode() if secret else _isolate_random_secret
+        # Drawn on first use, never at import: workerd refuses entropy during the import
+        # snapshot (a random value there would be shared by every isolate restored from it).
+        material = secret.encode() if secret else secrets.token_bytes(32)
         key = hmac.new(material, _CLIENT_KEY_DOMAIN, hashlib.sha256).digest()
         if len(_derived_keys) > 4:  # a secret changes only with a deploy; stay small anyway
             _derived_keys.clear()

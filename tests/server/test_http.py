@@ -185,3 +185,31 @@ def test_a_body_stream_that_fails_midway_gets_a_bare_json_500(emu: Any) -> None:
     assert response.json() == {"error": {"code": "internal_error", "message": "internal error"}}
     assert not any("Traceback" in line for line in emu.log_lines)
     assert no_ops(response)
+
+
+def test_importing_the_worker_draws_no_randomness() -> None:
+    """workerd refuses entropy during the import snapshot: the Worker draws it per request."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    script = f"""
+import os, sys, types
+def refuse(*args, **kwargs):
+    raise RuntimeError("entropy at import")
+os.urandom = refuse
+stub = types.ModuleType("workers")
+stub.WorkerEntrypoint = type("WorkerEntrypoint", (), {{}})
+stub.Response = type("Response", (), {{}})
+sys.modules["workers"] = stub
+sys.path.insert(0, {str(src)!r})
+import secrets
+secrets.token_bytes = secrets.token_hex = secrets.randbelow = refuse
+import entry
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "ok", result.stderr[-2000:]
