@@ -725,8 +725,14 @@ def malformed_keys(t: Target, rng: random.Random) -> Iterator[Case]:
     ]
     for candidate in fixed:
         yield _validate(_dumps({"license_key": candidate}), NOT_FOUND_KEY, zero_ops=True)
-    # All zeros is a codeword of every linear check code: the check alone cannot refuse it.
-    yield _validate(_dumps({"license_key": "CC-" + "0" * 28}), NOT_FOUND_KEY)
+    # All zeros is a codeword of every linear check code, and the placeholder people type into
+    # templates: it must be refused before KV like any other non-key.
+    for placeholder in (
+        "CC-" + "0" * 28,
+        "CC-0000-0000-0000-0000-0000-0000-0000",
+        "CC-" + "O" * 28,
+    ):
+        yield _validate(_dumps({"license_key": placeholder}), NOT_FOUND_KEY, zero_ops=True)
     # Lookalikes and case are normalised (O/I/L read as 0/1): still the same license.
     for candidate in (key.lower(), key.replace("0", "O").replace("1", "I"), key.replace("-", " ")):
         yield _validate(_dumps({"license_key": candidate}), expect((200, None)))
