@@ -166,3 +166,79 @@ def render(results: dict[str, Any]) -> str:
                 f"  [{'met' if item['met'] else 'MISSED'}] {item['target']}: {item['value']}"
             )
     return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The README's figures: ``uv run python -m bench.report [bench/results.json]``."""
+    m = results["machine"]
+    out = [
+        f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB; "
+        f"Python {m['python']} ({m['implementation']}); run {m['date']}"
+        + ("" if not results.get("quick") else " (quick run)"),
+        "",
+    ]
+    inproc = results.get("inprocess")
+    if inproc:
+        out += [
+            "| case | status | CPU median µs | p99 µs | floor µs | ratio | handler µs "
+            "| handler + emulated KV µs | KV reads (usual/max) | writes | lists | SPEC budget |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for c in inproc["cases"].values():
+            b = c["budget"]
+            budget = (
+                f"r≤{b['reads']}"
+                + (f" ({b['reads_cached']} cached)" if "reads_cached" in b else "")
+                + f", w≤{b['writes']}: {'within' if c['within_budget'] else 'OVER'}"
+            )
+            h = c.get("handler") or {}
+            hk = c.get("handler_emulator_kv") or {}
+            out.append(
+                f"| {c['title']} | {', '.join(c['statuses'])} | {c['cpu']['median_us']:.0f} "
+                f"| {c['cpu']['p99_us']:.0f} | {c['floor']['median_us']:.1f} "
+                f"| {c['ratio_to_floor']:.0f}x | {_fmt(h.get('median_us'), '.0f')} "
+                f"| {_fmt(hk.get('median_us'), '.0f')} "
+                f"| {c['kv']['reads']['mode']}/{c['kv']['reads']['max']} "
+                f"| {c['kv']['writes']['max']} | {c['kv']['lists']['max']} | {budget} |"
+            )
+        d = inproc.get("dispatch_only")
+        if d:
+            out += [
+                "",
+                f"Emulator dispatch alone (a Worker answering `{{}}` at once): "
+                f"median {d['median_us']:.0f} µs, p99 {d['p99_us']:.0f} µs.",
+            ]
+    cold = results.get("cold_start")
+    if cold:
+        out += ["", "| cold start | median ms | x pydantic |", "|---|---:|---:|"]
+        for name in ("pydantic", "entry", "entry_isolate", "app", "first_heartbeat"):
+            e = cold.get(name) or {}
+            if "median_ms" in e:
+                out.append(f"| {name} | {e['median_ms']:.0f} | {e.get('ratio_to_pydantic', 1.0)} |")
+    http = results.get("http")
+    if http:
+        out += [
+            "",
+            "| dev server, heartbeat + stats | req/s | p50 ms | p99 ms | server CPU µs/req |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for c, lv in http["levels"].items():
+            out.append(
+                f"| concurrency {c} | {lv['rps']:.0f} | {lv['p50_ms']:.1f} | {lv['p99_ms']:.1f} "
+                f"| {_fmt(lv.get('server_cpu_us_per_request'), '.0f')} |"
+            )
+        out += ["", f"Dev server peak RSS (VmHWM): {http['memory']['peak_rss_mib']} MiB."]
+    t = results.get("targets")
+    if t:
+        out += ["", "| target | value | met |", "|---|---|---|"]
+        out += [f"| {i['target']} | {i['value']} | {'yes' if i['met'] else 'no'} |" for i in t]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "results.json"
+    print(markdown(json.loads(path.read_text())))
