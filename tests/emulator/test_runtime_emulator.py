@@ -59,9 +59,12 @@ def test_status_only_and_binary_responses(client) -> None:
     assert client.get("/bytes").content == b"\x00\x01\x02"
 
 
-def test_get_without_body_has_none(client) -> None:
+def test_body_is_none_only_for_get_and_head_without_one(client) -> None:
+    # As wrangler dev does (checked): other methods always get a stream.
     assert client.get("/body-kind").text == "none"
     assert client.post("/body-kind", content=b"x").text == "stream"
+    assert client.post("/body-kind").text == "stream"
+    assert client.delete("/body-kind").text == "stream"
 
 
 def test_exception_is_a_plain_500_and_the_traceback_is_logged(emu, client) -> None:

@@ -54,12 +54,7 @@ def _body_source(receive: Receive, state: dict[str, bool]) -> AsyncIterator[byte
 
 
 def _has_body(headers: list[tuple[str, str]]) -> bool:
-    for name, value in headers:
-        if name == "transfer-encoding":
-            return True
-        if name == "content-length":
-            return value.strip() not in ("", "0")
-    return False
+    return any(name in ("content-length", "transfer-encoding") for name, _ in headers)
 
 
 def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None = None) -> ASGIApp:

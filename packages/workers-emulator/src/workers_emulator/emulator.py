@@ -217,8 +217,15 @@ class Emulator:
         stream: ReadableStream | None
         if isinstance(body, str):
             body = body.encode()
+        declared = bool(names & {"content-length", "transfer-encoding"})
         if body is None or body == b"":
+            # As under wrangler dev: GET/HEAD without a body get `body = None`; any other
+            # method gets an empty stream and `content-length: 0`.
             stream = None
+            if declared or method.upper() not in ("GET", "HEAD"):
+                stream = ReadableStream.from_bytes(b"")
+                if not declared:
+                    items.append(("content-length", "0"))
         elif isinstance(body, bytes | bytearray | memoryview):
             stream = ReadableStream.from_bytes(bytes(body))
             if "content-length" not in names:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ...errors import JsException
+
 # RFC 9110 token characters: what the Fetch standard accepts as a header name.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Fetch "normalize": strip leading and trailing HTTP whitespace.
@@ -14,7 +16,7 @@ _HTTP_WHITESPACE = "\t\n\r "
 
 def _check_name(name: str) -> str:
     if not isinstance(name, str) or not _TOKEN.match(name):
-        raise TypeError(f"Invalid header name: {name!r}")
+        raise JsException("TypeError", "Invalid header name.")
     return name.lower()
 
 
@@ -23,7 +25,7 @@ def _check_value(value: str) -> str:
         value = str(value)
     value = value.strip(_HTTP_WHITESPACE)
     if any(c in value for c in "\r\n\0"):
-        raise TypeError(f"Invalid header value: {value!r}")
+        raise JsException("TypeError", "Invalid header value.")
     return value
 
 

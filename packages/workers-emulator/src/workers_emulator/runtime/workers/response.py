@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from http import HTTPStatus
 from typing import Any, Never
 from urllib.parse import urlsplit
@@ -16,6 +17,14 @@ from .utils import HTTPMessageMapping, _js_headers_to_http_message
 
 _NULL_BODY_STATUSES = {101, 204, 205, 304}
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+_ZERO_LENGTH_NULL_BODY_WARNING = (
+    "Constructing a Response with a null body status ({code}) and a non-null, zero-length "
+    "body. This is technically incorrect, and we recommend you update your code to "
+    "explicitly pass in a `null` body, e.g. `new Response(null, {{ status: {code}, ... }})`. "
+    "(We continue to allow the zero-length body behavior because it was previously the only "
+    "way to construct a Response with a null body status. This behavior may change in the "
+    "future.)"
+)
 
 
 class _JsResponse:
@@ -138,8 +147,11 @@ class FetchResponse:
     def redirect(url: str, status: HTTPStatus | int = HTTPStatus.FOUND) -> Response:
         code = status.value if isinstance(status, HTTPStatus) else status
         if code not in _REDIRECT_STATUSES:
-            # RangeError, which the SDK turns into ValueError.
-            raise ValueError(f"Invalid redirect status code: {code}")
+            # workerd's RangeError, which the SDK turns into ValueError.
+            raise ValueError(
+                f"{code} is not a redirect status code. "
+                "It must be one of: 301, 302, 303, 307, or 308."
+            )
         if not urlsplit(url).scheme:
             raise TypeError(f"Invalid URL: {url}")
         return Response(None, status=code, headers={"location": url})
@@ -151,15 +163,17 @@ class FetchResponse:
         status_text="",
         headers: Headers = None,
     ) -> Response:
-        js_headers = JsHeaders(headers) if headers else JsHeaders()
-        if not js_headers.has("content-type"):
-            js_headers.set("content-type", "application/json")
         try:
+            js_headers = JsHeaders(headers) if headers else JsHeaders()
+            if not js_headers.has("content-type"):
+                js_headers.set("content-type", "application/json")
             return Response(json.dumps(data), status, status_text, js_headers.raw_items())
         except JsException as exc:
-            # The SDK converts a RangeError from the JS constructor into ValueError here.
+            # The SDK converts the JS constructor's RangeError/TypeError here (not in __init__).
             if exc.name == "RangeError":
                 raise ValueError(exc.message) from exc
+            if exc.name == "TypeError":
+                raise TypeError(exc.message) from exc
             raise
 
     def json(self, *args: Never, **kwargs: Never) -> Any:
@@ -196,9 +210,14 @@ class Response(FetchResponse):
             )
         js_headers = JsHeaders(headers) if headers else JsHeaders()
         if body is not None and code in _NULL_BODY_STATUSES:
-            raise JsException(
-                "TypeError", f"Response with null body status ({code}) cannot have a body."
-            )
+            if isinstance(body, ReadableStream) or len(body):
+                raise JsException(
+                    "TypeError",
+                    "Response with null body status (101, 204, 205, or 304) cannot have a body.",
+                )
+            # workerd still accepts a zero-length body here, with this warning on the console.
+            print(_ZERO_LENGTH_NULL_BODY_WARNING.format(code=code), file=sys.stderr)
+            body = None
         if isinstance(body, str):
             if not js_headers.has("content-type"):
                 js_headers.set("content-type", "text/plain;charset=UTF-8")
