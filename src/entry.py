@@ -26,9 +26,11 @@ def _declared_length(headers: dict[str, str]) -> int | None:
 
 async def _read_capped_body(stream: object) -> bytes | None:
     """The body, or ``None`` as soon as it exceeds the cap (the rest is never read)."""
-    if stream is None:
+    # No body is None here, but Pyodide may hand JavaScript's null over as a `jsnull` object.
+    get_reader = getattr(stream, "getReader", None)
+    if stream is None or get_reader is None:
         return b""
-    reader = stream.getReader()  # type: ignore[attr-defined]
+    reader = get_reader()
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -45,17 +47,24 @@ async def _read_capped_body(stream: object) -> bytes | None:
 
 
 def _headers(request: object) -> dict[str, str]:
-    # Lower-cased names; for a repeated header the runtime has already joined the values.
-    return {name.lower(): value for name, value in request.headers.items()}  # type: ignore[attr-defined]
+    """Lower-cased names; for a repeated header the runtime has already joined the values.
+
+    The SDK's ``Request.headers`` is a mapping; a bare JavaScript ``Headers`` (should the
+    runtime hand over the raw request) iterates as ``[name, value]`` pairs instead.
+    """
+    headers = request.headers  # type: ignore[attr-defined]
+    pairs = headers.items() if hasattr(headers, "items") else headers
+    return {str(name).lower(): str(value) for name, value in pairs}
 
 
 def _method(request: object) -> str:
     # The SDK maps the method through HTTPMethod[...], which raises for names it does not know
     # (a lower-case "patch", "FOO"); those reach no handler, so a placeholder is enough.
     try:
-        return request.method.value  # type: ignore[attr-defined]
+        method = request.method  # type: ignore[attr-defined]
     except (KeyError, AttributeError):
         return "UNKNOWN"
+    return str(getattr(method, "value", method))
 
 
 # The runtime throws for any body (even an empty one) with these statuses (DELETE answers 204).
