@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from workers_emulator import Emulator, EmulatorResponse, ManualClock
+from workers_emulator import Emulator, EmulatorResponse, JsException, ManualClock
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "hostile-admin-token-" + "k" * 24
@@ -58,7 +58,7 @@ class Runner:
         items = list(headers or [])
         try:  # the same construction fetch() does, to tell refusal from a Worker fault
             self.emulator.build_request(method, path, items, body, client_ip=client_ip)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, JsException) as error:
             raise Undeliverable(str(error)) from None
         payload: bytes | AsyncIterator[bytes] | None = body
         if chunks is not None:
