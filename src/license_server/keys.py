@@ -125,6 +125,9 @@ def generate_key() -> str:
     return format_key("".join(ALPHABET[s] for s in symbols))
 
 
+_ALL_ZEROS = "0" * KEY_SYMBOLS
+
+
 def parse(key: object) -> str | None:
     """The canonical form (``CC-XXXX-…``) of a well-formed key, or ``None``.
 
@@ -140,6 +143,10 @@ def parse(key: object) -> str | None:
     # Readers confuse these; Crockford's decoding maps them onto the digits they resemble.
     body = compact[len(PREFIX) :].replace("O", "0").replace("I", "1").replace("L", "1")
     if not _ALPHABET_ONLY.fullmatch(body):
+        return None
+    if body == _ALL_ZEROS:
+        # The zero word passes every linear check code, and it is the placeholder people type
+        # (CC-0000-…); generate_key() produces it with probability 2^-125.
         return None
     if not _is_codeword(body.encode("ascii").translate(_TO_VALUES)):
         return None
