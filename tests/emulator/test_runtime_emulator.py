@@ -41,6 +41,13 @@ def test_request_round_trip(client) -> None:
     assert data["colo"] == "DFW"  # request.cf is there, with attribute access
 
 
+def test_cf_is_wrangler_devs_placeholder_with_attribute_access(emu) -> None:
+    cf = emu.build_request("GET", "/").cf
+    assert (cf.colo, cf.country, cf.botManagement.score) == ("DFW", "US", 99)
+    cf.colo = "changed"  # each request has its own copy
+    assert emu.build_request("GET", "/").cf.colo == "DFW"
+
+
 def test_content_and_custom_headers(client) -> None:
     r = client.put("/echo", content=b"raw", headers={"Content-Type": "text/x-raw"})
     assert r.json()["body"] == "raw" and r.json()["content_type"] == "text/x-raw"

@@ -34,23 +34,36 @@ INTERNAL_ERROR_BODY = "Internal Server Error"
 # A dev server runs for days: keep the newest lines only.
 MAX_LOG_LINES = 100_000
 
-# The `request.cf` object wrangler dev supplies locally (a fixed, plausible location).
+# The `request.cf` placeholder wrangler dev gives when offline (observed from wrangler 4.86).
 DEV_CF: dict[str, Any] = {
+    "asOrganization": "",
     "asn": 395747,
-    "asOrganization": "Cloudflare Local",
     "colo": "DFW",
-    "country": "US",
     "city": "Austin",
-    "continent": "NA",
     "region": "Texas",
     "regionCode": "TX",
+    "metroCode": "635",
+    "postalCode": "78701",
+    "country": "US",
+    "continent": "NA",
     "timezone": "America/Chicago",
-    "httpProtocol": "HTTP/1.1",
+    "latitude": "30.27130",
+    "longitude": "-97.74260",
     "clientTcpRtt": 0,
-    "requestPriority": "",
-    "tlsVersion": "",
-    "tlsCipher": "",
-    "edgeRequestKeepAliveStatus": 1,
+    "httpProtocol": "HTTP/1.1",
+    "requestPriority": "weight=192;exclusive=0",
+    "tlsCipher": "AEAD-AES128-GCM-SHA256",
+    "tlsVersion": "TLSv1.3",
+    "edgeRequestKeepAliveStatus": 0,
+    "clientTrustScore": 99,
+    "botManagement": {
+        "corporateProxy": False,
+        "verifiedBot": False,
+        "staticResource": False,
+        "detectionIds": [],
+        "score": 99,
+    },
+    "clientAcceptEncoding": "",
 }
 
 Respond = Callable[[FetchResponse], Awaitable[None]]
@@ -232,7 +245,9 @@ class Emulator:
                 items.append(("content-length", str(len(body))))
         else:
             stream = ReadableStream(body)
-        return Request._incoming(url, method, items, stream, dict(DEV_CF if cf is None else cf))
+        return Request._incoming(
+            url, method, items, stream, to_jsdict(DEV_CF if cf is None else cf)
+        )
 
     async def handle(self, request: Request, respond: Respond) -> Invocation:
         """Run the Worker on ``request``; ``respond`` gets its response (a 500 if it
