@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from workers_emulator import Emulator, EmulatorResponse, ManualClock
+from workers_emulator import Emulator, EmulatorResponse, ManualClock, OpCounts
 
 from tests.hostile.generators import GENERATORS, Case, Target
 from tests.hostile.harness import (
@@ -43,7 +43,8 @@ DEFINED_CODES: dict[int, set[str]] = {
 }
 # What a leaked stack trace or source location looks like.
 LEAK = re.compile(
-    r"Traceback|File \"|\.py\b|line \d+, in|site-packages|/work/|/home/|/usr/lib|"
+    # "/x.py", not ".py" alone: a lease (base64url, no "/") may contain ".py-" by chance.
+    r"Traceback|File \"|/[\w.-]+\.py\b|line \d+, in|site-packages|/work/|/home/|/usr/lib|"
     r"Error\(|Exception\(|JsException|<module>",
 )
 CHUNK = 1024
@@ -182,3 +183,30 @@ def test_wrong_admin_tokens_are_indistinguishable(hostile: tuple[Emulator, Runne
         headers = tuple(sorted(response.headers.items()))
         answers.add((response.status_code, response.content, headers))
     assert len(answers) == 1, answers
+
+
+def _answer(status: int, body: bytes, writes: int = 0, **headers: str) -> EmulatorResponse:
+    ops = {"LICENSE_KV": OpCounts(writes=writes)}
+    items = [("content-type", "application/json"), *headers.items()]
+    return EmulatorResponse(status, items, body, ops, "")
+
+
+@pytest.mark.parametrize(
+    ("answer", "broken"),
+    [
+        (_answer(500, b'{"error":{"code":"internal_error","message":"x"}}'), "status 500"),
+        (_answer(400, b'Traceback (most recent call last):\n  File "/app/x.py"'), "leak"),
+        (_answer(400, b'{"error":{"code":"invalid_json","message":"at /srv/a.py"}}'), "leak"),
+        (_answer(400, b'{"error":{"code":"invalid_json"}}'), "SPEC shape"),
+        (_answer(400, b'{"error":{"code":"nope","message":"m"}}'), "not defined"),
+        (_answer(404, b'{"error":{"code":"not_found","message":"m"}}', writes=1), "writes"),
+        (_answer(429, b'{"error":{"code":"rate_limited","message":"m"}}'), "Retry-After"),
+    ],
+)
+def test_the_invariant_checker_catches_each_broken_promise(
+    answer: EmulatorResponse, broken: str
+) -> None:
+    case = Case("POST", "/v1/validate", (), b"{}")
+    problems = check_answer(case, answer)
+    assert any(broken in problem for problem in problems), problems
+    assert check_answer(case, _answer(200, b"{}")) == []
