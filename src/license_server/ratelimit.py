@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
+import os
 from typing import Any
 
 from license_server.logs import log_event
@@ -32,7 +32,7 @@ def _client_hmac_key(secret: str | None) -> bytes:
     if key is None:
         # Drawn on first use, never at import: workerd refuses entropy during the import
         # snapshot (a random value there would be shared by every isolate restored from it).
-        material = secret.encode() if secret else secrets.token_bytes(32)
+        material = secret.encode() if secret else os.urandom(32)
         key = hmac.new(material, _CLIENT_KEY_DOMAIN, hashlib.sha256).digest()
         if len(_derived_keys) > 4:  # a secret changes only with a deploy; stay small anyway
             _derived_keys.clear()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 import json
-import secrets
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,7 +208,7 @@ async def _sync_stats_expiration(kv: Any, license_id: str, expiration: int | Non
 
 async def record_validation(kv: Any, license_id: str, now: int) -> bool:
     """One write: the validation timestamp, kept 90 days. ``False`` if it could not be stored."""
-    key = validation_key_name(license_id, now, secrets.token_hex(2))
+    key = validation_key_name(license_id, now, os.urandom(2).hex())
     return await _put_with_retry(
         kv, key, format_iso(now), "record_validation", expirationTtl=VALIDATION_LOG_TTL
     )
