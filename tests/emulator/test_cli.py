@@ -125,3 +125,33 @@ def test_console_script_runs(worker) -> None:
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, b"1")
+
+
+def test_dev_wires_its_options(worker, monkeypatch, capsys) -> None:
+    import workers_emulator.server as server
+
+    seen = {}
+
+    def fake_run(emulator, *, host, port):
+        seen.update(emulator=emulator, host=host, port=port)
+        return 0
+
+    monkeypatch.setattr(server, "run_dev_server", fake_run)
+    args = ["dev", "--config", str(worker), "--port", "9999", "--ip", "0.0.0.0"]
+    assert main([*args, "--kv-fault-rate", "0.25"]) == 0
+    emu = seen["emulator"]
+    assert (seen["host"], seen["port"]) == ("0.0.0.0", 9999)
+    assert emu.persist_to == worker.parent / ".wrangler" / "state"
+    assert emu.kv("KV").faults.rate == 0.25
+    assert set(emu.generated_secrets) == {"API_TOKEN", "SIGNING_KEY"}  # dev_defaults
+    assert "25%" in capsys.readouterr().out
+    emu.close()
+
+
+def test_dev_reports_a_worker_that_fails_to_load(tmp_path, capsys) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "entry.py").write_text("raise ImportError('no such thing')\n")
+    (tmp_path / "wrangler.toml").write_text('name = "x"\nmain = "src/entry.py"\n')
+    assert main(["dev", "--config", str(tmp_path / "wrangler.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == "workers-emulator: the Worker failed to load: no such thing"
