@@ -53,6 +53,7 @@ class ModuleInfo:
     functions: dict[str, Signature]
     assigned: set[str]
     all_names: list[str] | None
+    reexported: set[str] = dataclasses.field(default_factory=set)  # from relative imports
 
 
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool) -> Signature:
@@ -97,6 +98,8 @@ def parse_module(source: str, path: Path) -> ModuleInfo:
             info.classes[node.name] = ClassInfo([ast.unparse(b) for b in node.bases], members, info)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             info.functions[node.name] = _signature(node, in_class=False)
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            info.reexported.update(alias.asname or alias.name for alias in node.names)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -159,6 +162,17 @@ def drift(standin: dict[str, ModuleInfo], sdk: RealSDK) -> list[str]:
             extra = set(module.all_names) - set(real.all_names or [])
             for name in sorted(extra):
                 problems.append(f"workers.{name}: exported, but the SDK does not export it")
+        real_names = (
+            set(real.all_names or [])
+            | real.reexported
+            | real.assigned
+            | set(real.functions)
+            | set(real.classes)
+        )
+        # Only the package's __init__ is API by import; elsewhere imports are incidental.
+        for name in sorted(module.reexported if module_name == "__init__" else ()):
+            if _is_public(name) and name not in real_names:
+                problems.append(f"{module_name}.{name}: imported into the module, not in the SDK's")
         for name in sorted(module.assigned):
             if _is_public(name) and name != "__all__" and name not in real.assigned:
                 problems.append(f"{module_name}.{name}: the SDK module does not define it")
@@ -252,6 +266,12 @@ def test_drift_is_detected(sdk: RealSDK, source: str, expected: str) -> None:
     fake = {"response": parse_module(source, Path("response.py"))}
     problems = drift(fake, sdk)
     assert problems and any(expected in p for p in problems), problems
+
+
+def test_a_reexported_name_the_sdk_lacks_is_reported(sdk: RealSDK) -> None:
+    source = "from ._context import Env, current_env as _current_env\nfrom typing import Any\n"
+    fake = {"__init__": parse_module(source, Path("__init__.py"))}
+    assert drift(fake, sdk) == ["__init__.Env: imported into the module, not in the SDK's"]
 
 
 def test_a_module_the_sdk_lacks_is_reported(sdk: RealSDK) -> None:

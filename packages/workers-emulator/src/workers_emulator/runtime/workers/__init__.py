@@ -6,7 +6,8 @@ Worker's ``fetch`` handler uses; ``tests/emulator/test_sdk_drift.py`` holds it t
 
 from typing import Any
 
-from ._context import current_env, wait_until
+from ._context import current_env as _current_env
+from ._context import wait_until as _wait_until
 from .entrypoints import WorkerEntrypoint, handler
 from .request import Request
 from .response import FetchResponse, Response
@@ -41,10 +42,10 @@ def __getattr__(key: str) -> Any:
     # `from workers import env` / `waitUntil`: the isolate's env and the current request's
     # context, as `cloudflare:workers` gives them.
     if key == "env":
-        env = current_env.get()
+        env = _current_env.get()
         if env is None:
             raise AttributeError("workers.env is only available inside a Worker")
         return env
     if key in ("wait_until", "waitUntil"):
-        return wait_until
+        return _wait_until
     raise AttributeError(f"module {__name__!r} has no attribute {key!r}")
