@@ -19,12 +19,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from functools import reduce
 from operator import xor
 
 __all__ = ["format_key", "generate_key", "is_well_formed", "license_id", "parse"]
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_SYMBOL_VALUE = {char: value for value, char in enumerate(ALPHABET)}
 _ALPHABET_ONLY = re.compile(f"[{ALPHABET}]*")
 
 PREFIX = "CC"
@@ -111,7 +113,7 @@ _SYNDROME_TABLES = _syndrome_tables()
 _TO_VALUES = bytes.maketrans(ALPHABET.encode("ascii"), bytes(range(32)))
 
 
-def _is_codeword(values: bytes) -> bool:
+def _is_codeword(values: Sequence[int]) -> bool:
     return not reduce(xor, map(list.__getitem__, _SYNDROME_TABLES, values), 0)
 
 
