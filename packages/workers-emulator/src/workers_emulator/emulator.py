@@ -66,6 +66,8 @@ DEV_CF: dict[str, Any] = {
     "clientAcceptEncoding": "",
 }
 
+_DISPATCH_FILES = {Path(__file__), Path(__file__).with_name("isolate.py")}
+
 Respond = Callable[[FetchResponse], Awaitable[None]]
 
 
@@ -294,7 +296,11 @@ class Emulator:
             self.log_sink(stream, line)
 
     def _log_exception(self, title: str, exc: BaseException) -> None:
-        text = "".join(traceback.format_exception(exc)).rstrip("\n")
+        # Start the traceback at the Worker's code: the emulator's own frames are noise.
+        tb = exc.__traceback__
+        while tb is not None and Path(tb.tb_frame.f_code.co_filename) in _DISPATCH_FILES:
+            tb = tb.tb_next
+        text = "".join(traceback.format_exception(type(exc), exc, tb)).rstrip("\n")
         self._emit("stderr", f"{title}: {exc!r}")
         for line in text.split("\n"):
             self._emit("stderr", line)
