@@ -133,6 +133,18 @@ def test_round_trip_and_client_address_from_the_socket(http) -> None:
     assert data["client"] == "127.0.0.1"  # the platform sets it; a client cannot
 
 
+def test_chunked_upload_and_head(http) -> None:
+    def parts():
+        yield b"ab"
+        yield b"cd"
+
+    r = http.post("/echo", content=parts())  # no length: sent chunked
+    assert r.json()["body"] == "abcd"
+    head = http.head("/headers")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == "2"
+
+
 def test_exception_is_a_plain_500(server: DevServer, http) -> None:
     r = http.get("/boom")
     assert (r.status_code, r.text) == (500, "Internal Server Error")
