@@ -270,17 +270,19 @@ def test_dev_server_kv_fault_rate_flag_over_http(tmp_path: Any) -> None:
             key = created.json()["license_key"]
             statuses: dict[int, int] = {}
             degraded = 0
-            for i in range(25):  # under the 30/60 s per-license limit
-                answer = client.post("/v1/validate", json={"license_key": key, "stats": {"n": i}})
+            for _ in range(25):  # under the 30/60 s per-license limit
+                # No stats: on the real clock, stats writes within one second would meet KV's
+                # one-write-per-second-per-key limit and look degraded without any fault.
+                answer = client.post("/v1/validate", json={"license_key": key})
                 statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
                 assert answer.status_code in (200, 503), answer.text
                 if answer.status_code == 503:
                     assert answer.headers.get("retry-after")
                     degraded += 1
-                elif answer.json().get("warnings") or not answer.json()["stats"]["accepted"]:
+                elif answer.json().get("warnings"):
                     degraded += 1
-            # At 50% per operation, 25 heartbeats without a single degraded answer would mean
-            # the flag did nothing (probability below 2^-25).
+            # At 50% per operation a heartbeat comes through whole with probability 3/8 (read
+            # ok, and one of two write attempts ok): 25 of them in a row, about 2e-11.
             assert degraded > 0, statuses
         assert "Traceback" not in server.output()
     finally:
