@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from .clock import Clock, SystemClock, patched_time
 from .config import WorkerConfig, generate_secret, load_config
 from .faults import FaultInjector
-from .invocation import OP_KINDS, Invocation, OpCounts
+from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
 from .isolate import Isolate
 from .jsdict import to_jsdict
 from .kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
@@ -162,7 +162,7 @@ class Emulator:
             namespace.reset_counters()
 
     def inject_kv_faults(
-        self, rate: float, seed: int = 0, ops: Iterable[str] = OP_KINDS
+        self, rate: float, seed: int | None = 0, ops: Iterable[OpKind] = OP_KINDS
     ) -> FaultInjector:
         """Make a fraction ``rate`` of KV operations of the given kinds fail (all bindings)."""
         injector = FaultInjector(rate, seed, tuple(ops))

@@ -140,13 +140,14 @@ class Isolate:
             current_env.reset(token)
         return module
 
-    async def fetch(self, req: request.Request, ctx: ExecutionContext) -> response.Response:
+    async def fetch(self, req: request.Request, ctx: ExecutionContext) -> response.FetchResponse:
         """Call the Worker's fetch handler on a fresh entrypoint instance."""
         env_token = current_env.set(self.env)
         ctx_token = current_ctx.set(ctx)
         try:
             if self.entrypoint is not None:
-                result = self.entrypoint(ctx, self.env).fetch(req)
+                instance: Any = self.entrypoint(ctx, self.env)  # a subclass defines fetch
+                result = instance.fetch(req)
             else:
                 # Module-level handlers take (request, env) or (request, env, ctx).
                 args = (req, self.env, ctx)[: self._on_fetch_arity]

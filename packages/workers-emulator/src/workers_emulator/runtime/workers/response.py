@@ -161,7 +161,7 @@ class FetchResponse:
         data: str | dict[str, Any] | list[Any],
         status: HTTPStatus | int = HTTPStatus.OK,
         status_text="",
-        headers: Headers = None,
+        headers: Headers | None = None,
     ) -> Response:
         try:
             js_headers = JsHeaders(headers) if headers else JsHeaders()
@@ -189,10 +189,10 @@ class Response(FetchResponse):
 
     def __init__(
         self,
-        body: Body = None,
+        body: Body | None = None,
         status: HTTPStatus | int | None = None,
         status_text="",
-        headers: Headers = None,
+        headers: Headers | None = None,
         web_socket: Any = None,
     ):
         if not isinstance(body, str | bytes | ReadableStream) and body is not None:
