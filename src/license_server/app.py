@@ -87,15 +87,6 @@ async def _dispatch(request: HttpRequest, ctx: Context) -> tuple[HttpResponse, s
     return await handler(request, ctx), route.pattern
 
 
-def _error_code(response: HttpResponse) -> str | None:
-    if response.status < 400:
-        return None
-    try:
-        return str(response.json()["error"]["code"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 async def handle(request: HttpRequest, bindings: Bindings, now: int) -> HttpResponse:
     ctx = Context(bindings=bindings, now=now)
     route = "unmatched"
@@ -103,7 +94,7 @@ async def handle(request: HttpRequest, bindings: Bindings, now: int) -> HttpResp
         response, route = await _dispatch(request, ctx)
     except Exception as error:  # last resort: no traceback ever reaches a client
         response = internal_error(error, route)
-    fields = {"code": _error_code(response), **ctx.log_fields}
+    fields = {"code": response.error_code, **ctx.log_fields}
     log_event(
         "request",
         # The method is client-supplied text: log it only when it is one we know.

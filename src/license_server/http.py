@@ -25,7 +25,8 @@ __all__ = [
 # SPEC.md: request bodies are at most 16 KiB, declared or actual.
 MAX_BODY_BYTES = 16 * 1024
 
-_JSON_HEADERS = {"content-type": "application/json"}
+# Answers carry leases, license states and admin data: no shared cache may keep them.
+_JSON_HEADERS = {"content-type": "application/json", "cache-control": "no-store"}
 # One encoder for every answer: json.dumps would build a new one per call.
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -47,6 +48,8 @@ class HttpResponse:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    # The error code of an error answer, for the request's log line.
+    error_code: str | None = None
 
     def json(self) -> Any:
         """The decoded JSON body (tests and tooling)."""
@@ -67,7 +70,9 @@ def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> HttpResponse:
     """SPEC.md's error shape: ``{"error": {"code", "message"}}``, never a traceback."""
-    return json_response({"error": {"code": code, "message": message}}, status, headers)
+    response = json_response({"error": {"code": code, "message": message}}, status, headers)
+    response.error_code = code
+    return response
 
 
 def json_object_body(request: HttpRequest) -> dict[str, Any] | HttpResponse:
