@@ -56,7 +56,7 @@ def is_authorized(authorization: str | None, admin_token: str | None) -> bool:
     configured = bool(admin_token)  # an empty token is no token
     expected = (
         b"Bearer " + admin_token.encode("utf-8", "surrogatepass")
-        if configured
+        if admin_token
         else _UNCONFIGURED_PLACEHOLDER
     )
     matches = hmac.compare_digest(
