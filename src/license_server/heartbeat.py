@@ -147,6 +147,7 @@ async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
         return await _license_not_found(request, ctx)
 
     code = license_code(record, ctx.now)
+    warnings: list[str] = []
     update = None
     if version is not None:
         try:
@@ -154,13 +155,15 @@ async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
                 bindings.kv, ctx.now, bindings.release_cache_seconds
             )
         except storage.StorageUnavailable:
-            release = None  # the validation matters more than the update hint
+            # The validation matters more than the update hint, but "no release is set" would
+            # be a false answer: the warning tells the client the update info is unknown.
+            release = None
+            warnings.append("update_check_unavailable")
         update = _update_answer(version, release)
 
     # The verdict is reached before any write: a refused payload is never stored.
     verdict = check_stats(body.stats) if body.stats is not None else None
 
-    warnings: list[str] = []
     if not await storage.record_validation(bindings.kv, license_id, ctx.now):
         warnings.append("validation_not_recorded")
     stats_answer: dict[str, Any] | None = None

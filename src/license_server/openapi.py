@@ -267,7 +267,14 @@ def _components() -> dict[str, Any]:
                     "update": _nullable(_ref("UpdateInfo")),
                     "stats": _ref("StatsVerdict"),
                     "lease": {"type": "string", "description": "JWS compact, EdDSA"},
-                    "warnings": {"type": "array", "items": {"type": "string"}},
+                    "warnings": {
+                        "type": "array",
+                        "description": "present only when the answer is degraded",
+                        "items": {
+                            "type": "string",
+                            "enum": ["validation_not_recorded", "update_check_unavailable"],
+                        },
+                    },
                 },
             },
             "Jwks": {
