@@ -3,10 +3,14 @@
 Refused: invalid UTF-8 (and a BOM), ``NaN``/``Infinity``, duplicate object keys (which copy of
 a key would win is parser-dependent, so we accept neither), strings holding a lone UTF-16
 surrogate escape such as ``"\\ud800"`` (I-JSON, RFC 7493: no text could be stored or answered
-with it), nesting deeper than
-:data:`MAX_DEPTH`, integers longer than :data:`MAX_NUMBER_DIGITS` digits and floats that
-overflow. Depth is bounded *before* parsing: Python's parser recurses, and on Pyodide a deep
-recursion can exhaust the WebAssembly stack instead of raising ``RecursionError``.
+with it), nesting deeper than :data:`MAX_DEPTH`, integers longer than
+:data:`MAX_NUMBER_DIGITS` digits and floats that overflow.
+
+Both limits sit where parsers break (SPEC.md: "nesting deep enough to break a parser"), not at
+a matter of taste: a merely odd number or nesting *inside* ``stats`` is JSON and gets the stats
+verdict (``stats_invalid``), not ``invalid_json``. Depth is bounded *before* parsing: Python's
+parser recurses, and on Pyodide a deep recursion can exhaust the WebAssembly stack instead of
+raising ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from typing import Any
 
 __all__ = ["MAX_DEPTH", "MAX_NUMBER_DIGITS", "InvalidJson", "parse_json_body"]
 
-MAX_DEPTH = 32
-MAX_NUMBER_DIGITS = 64
+# Deep enough for any honest body; shallow enough for Pyodide's WebAssembly stack.
+MAX_DEPTH = 64
+# CPython's own int/str conversion limit (sys.int_info.default_max_str_digits), also on Pyodide.
+MAX_NUMBER_DIGITS = 4300
 
 # Strings (skipped whole, so brackets inside them do not count) or a bracket.
 _DEPTH_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from license_server.jsonbody import MAX_DEPTH, InvalidJson, parse_json_body
+from license_server.jsonbody import MAX_DEPTH, MAX_NUMBER_DIGITS, InvalidJson, parse_json_body
 
 
 @pytest.mark.parametrize(
@@ -24,10 +24,9 @@ from license_server.jsonbody import MAX_DEPTH, InvalidJson, parse_json_body
         b"[" * 100_000,
         b"[" * 100_000 + b"]" * 100_000,
         b'{"a":' * 5000 + b"1" + b"}" * 5000,
-        b"1" * 100,
+        b"1" * (MAX_NUMBER_DIGITS + 1),
         b'{"a": ' + b"9" * 5000 + b"}",
         b'{"a": 1e999}',
-        b'{"a": 1' + b"0" * 300 + b".5}",
         b"{'a': 1}",
         b'{"a": 1,}',
         b'{"a": "\\ud800"}',
@@ -60,8 +59,15 @@ def test_brackets_inside_strings_do_not_count() -> None:
         (b" [1, 2.5, true, null] ", [1, 2.5, True, None]),
         ('{"k": "caf\u00e9 \U0001f600"}'.encode(), {"k": "caf\u00e9 \U0001f600"}),
         (b'{"a": ' + b"9" * 64 + b"}", {"a": int("9" * 64)}),
+        (b'{"a": 1' + b"0" * 300 + b".5}", {"a": float("1" + "0" * 300 + ".5")}),
+        (b'{"a": ' + b"9" * MAX_NUMBER_DIGITS + b"}", {"a": int("9" * MAX_NUMBER_DIGITS)}),
         (b'{"a": "\\ud83d\\ude00"}', {"a": "\U0001f600"}),
     ],
 )
 def test_accepted(body: bytes, value: object) -> None:
     assert parse_json_body(body) == value
+
+
+def test_an_integer_past_the_parsers_limit_is_not_json() -> None:
+    with pytest.raises(InvalidJson):
+        parse_json_body(b'{"a": ' + b"9" * (MAX_NUMBER_DIGITS + 1) + b"}")
