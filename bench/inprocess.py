@@ -292,6 +292,51 @@ async def run_async(n: int, warmup: int, licenses: int) -> dict[str, Any]:
     }
 
 
+async def probe_release_cache() -> dict[str, Any]:
+    """KV reads around the release cache, on a fake clock: a heartbeat with a version reads
+    the license and, once the isolate's cached release is older than RELEASE_CACHE_SECONDS,
+    the release too (2 reads); an update check then reads nothing, or once when stale."""
+    from workers_emulator import Emulator, ManualClock
+
+    clock = ManualClock(start=time.time())
+    emu = Emulator(
+        str(CONFIG),
+        clock=clock,
+        secrets={"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": LEASE_SIGNING_KEY},
+    )
+    fetch = Fetcher(emu)
+    keys, _ = await set_up(fetch, 3, 0)
+    json_headers = {"content-type": "application/json"}
+
+    async def heartbeat(i: int) -> tuple[int, int]:
+        body = json.dumps({"license_key": keys[i], "version": "2.4.1"}).encode()
+        resp = await fetch("POST", "/v1/validate", body, {**json_headers, **client_headers(i)})
+        r, w, _li, _d = kv_ops_of(resp)
+        return r, w
+
+    async def update_check() -> int:
+        resp = await fetch("GET", "/v1/update-check?version=2.4.1", b"", {})
+        return kv_ops_of(resp)[0]
+
+    cached = await heartbeat(0)
+    clock.advance(seconds=61)  # past RELEASE_CACHE_SECONDS = 60 (wrangler.toml)
+    stale = await heartbeat(1)
+    clock.advance(seconds=61)
+    stale_check = await update_check()
+    cached_check = await update_check()
+    return {
+        "what": "fake clock; reads/writes of single requests around the 60 s release cache",
+        "heartbeat_release_cached": {"reads": cached[0], "writes": cached[1]},
+        "heartbeat_release_stale": {"reads": stale[0], "writes": stale[1]},
+        "update_check_release_stale": {"reads": stale_check},
+        "update_check_release_cached": {"reads": cached_check},
+        "within_budget": cached == (1, 1)
+        and stale == (2, 1)
+        and stale_check <= 1
+        and cached_check == 0,
+    }
+
+
 NULL_WORKER = """
 from workers import Response, WorkerEntrypoint
 
@@ -341,6 +386,7 @@ def run_inprocess(n: int, warmup: int, licenses: int) -> dict[str, Any]:
         handler = {"error": f"{type(exc).__name__}: {exc}"}
     results = asyncio.run(run_async(n, warmup, licenses))
     results["dispatch_only"] = asyncio.run(measure_dispatch(n, warmup))
+    results["release_cache_probe"] = asyncio.run(probe_release_cache())
     for name, case in results["cases"].items():
         case["handler"] = handler.get(name)
     results["handler_error"] = handler.get("error")

@@ -127,6 +127,16 @@ def render(results: dict[str, Any]) -> str:
                 f"emulator dispatch alone (a Worker answering {{}} at once): median "
                 f"{d['median_us']:.1f} us, p99 {d['p99_us']:.1f} us"
             )
+    probe = (inproc or {}).get("release_cache_probe")
+    if probe:
+        lines.append(
+            "release cache probe (fake clock): heartbeat reads "
+            f"{probe['heartbeat_release_cached']['reads']} cached / "
+            f"{probe['heartbeat_release_stale']['reads']} stale, update check reads "
+            f"{probe['update_check_release_cached']['reads']} cached / "
+            f"{probe['update_check_release_stale']['reads']} stale: "
+            f"{'within budget' if probe['within_budget'] else 'OVER BUDGET'}"
+        )
     cold = results.get("cold_start")
     if cold:
         lines.append("")
