@@ -33,6 +33,18 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": c["ratio_to_floor"] <= FLOOR_RATIO_TARGET,
             }
         )
+    probe = (results.get("inprocess") or {}).get("release_cache_probe")
+    if probe:
+        out.append(
+            {
+                "target": "release cache: heartbeat 1 read cached, 2 stale; update check <= 1",
+                "value": [
+                    probe["heartbeat_release_cached"]["reads"],
+                    probe["heartbeat_release_stale"]["reads"],
+                ],
+                "met": probe["within_budget"],
+            }
+        )
     for name, c in cases.items():
         out.append(
             {
