@@ -251,7 +251,9 @@ def test_release_read_failure_does_not_fail_the_heartbeat(
     monkeypatch.setattr(kv, "get", get_failing_release)
     response = client.post("/v1/validate", json={"license_key": key, "version": "1.0.0"})
     assert response.status_code == 200
+    assert response.json()["valid"] is True
     assert response.json()["update"]["latest_version"] is None
+    assert response.json()["warnings"] == ["update_check_unavailable"]
     response = client.get("/v1/update-check", params={"version": "1.0.0"})
     assert_error(response, 503, "storage_unavailable")
 
