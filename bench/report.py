@@ -54,15 +54,18 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     cold = results.get("cold_start") or {}
-    entry = cold.get("entry") or {}
-    if "ratio_to_pydantic" in entry:
-        out.append(
-            {
-                "target": f"cold import entry <= {COLD_RATIO_TARGET:g}x pydantic",
-                "value": entry["ratio_to_pydantic"],
-                "met": entry["ratio_to_pydantic"] <= COLD_RATIO_TARGET,
-            }
-        )
+    # Both readings of "import entry": from a bare interpreter (stdlib included, the strict
+    # one) and through the emulator's isolate loader (its stand-in SDK already loaded).
+    for name, how in (("entry", "bare interpreter"), ("entry_isolate", "isolate loader")):
+        entry = cold.get(name) or {}
+        if "ratio_to_pydantic" in entry:
+            out.append(
+                {
+                    "target": f"cold import entry ({how}) <= {COLD_RATIO_TARGET:g}x pydantic",
+                    "value": entry["ratio_to_pydantic"],
+                    "met": entry["ratio_to_pydantic"] <= COLD_RATIO_TARGET,
+                }
+            )
     level = ((results.get("http") or {}).get("levels") or {}).get("32")
     if level:
         out.append(
