@@ -349,7 +349,7 @@ def _components() -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
-    admin = [{"bearerAuth": []}]
+    admin: list[dict[str, list[str]]] = [{"bearerAuth": []}]
     public_read = _errors(503)
     return {
         "/v1/validate": {
