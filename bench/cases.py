@@ -53,6 +53,11 @@ class Case:
     expect_json: Callable[[dict[str, object]], bool] = lambda _doc: True
 
 
+def _stats_refused(doc: dict[str, object]) -> bool:
+    stats = doc.get("stats")
+    return isinstance(stats, dict) and stats.get("accepted") is False
+
+
 def _dumps(doc: object) -> bytes:
     return json.dumps(doc, separators=(",", ":")).encode()
 
@@ -99,9 +104,7 @@ def build_cases(keys: list[str], unknown_keys: list[str]) -> list[Case]:
             body_for=lambda i: _dumps(
                 {"license_key": key(i), "version": VERSION, "stats": REFUSED_STATS}
             ),
-            expect_json=lambda d: (
-                isinstance(d.get("stats"), dict) and d["stats"].get("accepted") is False
-            ),  # type: ignore[union-attr]
+            expect_json=_stats_refused,
         ),
         Case(
             name="not_found_404",

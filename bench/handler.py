@@ -66,7 +66,7 @@ class _Discard:
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    with contextlib.redirect_stdout(_Discard()):  # type: ignore[type-var]
+    with contextlib.redirect_stdout(_Discard()):
         yield
 
 
