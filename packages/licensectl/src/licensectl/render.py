@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -24,7 +25,7 @@ def human(args: argparse.Namespace, result: Any, out: Console) -> None:
     elif command == "show":
         _detail(result, out)
     elif command in ("suspend", "revoke", "reactivate", "extend"):
-        _licenses([result["license"]], out, title="Updated license")
+        _record(result["license"], out, title="Updated license")
     elif command == "erase":
         out.print(Text(f"License {result['erased']} and all its data are erased.", style="bold"))
     elif command == "export":
@@ -55,35 +56,61 @@ def _created(result: dict[str, Any], out: Console) -> None:
         Panel(
             Text(result["license_key"], style="bold"),
             title="LICENSE KEY — shown only this once",
-            subtitle="store it now: the server keeps no copy",
+            subtitle="the server keeps no copy",
             expand=False,
             border_style="yellow",
         )
     )
-    _licenses([result["license"]], out, title="Created license")
+    _record(result["license"], out, title="Created license")
 
 
 def _licenses(licenses: list[dict[str, Any]], out: Console, title: str | None = None) -> None:
-    table = Table(title=title)
-    for column in ("ID", "Customer", "Plan", "Status", "Expires at", "Created at"):
-        table.add_column(column, no_wrap=column == "ID")
+    # Listings are scanned, not read: the expiry as a day, light borders, long customer names
+    # folded rather than cut, so an 80-column terminal (or a pipe) shows every ID whole.
+    # `show` has the full record, creation time included.
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Customer", overflow="fold", min_width=10, ratio=1)
+    table.add_column("Plan", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Expires", no_wrap=True)
     for lic in licenses:
         table.add_row(
             _text(lic.get("id")),
             _text(lic.get("customer")),
             _text(lic.get("plan")),
             _status(str(lic.get("status"))),
-            _expiry(lic.get("expires_at")),
-            _text(lic.get("created_at")),
+            _expiry(_day(lic.get("expires_at"))),
         )
     out.print(table)
     if title is None:
         out.print(f"{len(licenses):,} license(s)", highlight=False)
 
 
+def _day(timestamp: str | None) -> str | None:
+    """``2027-11-30T00:00:00Z`` as ``2027-11-30`` (``show`` and ``--json`` keep the time)."""
+    return None if timestamp is None else timestamp.split("T", 1)[0]
+
+
 def _detail(result: dict[str, Any], out: Console) -> None:
-    lic = result["license"]
-    table = Table(show_header=False, title="License")
+    _record(
+        result["license"],
+        out,
+        title="License",
+        extra=[
+            ("Last validated at", _text(result.get("last_validated_at"))),
+            ("Stats received at", _text(result.get("stats_received_at"))),
+        ],
+    )
+    if result.get("stats"):
+        _stats_table(result["stats"], out)
+
+
+def _record(
+    lic: dict[str, Any], out: Console, title: str, extra: list[tuple[str, Text]] | None = None
+) -> None:
+    """One license, every field at full precision (a listing shortens; this does not)."""
+    table = Table(show_header=False, title=title)
     table.add_column(style="bold")
     table.add_column()
     for label, value in [
@@ -93,13 +120,10 @@ def _detail(result: dict[str, Any], out: Console) -> None:
         ("Status", _status(str(lic.get("status")))),
         ("Expires at", _expiry(lic.get("expires_at"))),
         ("Created at", _text(lic.get("created_at"))),
-        ("Last validated at", _text(result.get("last_validated_at"))),
-        ("Stats received at", _text(result.get("stats_received_at"))),
+        *(extra or []),
     ]:
         table.add_row(label, value)
     out.print(table)
-    if result.get("stats"):
-        _stats_table(result["stats"], out)
 
 
 def _stats_table(stats: dict[str, Any], out: Console) -> None:
