@@ -1,0 +1,1 @@
+"""Shared test support (not tests): dev-server subprocesses and their chores."""

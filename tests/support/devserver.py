@@ -1,0 +1,190 @@
+"""A real server in a subprocess: ``workers-emulator dev`` on the repo's Worker, and the chores
+every such harness repeats (a free loopback port, waiting for readiness, stopping cleanly).
+
+Readiness and start-up failures carry the server's own output, so a failing fixture says why.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+EXECUTABLE = Path(sys.executable).parent / "workers-emulator"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerNotReady(RuntimeError):
+    """The server exited, or did not answer in time; the message carries its output."""
+
+    def __init__(self, message: str, output: str, exited: bool) -> None:
+        super().__init__(f"{message}:\n{output}")
+        self.output = output
+        self.exited = exited
+
+
+def wait_until_healthy(
+    url: str,
+    process: subprocess.Popen[bytes],
+    output: Callable[[], str],
+    *,
+    name: str,
+    timeout: float,
+    interval: float = 0.2,
+    request_timeout: float = 1.0,
+) -> None:
+    """Poll ``url`` until it answers 200; raise ServerNotReady if the process exits first or
+    ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise ServerNotReady(
+                f"{name} exited with {process.returncode} before serving", output(), exited=True
+            )
+        try:
+            if httpx.get(url, timeout=request_timeout).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise ServerNotReady(f"{name} did not answer within {timeout} s", output(), False)
+        time.sleep(interval)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group a ``start_new_session`` child leads, then SIGKILL."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def write_config(folder: Path, secrets: Mapping[str, str]) -> Path:
+    """The repo's wrangler.toml in ``folder`` with ``main`` made absolute, and a .dev.vars
+    holding ``secrets`` beside it."""
+    source = (REPO / "wrangler.toml").read_text(encoding="utf-8")
+    entry = (REPO / "src" / "entry.py").as_posix()
+    text, replaced = re.subn(r"(?m)^main\s*=.*$", f'main = "{entry}"', source, count=1)
+    assert replaced == 1, "wrangler.toml has no main line"
+    config = folder / "wrangler.toml"
+    config.write_text(text, encoding="utf-8")
+    dev_vars = "".join(f'{name}="{value}"\n' for name, value in secrets.items())
+    (folder / ".dev.vars").write_text(dev_vars, encoding="utf-8")
+    return config
+
+
+class DevServer:
+    """``workers-emulator dev`` serving the repo's Worker from ``folder`` on a free port.
+
+    ``folder`` receives the config, the .dev.vars, ``server.log`` (stdout and stderr) and, by
+    default, the persisted state. Use as a context manager, or call ``start`` and ``stop``.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        secrets: Mapping[str, str],
+        *extra_args: str,
+        persist_to: Path | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.folder = folder
+        self.secrets = dict(secrets)
+        self.token = self.secrets.get("ADMIN_TOKEN", "")
+        self.extra_args = extra_args
+        self.persist_to = persist_to if persist_to is not None else folder / "state"
+        self.timeout = timeout
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config = folder / "wrangler.toml"
+        self.log_path = folder / "server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def output(self) -> str:
+        """Everything the server printed so far."""
+        if not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def start(self) -> DevServer:
+        """Start the server and wait until /healthz answers; ServerNotReady otherwise."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.config = write_config(self.folder, self.secrets)
+        command = [
+            str(EXECUTABLE),
+            "dev",
+            "--config",
+            str(self.config),
+            "--port",
+            str(self.port),
+            "--persist-to",
+            str(self.persist_to),
+            *self.extra_args,
+        ]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=self.folder,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        try:
+            wait_until_healthy(
+                f"{self.url}/healthz",
+                self.process,
+                self.output,
+                name="workers-emulator dev",
+                timeout=self.timeout,
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 10 s; only the process this object started."""
+        if self.process is not None:
+            stop_process(self.process)
+
+    def __enter__(self) -> DevServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
