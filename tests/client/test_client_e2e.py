@@ -4,11 +4,6 @@ emulator where a fake clock drives both sides."""
 from __future__ import annotations
 
 import os
-import queue
-import re
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,6 +16,7 @@ from certifyclouds_license import LicenseClient, OfflineGraceExpired
 from workers_emulator import Emulator, ManualClock
 
 from license_server.lease import LeaseSigner, generate_signing_key
+from tests.support.devserver import EXECUTABLE, DevServer
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-admin-token"
@@ -46,85 +42,18 @@ class Clock:
 # -- over HTTP: `workers-emulator dev` in a subprocess --------------------------------------
 
 
-def write_config(directory: Path, signing_key: str) -> Path:
-    text = (REPO / "wrangler.toml").read_text()
-    entry = (REPO / "src" / "entry.py").as_posix()
-    text = re.sub(r"(?m)^main\s*=.*$", f'main = "{entry}"', text, count=1)
-    config = directory / "wrangler.toml"
-    config.write_text(text)
-    (directory / ".dev.vars").write_text(f"ADMIN_TOKEN={TOKEN}\nLEASE_SIGNING_KEY={signing_key}\n")
-    return config
-
-
 @pytest.fixture
-def dev_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    signing_key = generate_signing_key()
-    config = write_config(tmp_path, signing_key)
-    executable = Path(sys.executable).with_name("workers-emulator")
-    if not executable.exists():
+def dev_server(tmp_path: Path) -> Iterator[DevServer]:
+    if not EXECUTABLE.exists():
         pytest.skip("workers-emulator console script not installed")
-    proc = subprocess.Popen(
-        [
-            str(executable),
-            "dev",
-            "--config",
-            str(config),
-            "--port",
-            "0",
-            "--persist-to",
-            str(tmp_path / "state"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    url = None
-    deadline = time.monotonic() + 60
-    seen: list[str] = []
-    while url is None and time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        if match := re.search(r"Ready on (http://\S+)", line):
-            url = match.group(1)
-    if url is None:
-        proc.kill()
-        proc.wait()
-        pytest.fail("dev server did not start:\n" + "".join(seen))
-    state = {"url": url, "proc": proc, "signing_key": signing_key}
-    try:
-        yield state
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    proc.wait(timeout=10)
+    secrets = {"ADMIN_TOKEN": TOKEN, "LEASE_SIGNING_KEY": generate_signing_key()}
+    with DevServer(tmp_path, secrets) as server:
+        yield server
 
 
 @pytest.mark.slow
-def test_http_heartbeat_then_offline_grace_then_expired(dev_server, tmp_path):
-    url = dev_server["url"]
+def test_http_heartbeat_then_offline_grace_then_expired(dev_server: DevServer, tmp_path: Path):
+    url = dev_server.url
     created = httpx.post(
         f"{url}/v1/admin/licenses",
         json={"customer": "Contoso", "plan": "enterprise", "expires_at": None},
@@ -150,12 +79,12 @@ def test_http_heartbeat_then_offline_grace_then_expired(dev_server, tmp_path):
         assert online.license.id == created.json()["license"]["id"]
         # The lease verified against the keys the server publishes, from LEASE_SIGNING_KEY.
         published = httpx.get(f"{url}/.well-known/jwks.json").json()
-        expected = LeaseSigner.from_secret(dev_server["signing_key"]).kid
+        expected = LeaseSigner.from_secret(dev_server.secrets["LEASE_SIGNING_KEY"]).kid
         assert [k["kid"] for k in published["keys"]] == [expected]
         lease_ttl = online.lease_expires_at.timestamp() - clock()
         assert 7 * DAY - 120 < lease_ttl <= 7 * DAY
 
-        stop(dev_server["proc"])
+        dev_server.stop()  # the server goes away: the client is offline from here
         clock.offset = 1 * DAY
         cached = client.heartbeat("2.4.1", {"secrets_total": 12})
         assert cached.valid and cached.from_cache and cached.code == "VALID"

@@ -18,7 +18,6 @@ from tests.hostile.harness import (
     create_license,
     make_emulator,
     start_dev_server,
-    stop_dev_server,
 )
 
 
@@ -50,7 +49,7 @@ def new_license(runner: Runner) -> Callable[..., License]:
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     server = start_dev_server(tmp_path_factory.mktemp("hostile-dev"))
     yield server
-    stop_dev_server(server)
+    server.stop()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

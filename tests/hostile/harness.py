@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from workers_emulator import Emulator, EmulatorResponse, JsException, ManualClock
+
+from tests.support.devserver import DevServer
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "hostile-admin-token-" + "k" * 24
@@ -117,84 +112,10 @@ def create_license(runner: Runner, expires_at: str | None = "2030-01-01T00:00:00
 # ---- dev server (a real `workers-emulator dev` subprocess) -----------------------------------
 
 
-@dataclass
-class DevServer:
-    url: str
-    port: int
-    token: str
-    folder: Path
-    process: subprocess.Popen[bytes]
-
-    def output(self) -> str:
-        return (self.folder / "server.log").read_text(encoding="utf-8", errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _config_in(folder: Path) -> Path:
-    """The repo's wrangler.toml, with `main` made absolute, and a .dev.vars beside it."""
-    source = (REPO / "wrangler.toml").read_text(encoding="utf-8")
-    entry = (REPO / "src" / "entry.py").as_posix()
-    text, replaced = re.subn(r"(?m)^main\s*=.*$", f'main = "{entry}"', source, count=1)
-    assert replaced == 1, "wrangler.toml has no main line"
-    config = folder / "wrangler.toml"
-    config.write_text(text, encoding="utf-8")
-    (folder / ".dev.vars").write_text(
-        f'ADMIN_TOKEN="{ADMIN_TOKEN}"\nLEASE_SIGNING_KEY="{LEASE_SIGNING_KEY}"\n',
-        encoding="utf-8",
-    )
-    return config
-
-
 def start_dev_server(folder: Path, *extra_args: str, timeout: float = 30.0) -> DevServer:
-    config = _config_in(folder)
-    port = _free_port()
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "workers-emulator"),
-            "dev",
-            "--config",
-            str(config),
-            "--port",
-            str(port),
-            "--persist-to",
-            str(folder / "state"),
-            *extra_args,
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=folder,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    log.close()
-    server = DevServer(f"http://127.0.0.1:{port}", port, ADMIN_TOKEN, folder, process)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"dev server exited early:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=1.0).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    stop_dev_server(server)
-    raise RuntimeError(f"dev server did not start within {timeout}s:\n{server.output()}")
-
-
-def stop_dev_server(server: DevServer) -> None:
-    # Only the process this fixture started, by its own handle.
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
+    """The Worker served by `workers-emulator dev` from ``folder``, with this harness's secrets."""
+    secrets = {"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": LEASE_SIGNING_KEY}
+    return DevServer(folder, secrets, *extra_args, timeout=timeout).start()
 
 
 # ---- figures ---------------------------------------------------------------------------------

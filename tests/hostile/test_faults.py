@@ -24,7 +24,6 @@ from tests.hostile.harness import (
     create_license,
     make_emulator,
     start_dev_server,
-    stop_dev_server,
 )
 
 JSON = [("content-type", "application/json")]
@@ -286,7 +285,7 @@ def test_dev_server_kv_fault_rate_flag_over_http(tmp_path: Any) -> None:
             assert degraded > 0, statuses
         assert "Traceback" not in server.output()
     finally:
-        stop_dev_server(server)
+        server.stop()
 
 
 class _SecondReadFails:

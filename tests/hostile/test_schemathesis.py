@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from license_server.openapi import openapi_document
-from tests.hostile.harness import FIGURES, DevServer, start_dev_server, stop_dev_server
+from tests.hostile.harness import FIGURES, DevServer, start_dev_server
 
 EXAMPLES_PER_OPERATION = 40
 
@@ -53,7 +53,7 @@ CHECKS = [
 def schemathesis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     server = start_dev_server(Path(tmp_path_factory.mktemp("schemathesis")))
     yield server
-    stop_dev_server(server)
+    server.stop()
     assert "Traceback" not in server.output()
 
 
