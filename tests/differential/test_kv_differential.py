@@ -13,10 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,17 +21,18 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.devserver import (
+    ServerNotReady,
+    free_port,
+    stop_process_group,
+    wait_until_healthy,
+)
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 SCENARIO = json.loads((HERE / "kv_scenario.json").read_text(encoding="utf-8"))
 STARTUP_SECONDS = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +43,7 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if shutil.which("node") is None:
         pytest.skip("node is not installed: the differential test needs it to run wrangler")
     tmp = tmp_path_factory.mktemp("workerd")
-    port = _free_port()
+    port = free_port()
     log_path = tmp / "wrangler.log"
     env = {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "1", "NO_COLOR": "1"}
     command = [
@@ -57,7 +55,7 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--port",
         str(port),
         "--inspector-port",
-        str(_free_port()),  # not the default 9229: another wrangler may be running
+        str(free_port()),  # not the default 9229: another wrangler may be running
         "--show-interactive-dev-session=false",
         "--persist-to",
         str(tmp / "state"),
@@ -76,28 +74,21 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"wrangler dev exited early:\n{log_path.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"wrangler dev not ready:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.3)
+        try:
+            wait_until_healthy(
+                f"{url}/health",
+                process,
+                lambda: log_path.read_text(errors="replace"),
+                name="wrangler dev",
+                timeout=STARTUP_SECONDS,
+                interval=0.3,
+                request_timeout=2,
+            )
+        except ServerNotReady as error:
+            pytest.fail(str(error))
         yield url
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        stop_process_group(process)
 
 
 def run_under_workerd(url: str) -> list[Any]:

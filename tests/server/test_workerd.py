@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -19,6 +18,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.devserver import (
+    ServerNotReady,
+    free_port,
+    stop_process_group,
+    wait_until_healthy,
+)
 
 pytestmark = pytest.mark.workerd
 
@@ -66,19 +72,13 @@ def _why_workerd_cannot_start() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reason = _why_workerd_cannot_start()
     if reason is not None:
         pytest.skip(reason)
     tmp = tmp_path_factory.mktemp("workerd")
-    port = _free_port()
+    port = free_port()
     log_path = tmp / "pywrangler.log"
     env = {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "1", "NO_COLOR": "1"}
     command = [
@@ -91,7 +91,7 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--port",
         str(port),
         "--inspector-port",
-        str(_free_port()),
+        str(free_port()),
         "--show-interactive-dev-session=false",
         "--persist-to",
         str(tmp / "state"),
@@ -110,31 +110,23 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.skip(
-                    "pywrangler dev exited before serving:\n"
-                    + log_path.read_text(errors="replace")[-2000:]
-                )
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("pywrangler dev not ready:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.5)
+        try:
+            wait_until_healthy(
+                f"{url}/healthz",
+                process,
+                lambda: log_path.read_text(errors="replace"),
+                name="pywrangler dev",
+                timeout=STARTUP_SECONDS,
+                interval=0.5,
+                request_timeout=2,
+            )
+        except ServerNotReady as error:
+            if error.exited:  # workerd's runtime could not start here: a skip, saying why
+                pytest.skip(f"pywrangler dev exited before serving:\n{error.output[-2000:]}")
+            pytest.fail(str(error))
         yield url
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        stop_process_group(process)
 
 
 def test_healthz_and_routing(workerd_url: str) -> None:
