@@ -22,7 +22,8 @@ from rich.console import Console
 from workers_emulator import Emulator, KVEntry
 
 from license_server import storage
-from tests.licensectl.conftest import DevServer, subprocess_env
+from tests.licensectl.conftest import subprocess_env
+from tests.support.devserver import DevServer
 
 LICENSECTL = str(Path(sys.executable).parent / "licensectl")
 UNKNOWN_ID = "0" * 32
@@ -322,83 +323,47 @@ def test_erase_repeats_while_the_server_answers_in_progress(cli_env: DevServer) 
 # --- the console script, as an operator runs it ----------------------------------------------
 
 
-def test_console_script_json_and_exit_codes(dev_server: DevServer) -> None:
-    env = subprocess_env(dev_server)
-    created = subprocess.run(
-        [
-            LICENSECTL,
-            "--json",
-            "create",
-            "--customer",
-            "Northwind",
-            "--plan",
-            "team",
-            "--perpetual",
-        ],
+def licensectl(
+    *argv: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed console script in a subprocess, as an operator runs it."""
+    return subprocess.run(
+        [LICENSECTL, *argv],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+    )
+
+
+def test_console_script_json_and_exit_codes(dev_server: DevServer) -> None:
+    env = subprocess_env(dev_server)
+    created = licensectl(
+        "--json", "create", "--customer", "Northwind", "--plan", "team", "--perpetual", env=env
     )
     assert created.returncode == 0, created.stderr
     license_id = json.loads(created.stdout)["license"]["id"]
 
-    shown = subprocess.run(
-        [LICENSECTL, "show", license_id, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    shown = licensectl("show", license_id, "--json", env=env)
     assert shown.returncode == 0
     assert json.loads(shown.stdout)["license"]["customer"] == "Northwind"
     assert shown.stderr == ""
 
-    declined = subprocess.run(
-        [LICENSECTL, "erase", license_id],
-        env=env,
-        input="no\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    declined = licensectl("erase", license_id, env=env, stdin="no\n")
     assert declined.returncode == 5
     assert declined.stdout == ""
 
-    erased = subprocess.run(
-        [LICENSECTL, "erase", license_id],
-        env=env,
-        input="y\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    erased = licensectl("erase", license_id, env=env, stdin="y\n")
     assert erased.returncode == 0, erased.stderr
 
-    missing = subprocess.run(
-        [LICENSECTL, "show", license_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    missing = licensectl("show", license_id, env=env)
     assert missing.returncode == 1
     assert missing.stderr.strip().startswith("licensectl: license_not_found: ")
     assert "Traceback" not in missing.stderr
 
-    unauthorized = subprocess.run(
-        [LICENSECTL, "list"],
-        env=subprocess_env(dev_server, LICENSE_ADMIN_TOKEN="nope"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    unauthorized = licensectl("list", env=subprocess_env(dev_server, LICENSE_ADMIN_TOKEN="nope"))
     assert unauthorized.returncode == 3
     assert unauthorized.stdout == ""
     assert unauthorized.stderr.strip().splitlines() == [
