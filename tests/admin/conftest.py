@@ -75,3 +75,19 @@ def seed(emu: Emulator, entries: list[KVEntry]) -> None:
     store = emu.kv("LICENSE_KV").store
     for entry in sorted(entries, key=lambda e: e.key):  # sorted: appends to the key index
         store.put(entry)
+
+
+def pages(client: Any, path: str) -> Iterator[Any]:
+    """Each page's response of a cursor-paged admin GET, first to last.
+
+    The caller checks each response before the next page is asked for (its cursor is read
+    only when the caller moves on).
+    """
+    cursor = None
+    while True:
+        params = {"cursor": cursor} if cursor else {}
+        response = client.get(path, params=params, headers=AUTH)
+        yield response
+        cursor = response.json()["cursor"]
+        if cursor is None:
+            return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.admin.conftest import (
     create_license,
     everything_naming,
     heartbeat,
+    pages,
     seed,
     total_ops,
 )
@@ -27,6 +29,27 @@ UNKNOWN_ID = "ab" * 16
 
 
 iso_epoch = parse_iso
+
+
+def seed_validations(
+    emu: Emulator,
+    license_id: str,
+    count: int,
+    *,
+    every: int,
+    suffix: Callable[[int], str],
+    value: Callable[[int], bytes],
+) -> None:
+    """``count`` validation-log entries of a license, ``every`` seconds apart back from now,
+    written straight into the store: the i-th gets key suffix ``suffix(i)`` and value
+    ``value(epoch)``."""
+    now = int(emu.clock.now())
+    entries = []
+    for i in range(count):
+        epoch = now - i * every
+        key = storage.validation_key_name(license_id, epoch, suffix(i))
+        entries.append(KVEntry(key, value(epoch), now + storage.VALIDATION_LOG_TTL))
+    seed(emu, entries)
 
 
 def id_routes(license_id: str) -> list[tuple[str, str, dict[str, Any] | None]]:
@@ -336,35 +359,18 @@ def test_export_holds_every_datum_and_nothing_of_others(emu: Emulator) -> None:
 
 def test_export_of_a_long_log_continues_with_a_cursor(emu: Emulator) -> None:
     _, license_id = create_license(emu, expires_at=None)
-    now = int(emu.clock.now())
     count = storage.EXPORT_VALIDATION_PAGES * storage.VALIDATION_PAGE_SIZE + 250
-    seed(
-        emu,
-        [
-            KVEntry(
-                storage.validation_key_name(license_id, now - i * 60, "beef"),
-                b"x",
-                now + storage.VALIDATION_LOG_TTL,
-            )
-            for i in range(count)
-        ],
+    seed_validations(
+        emu, license_id, count, every=60, suffix=lambda i: "beef", value=lambda t: b"x"
     )
     client = emu.test_client()
     stamps: list[str] = []
-    cursor = None
     calls = 0
-    while True:
-        params = {"cursor": cursor} if cursor else {}
-        response = client.get(
-            f"/v1/admin/licenses/{license_id}/export", params=params, headers=AUTH
-        )
+    for response in pages(client, f"/v1/admin/licenses/{license_id}/export"):
         assert response.status_code == 200
         assert total_ops(response) < PLATFORM_OPS_LIMIT
         stamps.extend(response.json()["validations"])
-        cursor = response.json()["cursor"]
         calls += 1
-        if cursor is None:
-            break
     assert calls == 2
     assert len(stamps) == count == len(set(stamps))
     assert stamps == sorted(stamps, reverse=True)
@@ -376,17 +382,13 @@ def test_export_of_a_long_log_continues_with_a_cursor(emu: Emulator) -> None:
 def test_erase_of_3000_validations_completes_over_several_calls(emu: Emulator) -> None:
     key, license_id = create_license(emu, expires_at=None)
     heartbeat(emu, key, {"nodes": 1})
-    now = int(emu.clock.now())
-    seed(
+    seed_validations(
         emu,
-        [
-            KVEntry(
-                storage.validation_key_name(license_id, now - i * 30, f"{i % 65536:04x}"),
-                format_iso(now - i * 30).encode(),
-                now + storage.VALIDATION_LOG_TTL,
-            )
-            for i in range(3000)
-        ],
+        license_id,
+        3000,
+        every=30,
+        suffix=lambda i: f"{i % 65536:04x}",
+        value=lambda t: format_iso(t).encode(),
     )
     client = emu.test_client()
     statuses = []
@@ -424,18 +426,7 @@ def test_erase_under_kv_faults_stays_within_budget_and_completes(emu: Emulator) 
     """Failed deletes are retried and counted: no call overspends, and repeating finishes."""
     key, license_id = create_license(emu, expires_at=None)
     heartbeat(emu, key, {"nodes": 1})
-    now = int(emu.clock.now())
-    seed(
-        emu,
-        [
-            KVEntry(
-                storage.validation_key_name(license_id, now - i * 30, "f00d"),
-                b"t",
-                now + storage.VALIDATION_LOG_TTL,
-            )
-            for i in range(1500)
-        ],
-    )
+    seed_validations(emu, license_id, 1500, every=30, suffix=lambda i: "f00d", value=lambda t: b"t")
     emu.inject_kv_faults(rate=0.02, seed=7, ops=("delete",))
     client = emu.test_client()
     statuses = []

@@ -10,7 +10,7 @@ from workers_emulator import Emulator, KVEntry
 
 from license_server import storage
 from license_server.clock import format_iso
-from tests.admin.conftest import AUTH, PLATFORM_OPS_LIMIT, seed, total_ops
+from tests.admin.conftest import PLATFORM_OPS_LIMIT, pages, seed, total_ops
 
 LICENSES = 100_000
 
@@ -59,30 +59,21 @@ def test_listing_and_fleet_at_100k_licenses(emu: Emulator) -> None:
 
     started = time.monotonic()
     listed: list[str] = []
-    cursor = None
     worst = 0
-    while True:
-        params = {"cursor": cursor} if cursor else {}
-        response = client.get("/v1/admin/licenses", params=params, headers=AUTH)
+    for response in pages(client, "/v1/admin/licenses"):
         assert response.status_code == 200, response.text
         worst = max(worst, total_ops(response))
         page = response.json()
         listed.extend(item["id"] for item in page["licenses"])
         assert all(item["status"] == "active" for item in page["licenses"])
-        cursor = page["cursor"]
-        if cursor is None:
-            break
     assert len(listed) == LICENSES and set(listed) == ids
     assert worst == 1  # one list per page: the records ride in the metadata
     assert worst < PLATFORM_OPS_LIMIT
 
     fleet: dict[str, int] = {}
-    cursor = None
-    pages = 0
+    fleet_pages = 0
     worst = 0
-    while True:
-        params = {"cursor": cursor} if cursor else {}
-        response = client.get("/v1/admin/fleet", params=params, headers=AUTH)
+    for response in pages(client, "/v1/admin/fleet"):
         assert response.status_code == 200, response.text
         worst = max(worst, total_ops(response))
         page = response.json()
@@ -90,12 +81,9 @@ def test_listing_and_fleet_at_100k_licenses(emu: Emulator) -> None:
         for item in page["items"]:
             fleet[item["license_id"]] = item["stats"]["nodes"]
             assert item["received_at"] is not None
-        pages += 1
-        cursor = page["cursor"]
-        if cursor is None:
-            break
+        fleet_pages += 1
     assert set(fleet) == ids
     assert all(fleet[i] == int(i, 16) % 50 for i in ids)
-    assert pages == LICENSES // storage.FLEET_PAGE_SIZE
+    assert fleet_pages == LICENSES // storage.FLEET_PAGE_SIZE
     assert worst == 2  # one list and one bulk get per page
     assert time.monotonic() - started < 240
