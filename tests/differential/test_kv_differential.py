@@ -11,9 +11,7 @@ relative to the step's "now"); the two answers must be identical.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import pytest
 from tests.support.devserver import (
     ServerNotReady,
     free_port,
+    spawn_wrangler,
     stop_process_group,
     wait_until_healthy,
 )
@@ -45,7 +44,6 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("workerd")
     port = free_port()
     log_path = tmp / "wrangler.log"
-    env = {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "1", "NO_COLOR": "1"}
     command = [
         str(WRANGLER),
         "dev",
@@ -62,16 +60,7 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--config",
         str(HERE / "js" / "wrangler.toml"),
     ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=HERE / "js",
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,  # its own process group: workerd children die with it
-        )
+    process = spawn_wrangler(command, HERE / "js", log_path)
     url = f"http://127.0.0.1:{port}"
     try:
         try:

@@ -7,10 +7,8 @@ and vendors the Worker's packages). Elsewhere it skips within a few seconds, say
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ import pytest
 from tests.support.devserver import (
     ServerNotReady,
     free_port,
+    spawn_wrangler,
     stop_process_group,
     wait_until_healthy,
 )
@@ -80,7 +79,6 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("workerd")
     port = free_port()
     log_path = tmp / "pywrangler.log"
-    env = {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "1", "NO_COLOR": "1"}
     command = [
         "uv",
         "run",
@@ -98,16 +96,7 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--var",
         f"ADMIN_TOKEN:{TOKEN}",
     ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
+    process = spawn_wrangler(command, ROOT, log_path)
     url = f"http://127.0.0.1:{port}"
     try:
         try:

@@ -90,6 +90,23 @@ def stop_process_group(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
+def spawn_wrangler(command: list[str], cwd: Path, log_path: Path) -> subprocess.Popen[bytes]:
+    """``wrangler dev`` (or ``pywrangler dev``) without metrics, colour or a terminal, its output
+    in ``log_path``, in its own process group so that workerd's children die with it (stop it
+    with ``stop_process_group``)."""
+    env = {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "1", "NO_COLOR": "1"}
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+
+
 def write_config(folder: Path, secrets: Mapping[str, str]) -> Path:
     """The repo's wrangler.toml in ``folder`` with ``main`` made absolute, and a .dev.vars
     holding ``secrets`` beside it."""
