@@ -79,12 +79,17 @@ class JsHeaders:
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         # JS iteration order: sorted names, duplicates combined, Set-Cookie kept apart.
-        for name in sorted({k for k, _ in self._items}):
+        # One grouping pass (stored names are already checked and lower-cased): the SDK
+        # iterates every request's headers, and a get() per name rescanned the whole list.
+        grouped: dict[str, list[str]] = {}
+        for name, value in self._items:
+            grouped.setdefault(name, []).append(value)
+        for name in sorted(grouped):
             if name == "set-cookie":
-                for value in self.getSetCookie():
+                for value in grouped[name]:
                     yield name, value
             else:
-                yield name, self.get(name) or ""
+                yield name, ", ".join(grouped[name])
 
     def extend(self, items: Iterable[tuple[str, str]]) -> None:
         for name, value in items:
