@@ -33,6 +33,8 @@ ADMIN_TOKEN = "bench-admin-token-not-a-secret"
 LEASE_SIGNING_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"bench lease key").digest()).decode()
 LICENSE_EXPIRES_AT = "2036-01-01T00:00:00Z"
 KV = "LICENSE_KV"
+# The cases take turns in this many slices each (see CaseRun).
+ROUNDS = 10
 
 
 def client_headers(i: int) -> dict[str, str]:
@@ -130,56 +132,72 @@ def measure_floor(payloads: list[bytes], table: dict[str, dict[str, str]]) -> li
     return samples
 
 
-async def measure_case(
-    fetch: Fetcher, case: Case, n: int, warmup: int, offset: int
-) -> dict[str, Any]:
-    """Time ``n`` requests of ``case`` (after ``warmup``), collecting per-request KV ops."""
-    total = n + warmup
-    bodies = [case.body_for(offset + i) for i in range(total)]
-    headers = [{**case.headers, **client_headers(offset + i)} for i in range(total)]
-    statuses: Counter[int] = Counter()
-    for i in range(warmup):
-        await fetch(case.method, case.path, bodies[i], headers[i])
-    clock = time.process_time_ns
-    samples: list[int] = []
-    reads: list[int] = []
-    writes: list[int] = []
-    lists: list[int] = []
-    deletes: list[int] = []
-    over_budget: list[dict[str, Any]] = []
-    first: Any = None
-    for i in range(warmup, total):
-        t0 = clock()
-        resp = await fetch(case.method, case.path, bodies[i], headers[i])
-        samples.append(clock() - t0)
-        if first is None:
-            first = resp
-        statuses[resp.status_code] += 1
-        r, w, li, d = kv_ops_of(resp)
-        reads.append(r)
-        writes.append(w)
-        lists.append(li)
-        deletes.append(d)
-        if (r > case.budget.reads or w > case.budget.writes) and len(over_budget) < 3:
-            # Keep a few answers that broke the budget: they say which write was retried.
-            over_budget.append({"index": i, "kv": [r, w, li, d], "answer": response_json(resp)})
-    doc = response_json(first)
-    shape_ok = first.status_code == case.expect_status and (
-        case.expect_status != 200 or case.expect_json(doc)
-    )
-    return {
-        "samples": samples,
-        "statuses": {str(k): v for k, v in sorted(statuses.items())},
-        "first_response": doc,
-        "shape_ok": shape_ok,
-        "over_budget_examples": over_budget,
-        "kv": {
-            "reads": distribution(reads),
-            "writes": distribution(writes),
-            "lists": distribution(lists),
-            "deletes": distribution(deletes),
-        },
-    }
+class CaseRun:
+    """One case's requests, taken in slices so that the cases (and the floor) interleave:
+    a slow spell of the machine then falls on all of them alike instead of on one case."""
+
+    def __init__(self, case: Case, first_index: int, table: dict[str, dict[str, str]]) -> None:
+        self.case = case
+        self.index = first_index
+        self.table = table
+        self.samples: list[int] = []
+        self.floor: list[int] = []
+        self.ops: dict[str, list[int]] = {"reads": [], "writes": [], "lists": [], "deletes": []}
+        self.statuses: Counter[int] = Counter()
+        self.over_budget: list[dict[str, Any]] = []
+        self.first: Any = None
+
+    async def step(self, fetch: Fetcher, count: int, record: bool = True) -> None:
+        case = self.case
+        indices = range(self.index, self.index + count)
+        self.index += count
+        bodies = [case.body_for(i) for i in indices]
+        headers = [{**case.headers, **client_headers(i)} for i in indices]
+        clock = time.process_time_ns
+        for i, body, head in zip(indices, bodies, headers, strict=True):
+            t0 = clock()
+            resp = await fetch(case.method, case.path, body, head)
+            elapsed = clock() - t0
+            if not record:
+                continue
+            self.samples.append(elapsed)
+            if self.first is None:
+                self.first = resp
+            self.statuses[resp.status_code] += 1
+            r, w, li, d = kv_ops_of(resp)
+            for name, value in zip(self.ops, (r, w, li, d), strict=True):
+                self.ops[name].append(value)
+            if (r > case.budget.reads or w > case.budget.writes) and len(self.over_budget) < 3:
+                # Keep a few answers that broke the budget: they say which write was retried.
+                answer = response_json(resp)
+                self.over_budget.append({"index": i, "kv": [r, w, li, d], "answer": answer})
+        payloads = [(case.floor_payload or case.body_for)(i) for i in indices]
+        floor = measure_floor(payloads, self.table)
+        if record:
+            self.floor.extend(floor)
+
+    def result(self) -> dict[str, Any]:
+        case = self.case
+        doc = response_json(self.first)
+        shape_ok = self.first.status_code == case.expect_status and (
+            case.expect_status != 200 or case.expect_json(doc)
+        )
+        kv = {name: distribution(values) for name, values in self.ops.items()}
+        cpu = summarize_ns(self.samples)
+        floor = summarize_ns(self.floor)
+        return {
+            "title": case.title,
+            "cpu": cpu,
+            "floor": floor,
+            "ratio_to_floor": round(cpu["median_us"] / floor["median_us"], 1),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "expected_status": case.expect_status,
+            "shape_ok": shape_ok,
+            "first_response": doc,
+            "over_budget_examples": self.over_budget,
+            "kv": kv,
+            **kv_verdict(case, kv),
+        }
 
 
 async def measure_with_emulator_bindings(
@@ -246,29 +264,19 @@ async def run_async(n: int, warmup: int, licenses: int) -> dict[str, Any]:
     cases = build_cases(keys, gone)
     table = floor_table(keys)
     results: dict[str, Any] = {}
-    offset = 0
     if hasattr(emu, "reset_counters"):
         emu.reset_counters()
-    for case in cases:
-        measured = await measure_case(fetch, case, n, warmup, offset)
-        offset += n + warmup
-        payloads = [(case.floor_payload or case.body_for)(i) for i in range(offset - n, offset)]
-        measure_floor(payloads[:warmup], table)  # warm the floor's code path too
-        floor = summarize_ns(measure_floor(payloads, table))
-        cpu = summarize_ns(measured["samples"])
-        results[case.name] = {
-            "title": case.title,
-            "cpu": cpu,
-            "floor": floor,
-            "ratio_to_floor": round(cpu["median_us"] / floor["median_us"], 1),
-            "statuses": measured["statuses"],
-            "expected_status": case.expect_status,
-            "shape_ok": measured["shape_ok"],
-            "first_response": measured["first_response"],
-            "over_budget_examples": measured["over_budget_examples"],
-            "kv": measured["kv"],
-            **kv_verdict(case, measured["kv"]),
-        }
+    # Each case has its own range of indices (licenses, unknown keys, client addresses).
+    runs = [CaseRun(case, k * (n + warmup), table) for k, case in enumerate(cases)]
+    for run in runs:
+        await run.step(fetch, warmup, record=False)
+    per_round = max(1, n // ROUNDS)
+    for _ in range(ROUNDS):
+        for run in runs:
+            await run.step(fetch, per_round)
+    for run in runs:
+        results[run.case.name] = run.result()
+    offset = len(cases) * (n + warmup)
     for case in cases:
         if case.name in ("heartbeat", "heartbeat_stats"):
             results[case.name]["handler_emulator_kv"] = await measure_with_emulator_bindings(
@@ -279,7 +287,8 @@ async def run_async(n: int, warmup: int, licenses: int) -> dict[str, Any]:
     return {
         "what": (
             "time.process_time_ns around each `await emu.fetch(...)` (Emulator, in-memory KV, "
-            f"real clock), {n} requests per case after {warmup} warm-up; {licenses} licenses "
+            f"real clock), {n} requests per case after {warmup} warm-up, the cases taking turns "
+            f"in {ROUNDS} slices; {licenses} licenses "
             "created once through the admin API and used round-robin so neither the per-license "
             "limiter (30/60 s) nor KV's one write per second per key (the stats entry) is hit; "
             "the 404 case uses a fresh well-formed unknown key per request (the limiter also "
