@@ -54,6 +54,18 @@ class _StreamProxy(io.TextIOBase):
         return getattr(self._underlying, name)
 
 
+# The proxy last made for each stream: building an io.TextIOBase costs more than the rest of
+# a capture, and every request starts one. A proxy is reused only around the same stream.
+_proxies: dict[str, _StreamProxy] = {}
+
+
+def _proxy(name: str, underlying: TextIO) -> _StreamProxy:
+    proxy = _proxies.get(name)
+    if proxy is None or proxy.closed or proxy._underlying is not underlying:
+        proxy = _proxies[name] = _StreamProxy(name, underlying)
+    return proxy
+
+
 @contextlib.contextmanager
 def captured_output(sink: Sink) -> Iterator[None]:
     """Send this context's writes to stdout/stderr to ``sink`` while the block runs."""
@@ -61,8 +73,8 @@ def captured_output(sink: Sink) -> Iterator[None]:
     with _lock:
         if _depth == 0:
             _saved["stdout"], _saved["stderr"] = sys.stdout, sys.stderr
-            sys.stdout = _StreamProxy("stdout", sys.stdout)
-            sys.stderr = _StreamProxy("stderr", sys.stderr)
+            sys.stdout = _proxy("stdout", sys.stdout)
+            sys.stderr = _proxy("stderr", sys.stderr)
         _depth += 1
     token = _sink.set(sink)
     try:
