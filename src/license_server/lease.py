@@ -19,10 +19,12 @@ Rotating: set the secret to ``<new>,<old>`` and deploy (new leases are signed wi
 leases signed with the old one still verify), wait one lease lifetime (``LEASE_TTL_SECONDS``),
 then set it to ``<new>`` alone and deploy again.
 
-cryptography is imported on first use, not at module import, to keep the Worker's cold start
-small; parsed keys are cached per secret value so a heartbeat derives nothing. The JWS is
-assembled here, exactly as PyJWT would encode it (tests/bench/test_fast_paths.py holds the
-bytes equal), because PyJWT's per-call work was a tenth of a heartbeat.
+The JWS is produced by PyJWT (the lease issue asks for a well-kept library, not hand-rolled
+JOSE), through one reusable ``jwt.PyJWS`` object: the claims are JSON-encoded here exactly as
+``jwt.encode`` would (compact separators), and PyJWS builds the header, signs and assembles the
+token. PyJWT and cryptography are imported on first use, not at module import, to keep the
+Worker's cold start small; parsed keys (and their JWS header parameters) are cached per secret
+value so a heartbeat derives nothing.
 """
 
 from __future__ import annotations
@@ -84,22 +86,19 @@ def _jwk_thumbprint(x: str) -> str:
     return _b64url(hashlib.sha256(canonical.encode("ascii")).digest())
 
 
-def _jws_header(kid: str) -> str:
-    # As PyJWT writes it: keys sorted, no spaces.
-    header = json.dumps({"alg": "EdDSA", "kid": kid, "typ": "JWT"}, separators=(",", ":"))
-    return _b64url(header.encode("ascii"))
-
-
 _crypto: dict[str, Any] = {}
 
 
 def _lazy_crypto() -> dict[str, Any]:
-    """Import cryptography once, on first use (cold-start budget)."""
+    """Import PyJWT and cryptography once, on first use (cold-start budget)."""
     if not _crypto:
+        import jwt
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
         _crypto.update(
+            # One PyJWS for every lease: EdDSA only, header "typ" JWT (its default).
+            jws=jwt.PyJWS(algorithms=["EdDSA"]),
             Ed25519PrivateKey=Ed25519PrivateKey,
             Encoding=Encoding,
             PublicFormat=PublicFormat,
@@ -112,7 +111,7 @@ class _SigningKey:
     private_key: Any  # cryptography's Ed25519PrivateKey (imported lazily, hence Any)
     x: str
     kid: str
-    header_segment: str  # base64url of the JWS header: the same for every lease of this key
+    headers: dict[str, str]  # the JWS header parameters PyJWS adds to "typ" and "alg"
 
     def public_jwk(self) -> dict[str, str]:
         return {
@@ -160,15 +159,15 @@ class LeaseSigner:
         if expires_at < issued_at:
             raise ValueError("expires_at is before issued_at")
         key = self._keys[0]
-        # The compact JWS PyJWT's encode() gives, byte for byte (sorted header, compact JSON
-        # claims; Ed25519 is deterministic), without its per-call overhead on every heartbeat.
+        # The claims as jwt.encode serialises them; PyJWS makes the JWS (header, signature).
         claims = json.dumps(
             {"sub": license_id, "code": code, "iat": issued_at, "exp": expires_at},
             separators=(",", ":"),
+        ).encode()
+        token: str = _lazy_crypto()["jws"].encode(
+            claims, key.private_key, algorithm="EdDSA", headers=key.headers
         )
-        signing_input = f"{key.header_segment}.{_b64url(claims.encode())}"
-        signature: bytes = key.private_key.sign(signing_input.encode("ascii"))
-        return f"{signing_input}.{_b64url(signature)}"
+        return token
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The JWK Set served at ``/.well-known/jwks.json`` (public halves only)."""
@@ -194,9 +193,7 @@ def _parse_secret(secret: str) -> list[_SigningKey]:
         if kid in seen:  # the same key listed twice is published once
             continue
         seen.add(kid)
-        keys.append(
-            _SigningKey(private_key=private_key, x=x, kid=kid, header_segment=_jws_header(kid))
-        )
+        keys.append(_SigningKey(private_key=private_key, x=x, kid=kid, headers={"kid": kid}))
     if not keys:
         raise LeaseKeyError("LEASE_SIGNING_KEY: no key found (comma-separated base64url seeds)")
     return keys

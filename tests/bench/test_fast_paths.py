@@ -2,7 +2,8 @@
 
 bench/ optimises code on the heartbeat path; these pin the results to reference computations
 written out here (PyJWT for the lease, textbook Horner for the key check code), so a faster
-version can never be a different one.
+version can never be a different one. The lease must also be PyJWT's own work (the lease issue
+asks for a well-kept JOSE library): the test watches PyJWS.encode make it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+from typing import Any
 
 import jwt
 import pytest
@@ -28,11 +30,37 @@ SEED = base64.urlsafe_b64encode(hashlib.sha256(b"fast-path test key").digest()).
         ("f" * 32, "VALID", 2**40, 2**40 + 604_800),
     ],
 )
-def test_lease_is_byte_for_byte_what_pyjwt_encodes(
-    license_id: str, code: str, iat: int, exp: int
+def test_lease_is_pyjwt_made_and_verifies_against_the_jwks(
+    license_id: str, code: str, iat: int, exp: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     signer = LeaseSigner.from_secret(SEED)
     assert signer is not None
+    # The JWS comes out of PyJWT's PyJWS.encode (the issue: no hand-rolled JOSE).
+    made_by_pyjwt: list[str] = []
+    original = jwt.PyJWS.encode
+
+    def spy(self: jwt.PyJWS, *args: Any, **kwargs: Any) -> str:
+        token: str = original(self, *args, **kwargs)
+        made_by_pyjwt.append(token)
+        return token
+
+    monkeypatch.setattr(jwt.PyJWS, "encode", spy)
+    lease = signer.sign(license_id=license_id, code=code, issued_at=iat, expires_at=exp)
+    assert made_by_pyjwt == [lease]
+    monkeypatch.undo()
+
+    # Exactly the header and claims promised, verified by PyJWT with the published key alone.
+    assert jwt.get_unverified_header(lease) == {"alg": "EdDSA", "kid": signer.kid, "typ": "JWT"}
+    (published,) = jwt.PyJWKSet.from_dict(signer.jwks()).keys
+    assert published.key_id == signer.kid
+    claims = jwt.decode(
+        lease,
+        published.key,
+        algorithms=["EdDSA"],
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    assert claims == {"sub": license_id, "code": code, "iat": iat, "exp": exp}
+    # And it is what the straightforward jwt.encode gives (Ed25519 is deterministic).
     key = signer._keys[0]
     reference = jwt.encode(
         {"sub": license_id, "code": code, "iat": iat, "exp": exp},
@@ -40,16 +68,24 @@ def test_lease_is_byte_for_byte_what_pyjwt_encodes(
         algorithm="EdDSA",
         headers={"typ": "JWT", "kid": key.kid},
     )
-    assert signer.sign(license_id=license_id, code=code, issued_at=iat, expires_at=exp) == (
-        reference
-    )
-    claims = jwt.decode(
-        reference,
-        key.private_key.public_key(),
-        algorithms=["EdDSA"],
-        options={"verify_exp": False, "verify_iat": False},
-    )
-    assert claims == {"sub": license_id, "code": code, "iat": iat, "exp": exp}
+    assert lease == reference
+
+
+def test_a_tampered_lease_does_not_verify() -> None:
+    signer = LeaseSigner.from_secret(SEED)
+    assert signer is not None
+    lease = signer.sign(license_id="ab" * 16, code="VALID", issued_at=10, expires_at=20)
+    header, _claims, signature = lease.split(".")
+    forged_claims = b'{"sub":"' + b"cd" * 16 + b'","code":"VALID","iat":10,"exp":20}'
+    forged = base64.urlsafe_b64encode(forged_claims).rstrip(b"=").decode()
+    (published,) = jwt.PyJWKSet.from_dict(signer.jwks()).keys
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(
+            f"{header}.{forged}.{signature}",
+            published.key,
+            algorithms=["EdDSA"],
+            options={"verify_exp": False, "verify_iat": False},
+        )
 
 
 def _reference_is_codeword(symbols: list[int]) -> bool:
