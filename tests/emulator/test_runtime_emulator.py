@@ -48,6 +48,20 @@ def test_cf_is_wrangler_devs_placeholder_with_attribute_access(emu) -> None:
     assert emu.build_request("GET", "/").cf.colo == "DFW"
 
 
+def test_cf_is_built_on_first_access_yet_the_same_everywhere(emu) -> None:
+    from workers_emulator.runtime.workers import Request
+
+    request = emu.build_request("GET", "/")
+    assert request.cf is request.cf  # built once, then kept
+    assert Request(request).cf.colo == "DFW" and request.clone().cf.colo == "DFW"
+    nested = request.cf.botManagement
+    assert type(nested).__name__ == "JsDict" and nested.score == 99
+    own = {"colo": "AMS", "tls": {"version": "TLSv1.3"}}
+    custom = emu.build_request("GET", "/", cf=own)
+    own["colo"] = "later"  # the caller's dict is copied when the request is built
+    assert (custom.cf.colo, custom.cf.tls.version) == ("AMS", "TLSv1.3")
+
+
 def test_content_and_custom_headers(client) -> None:
     r = client.put("/echo", content=b"raw", headers={"Content-Type": "text/x-raw"})
     assert r.json()["body"] == "raw" and r.json()["content_type"] == "text/x-raw"

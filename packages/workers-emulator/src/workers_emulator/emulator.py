@@ -247,8 +247,9 @@ class Emulator:
                 items.append(("content-length", str(len(body))))
         else:
             stream = ReadableStream(body)
+        # Request.cf converts this into JsDicts on first access (a fresh tree per request).
         return Request._incoming(
-            url, method, items, stream, to_jsdict(DEV_CF if cf is None else cf)
+            url, method, items, stream, DEV_CF if cf is None else to_jsdict(cf)
         )
 
     async def handle(self, request: Request, respond: Respond) -> Invocation:

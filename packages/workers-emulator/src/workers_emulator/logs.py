@@ -8,12 +8,11 @@ stream it replaced.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import io
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TextIO
 
 Sink = Callable[[str, str], None]  # (stream name, text)
@@ -66,21 +65,30 @@ def _proxy(name: str, underlying: TextIO) -> _StreamProxy:
     return proxy
 
 
-@contextlib.contextmanager
-def captured_output(sink: Sink) -> Iterator[None]:
-    """Send this context's writes to stdout/stderr to ``sink`` while the block runs."""
-    global _depth
-    with _lock:
-        if _depth == 0:
-            _saved["stdout"], _saved["stderr"] = sys.stdout, sys.stderr
-            sys.stdout = _proxy("stdout", sys.stdout)
-            sys.stderr = _proxy("stderr", sys.stderr)
-        _depth += 1
-    token = _sink.set(sink)
-    try:
-        yield
-    finally:
-        _sink.reset(token)
+class captured_output:
+    """Send this context's writes to stdout/stderr to ``sink`` while the block runs.
+
+    A plain context manager class (not ``@contextmanager``): every request enters one.
+    """
+
+    __slots__ = ("_sink", "_token")
+
+    def __init__(self, sink: Sink) -> None:
+        self._sink = sink
+
+    def __enter__(self) -> None:
+        global _depth
+        with _lock:
+            if _depth == 0:
+                _saved["stdout"], _saved["stderr"] = sys.stdout, sys.stderr
+                sys.stdout = _proxy("stdout", sys.stdout)
+                sys.stderr = _proxy("stderr", sys.stderr)
+            _depth += 1
+        self._token = _sink.set(self._sink)
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _depth
+        _sink.reset(self._token)
         with _lock:
             _depth -= 1
             if _depth == 0:

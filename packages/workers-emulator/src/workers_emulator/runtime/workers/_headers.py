@@ -14,17 +14,29 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _HTTP_WHITESPACE = "\t\n\r "
 
 
+# Names already found valid, with their lower-cased form: the same few names come by on
+# every request. Bounded: cleared when full.
+_checked_names: dict[str, str] = {}
+_CHECKED_NAMES_MAX = 512
+
+
 def _check_name(name: str) -> str:
+    checked = _checked_names.get(name) if type(name) is str else None
+    if checked is not None:
+        return checked
     if not isinstance(name, str) or not _TOKEN.match(name):
         raise JsException("TypeError", "Invalid header name.")
-    return name.lower()
+    if len(_checked_names) >= _CHECKED_NAMES_MAX:
+        _checked_names.clear()
+    checked = _checked_names[name] = name.lower()
+    return checked
 
 
 def _check_value(value: str) -> str:
     if not isinstance(value, str):
         value = str(value)
     value = value.strip(_HTTP_WHITESPACE)
-    if any(c in value for c in "\r\n\0"):
+    if "\r" in value or "\n" in value or "\0" in value:
         raise JsException("TypeError", "Invalid header value.")
     return value
 

@@ -9,7 +9,7 @@ from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 from ...errors import JsException
-from ...jsdict import JsDict
+from ...jsdict import JsDict, to_jsdict
 from ._headers import JsHeaders
 from ._streams import ReadableStream
 from .types import FetchKwargs
@@ -50,7 +50,7 @@ class Request:
     def __init__(self, input: Request | str, **other_options: Unpack[FetchKwargs]):
         if isinstance(input, Request):
             base_url, base_method = input._url, input._method
-            base_headers, base_cf = JsHeaders(input._headers), input._cf
+            base_headers, base_cf = JsHeaders(input._headers), input.cf
             base_body = input._body
         else:
             base_url, base_method = str(input), "GET"
@@ -94,6 +94,7 @@ class Request:
         self._body = body
         self._body_taken = False
         self._cf = JsDict(cf) if isinstance(cf, dict) and not isinstance(cf, JsDict) else cf
+        self._cf_source: dict[str, Any] | None = None
 
     @classmethod
     def _incoming(
@@ -104,11 +105,16 @@ class Request:
         body: ReadableStream | None,
         cf: dict[str, Any] | None,
     ) -> Request:
-        """A request as the runtime delivers it to ``fetch`` (no constructor checks)."""
+        """A request as the runtime delivers it to ``fetch`` (no constructor checks).
+
+        ``cf`` becomes the request's own ``JsDict`` tree on first access of ``request.cf``
+        (most handlers never read it): the same value, built only when wanted.
+        """
         request = cls.__new__(cls)
         js_headers = JsHeaders()
         js_headers.extend(headers)
-        request._init(url, _normalise_method(method), js_headers, body, cf)
+        request._init(url, _normalise_method(method), js_headers, body, None)
+        request._cf_source = cf
         return request
 
     def __repr__(self) -> str:
@@ -125,6 +131,8 @@ class Request:
     @property
     def cf(self) -> JsDict | None:
         """Cloudflare's properties of the incoming request (``request.cf.colo``)."""
+        if self._cf_source is not None:
+            self._cf, self._cf_source = to_jsdict(self._cf_source), None
         return self._cf
 
     @property
@@ -165,7 +173,7 @@ class Request:
         body = None
         if self._body is not None:
             self._body, body = _tee(self._body)
-        clone._init(self._url, self._method, JsHeaders(self._headers), body, self._cf)
+        clone._init(self._url, self._method, JsHeaders(self._headers), body, self.cf)
         return clone
 
     async def json(self, **kwargs: Any) -> Any:
