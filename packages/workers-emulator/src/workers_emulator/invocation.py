@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import dataclasses
-from collections.abc import Iterator
 from typing import Literal
 
 from .errors import JsException
@@ -34,11 +32,16 @@ class OpCounts:
 
     def add(self, kind: OpKind, n: int = 1) -> None:
         """Count ``n`` operations of ``kind``."""
-        field = _FIELD_OF[kind]
-        setattr(self, field, getattr(self, field) + n)
+        if kind == "read":
+            self.reads += n
+        elif kind == "write":
+            self.writes += n
+        else:
+            field = _FIELD_OF[kind]
+            setattr(self, field, getattr(self, field) + n)
 
     def copy(self) -> OpCounts:
-        return dataclasses.replace(self)
+        return OpCounts(self.reads, self.writes, self.deletes, self.lists)
 
     def __add__(self, other: OpCounts) -> OpCounts:
         return OpCounts(
@@ -67,6 +70,7 @@ class Invocation:
     def __init__(self, max_operations: int = MAX_OPERATIONS_PER_INVOCATION) -> None:
         self.max_operations = max_operations
         self.ops: dict[str, OpCounts] = {}
+        self._recorded = 0  # the sum over ``ops``, kept as operations are recorded
 
     @property
     def total(self) -> int:
@@ -82,20 +86,35 @@ class Invocation:
 
         The refused operation is not counted: it never left the isolate.
         """
-        if self.total >= self.max_operations:
+        if self._recorded >= self.max_operations:
             raise JsException("Error", TOO_MANY_OPERATIONS_MESSAGE)
-        self.ops.setdefault(binding, OpCounts()).add(kind)
+        counts = self.ops.get(binding)
+        if counts is None:
+            counts = self.ops[binding] = OpCounts()
+        counts.add(kind)
+        self._recorded += 1
 
     @staticmethod
     def current() -> Invocation | None:
         """The invocation of the request being handled, or None outside a request."""
         return _current.get()
 
-    @contextlib.contextmanager
-    def activate(self) -> Iterator[Invocation]:
+    def activate(self) -> _Activation:
         """Make this the current invocation for the block (per asyncio task/context)."""
-        token = _current.set(self)
-        try:
-            yield self
-        finally:
-            _current.reset(token)
+        return _Activation(self)
+
+
+class _Activation:
+    """``with invocation.activate():`` (a plain class: every request enters one)."""
+
+    __slots__ = ("_invocation", "_token")
+
+    def __init__(self, invocation: Invocation) -> None:
+        self._invocation = invocation
+
+    def __enter__(self) -> Invocation:
+        self._token = _current.set(self._invocation)
+        return self._invocation
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._token)

@@ -108,10 +108,16 @@ def _as_js_numbers(value: Any) -> Any:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse(text: str) -> Any:
     """``JSON.parse``: the value, or ``JsException("SyntaxError", <V8 message>)``."""
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        if type(text) is str and not text.startswith("\ufeff"):
+            value = _DECODER.decode(text)  # what json.loads does, without a decoder per call
+        else:
+            value = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         _V8Scanner(text).fail()
     return _as_js_numbers(value)
