@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import socket
@@ -92,13 +93,12 @@ def run_dev_server(
     out = out or sys.stdout
     err = err or sys.stderr
 
-    def forward(stream: str, line: str) -> None:
-        print(line, file=err if stream == "stderr" else out, flush=True)
+    lines = _LineBuffer(out, err)
 
     def access_log(line: str) -> None:
-        print(line, file=out, flush=True)
+        lines.write("stdout", line)
 
-    emulator.log_sink = forward
+    emulator.log_sink = lines.write
     # The list only matters to tests; a long-running server keeps nothing.
     emulator.log_lines = _Discard()
     for line in banner(emulator):
@@ -125,11 +125,59 @@ def run_dev_server(
     except KeyboardInterrupt:
         pass
     finally:
+        lines.flush()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         emulator.close()
     print("Shutting down", file=out, flush=True)
     return 0 if server.started else 1
+
+
+class _LineBuffer:
+    """The request lines and what the Worker prints, in order, written out in batches.
+
+    A print and a flush per line was a write system call per line: lines are kept in
+    arrival order and written ``FLUSH_AFTER`` seconds after the first unwritten one (and at
+    shutdown), each stream flushed when the batch moves to the other stream, so a terminal
+    or a file sees the same lines in the same order, a fraction of a second later at most.
+    Outside a running event loop a line is written at once.
+    """
+
+    FLUSH_AFTER = 0.05
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self._streams = {"stdout": out, "stderr": err}
+        self._pending: list[tuple[str, str]] = []
+        self._scheduled = False
+
+    def write(self, stream: str, line: str) -> None:
+        self._pending.append((stream, line))
+        if self._scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._scheduled = True
+        loop.call_later(self.FLUSH_AFTER, self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        pending, self._pending = self._pending, []
+        current: TextIO | None = None
+        run: list[str] = []
+        for stream, line in pending:
+            target = self._streams["stderr" if stream == "stderr" else "stdout"]
+            if target is not current:
+                if current is not None:
+                    current.write("".join(run))
+                    current.flush()
+                current, run = target, []
+            run.append(line + "\n")
+        if current is not None:
+            current.write("".join(run))
+            current.flush()
 
 
 def _note_signal(signum: int, frame: Any) -> None:
