@@ -23,17 +23,17 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Headers the platform sets itself; a client cannot choose them.
-_PLATFORM_HEADERS = {"cf-connecting-ip", "cf-ray", "cf-ipcountry", "cf-visitor"}
+_PLATFORM_HEADERS = frozenset({"cf-connecting-ip", "cf-ray", "cf-ipcountry", "cf-visitor"})
+_BODY_HEADERS = frozenset({"content-length", "transfer-encoding"})
+# HTTPStatus(status) per request is an enum lookup through its metaclass: a dict is cheaper.
+_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 
 
 def request_log_line(method: str, path: str, status: int, elapsed_ms: int) -> str:
     """wrangler dev's request line; the path is without its query string, and neither
     the client address nor any header is ever part of it."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = ""
-    status_line = f"{status} {phrase}".strip()
+    phrase = _PHRASES.get(status)
+    status_line = f"{status} {phrase}" if phrase else str(status)
     return f"[wrangler:info] {method} {path} {status_line} ({elapsed_ms}ms)"
 
 
@@ -53,10 +53,6 @@ def _body_source(receive: Receive, state: dict[str, bool]) -> AsyncIterator[byte
     return source()
 
 
-def _has_body(headers: list[tuple[str, str]]) -> bool:
-    return any(name in ("content-length", "transfer-encoding") for name, _ in headers)
-
-
 def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None = None) -> ASGIApp:
     """An ASGI app serving ``emulator``'s Worker; ``access_log`` gets one line per request."""
 
@@ -70,12 +66,21 @@ def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None =
             return
         started = time.perf_counter()
         method: str = scope["method"]
-        headers = [
-            (name.decode("latin-1").lower(), value.decode("latin-1"))
-            for name, value in scope["headers"]
-        ]
-        headers = [(k, v) for k, v in headers if k not in _PLATFORM_HEADERS]
-        host = next((v for k, v in headers if k == "host"), None)
+        # One pass: names lower-cased, platform headers dropped, host and body noted.
+        headers: list[tuple[str, str]] = []
+        host: str | None = None
+        has_body = False
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            if name in _PLATFORM_HEADERS:
+                continue
+            value = raw_value.decode("latin-1")
+            headers.append((name, value))
+            if name == "host":
+                if host is None:
+                    host = value
+            elif name in _BODY_HEADERS:
+                has_body = True
         if host is None:
             server = scope.get("server") or ("127.0.0.1", 8787)
             host = f"{server[0]}:{server[1]}"
@@ -84,7 +89,7 @@ def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None =
         query = scope.get("query_string", b"").decode("latin-1")
         url = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
         client = scope.get("client")
-        body_state = {"complete": not _has_body(headers)}
+        body_state = {"complete": not has_body}
         body = None if body_state["complete"] else _body_source(receive, body_state)
         request = emulator.build_request(
             method, url, headers, body, client_ip=client[0] if client else None
@@ -94,9 +99,14 @@ def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None =
         async def respond(response: FetchResponse) -> None:
             status["code"] = response.status
             js = response.js_response
-            out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in js.headers.raw_items()]
+            out: list[tuple[bytes, bytes]] = []
+            has_length = False
+            for name, value in js.headers.raw_items():  # names are stored lower-cased
+                out.append((name.encode("latin-1"), value.encode("latin-1")))
+                if name == "content-length":
+                    has_length = True
             send_body = method != "HEAD"
-            if js.stream is None and not js.headers.has("content-length"):
+            if js.stream is None and not has_length:
                 out.append((b"content-length", str(len(js.body_bytes or b"")).encode()))
             if not body_state["complete"]:
                 # Answered before the body ended (a 413 at the cap): close the connection, or
