@@ -154,3 +154,35 @@ class ReadableStreamDefaultReader:
         if self._stream is not None:
             self._stream._reader = None
             self._stream = None
+
+
+# -- helpers shared by Request and FetchResponse bodies ------------------------------------
+
+
+def _utf8_decode(data: bytes) -> str:
+    # The Fetch "UTF-8 decode": a leading BOM is dropped, bad sequences become U+FFFD.
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+def _tee(stream: ReadableStream) -> tuple[ReadableStream, ReadableStream]:
+    """Two streams over one source; a chunk is pulled once and kept until both saw it."""
+    buffers: list[list[bytes]] = [[], []]
+    state = {"done": False}
+
+    async def branch(i: int) -> AsyncIterator[bytes]:
+        while True:
+            if buffers[i]:
+                yield buffers[i].pop(0)
+                continue
+            if state["done"]:
+                return
+            chunk = await stream._pull()
+            if chunk is None:
+                state["done"] = True
+                return
+            buffers[1 - i].append(chunk)
+            yield chunk
+
+    return ReadableStream(branch(0)), ReadableStream(branch(1))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from http import HTTPMethod
 from typing import Any, Unpack
 from urllib.parse import urlsplit
@@ -11,7 +10,7 @@ from urllib.parse import urlsplit
 from ...errors import JsException
 from ...jsdict import JsDict, to_jsdict
 from ._headers import JsHeaders
-from ._streams import ReadableStream
+from ._streams import ReadableStream, _tee, _utf8_decode
 from .types import FetchKwargs
 from .utils import HTTPMessageMapping, _js_headers_to_http_message
 
@@ -23,13 +22,6 @@ _NORMALISED_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 def _normalise_method(method: str) -> str:
     upper = method.upper()
     return upper if upper in _NORMALISED_METHODS else method
-
-
-def _utf8_decode(data: bytes) -> str:
-    # The Fetch "UTF-8 decode": a leading BOM is dropped, bad sequences become U+FFFD.
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", errors="replace")
 
 
 def _to_stream(body: Any) -> ReadableStream | None:
@@ -167,8 +159,7 @@ class Request:
         return await self._consume()
 
     def clone(self) -> Request:
-        if self.body_used:
-            raise OSError("Body already used")
+        self._raise_if_failed()
         clone = Request.__new__(Request)
         body = None
         if self._body is not None:
@@ -177,30 +168,7 @@ class Request:
         return clone
 
     async def json(self, **kwargs: Any) -> Any:
-        self._raise_if_failed()
         return json.loads(await self.text(), **kwargs)
 
     async def text(self) -> str:
         return _utf8_decode(await self._consume())
-
-
-def _tee(stream: ReadableStream) -> tuple[ReadableStream, ReadableStream]:
-    """Two streams over one source; a chunk is pulled once and kept until both saw it."""
-    buffers: list[list[bytes]] = [[], []]
-    state = {"done": False}
-
-    async def branch(i: int) -> AsyncIterator[bytes]:
-        while True:
-            if buffers[i]:
-                yield buffers[i].pop(0)
-                continue
-            if state["done"]:
-                return
-            chunk = await stream._pull()
-            if chunk is None:
-                state["done"] = True
-                return
-            buffers[1 - i].append(chunk)
-            yield chunk
-
-    return ReadableStream(branch(0)), ReadableStream(branch(1))

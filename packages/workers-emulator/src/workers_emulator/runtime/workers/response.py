@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 from ...errors import JsException
 from ._headers import JsHeaders
-from ._streams import ReadableStream
-from .request import _utf8_decode
+from ._streams import ReadableStream, _tee, _utf8_decode
 from .types import Body, Headers
 from .utils import HTTPMessageMapping, _js_headers_to_http_message
 
@@ -122,8 +121,6 @@ class FetchResponse:
         js = self.js_response
         copy = _JsResponse(None, js.status, js.status_text, JsHeaders(js.headers))
         if js.stream is not None:
-            from .request import _tee
-
             js.stream, copy.stream = _tee(js.stream)
         else:
             copy.body_bytes = js.body_bytes
