@@ -36,6 +36,13 @@ def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+def _key_name(key: Any) -> str:
+    """A key argument as the key name it stands for (JS ``String(key)``), checked runtime-side."""
+    name = v.key_to_str(key)
+    v.check_key_name(name)
+    return name
+
+
 def encode_cursor(key: str) -> str:
     """The list cursor workerd's local KV hands out: base64 of the last key returned."""
     return base64.b64encode(key.encode()).decode()
@@ -56,6 +63,22 @@ def decode_cursor(cursor: str) -> bytes:
         text = text[:-1]
     raw = base64.b64decode(text + "=" * (-len(text) % 4))
     return raw.decode("utf-8", errors="replace").encode()
+
+
+def _decode(entry: KVEntry, value_type: str) -> Any:
+    """A stored value as ``get`` returns it for a (validated) ``type``."""
+    if value_type == "arrayBuffer":
+        # Pyodide's to_py() turns an ArrayBuffer into a memoryview, not bytes.
+        return memoryview(entry.value)
+    if value_type == "stream":
+        # The runtime half's ReadableStream stand-in (imported late: KV needs no runtime).
+        from ..runtime.workers._streams import ReadableStream
+
+        return ReadableStream.from_bytes(entry.value)
+    text = entry.value.decode("utf-8", errors="replace")  # TextDecoder replaces bad bytes
+    if value_type == "json":
+        return to_jsdict(js_json_parse(text))
+    return text
 
 
 class KVNamespace:
@@ -119,9 +142,10 @@ class KVNamespace:
         opts = _options(type, options)
         if isinstance(key, builtins.list | tuple):
             found = self._bulk(key, opts)
-            return JsDict({k: None if e is None else self._decode(e, opts) for k, e in found})
+            value_type = self._value_type(opts)
+            return JsDict({k: None if e is None else _decode(e, value_type) for k, e in found})
         entry = self._single(key, opts)
-        return None if entry is None else self._decode(entry, opts)
+        return None if entry is None else _decode(entry, self._value_type(opts))
 
     async def getWithMetadata(self, key: Any, type: Any = None, /, **options: Any) -> Any:
         """``{"value", "metadata", "cacheStatus": None}``; a list of keys is a bulk get
@@ -130,11 +154,12 @@ class KVNamespace:
         opts = _options(type, options)
         if isinstance(key, builtins.list | tuple):
             found = self._bulk(key, opts)
+            value_type = self._value_type(opts)
             return JsDict(
                 {
                     k: None
                     if e is None
-                    else JsDict(value=self._decode(e, opts), metadata=to_jsdict(e.metadata))
+                    else JsDict(value=_decode(e, value_type), metadata=to_jsdict(e.metadata))
                     for k, e in found
                 }
             )
@@ -142,7 +167,9 @@ class KVNamespace:
         if entry is None:
             return JsDict(value=None, metadata=None, cacheStatus=None)
         return JsDict(
-            value=self._decode(entry, opts), metadata=to_jsdict(entry.metadata), cacheStatus=None
+            value=_decode(entry, self._value_type(opts)),
+            metadata=to_jsdict(entry.metadata),
+            cacheStatus=None,
         )
 
     def _value_type(self, opts: dict[str, Any]) -> str:
@@ -150,8 +177,7 @@ class KVNamespace:
         return "text" if value_type is None else v.key_to_str(value_type)
 
     def _single(self, key: Any, opts: dict[str, Any]) -> KVEntry | None:
-        name = v.key_to_str(key)
-        v.check_key_name(name)
+        name = _key_name(key)
         v.check_get_type(self._value_type(opts))
         self._send("read", "GET")
         v.check_key_size("GET", name, self.limits)
@@ -181,21 +207,6 @@ class KVNamespace:
                     ) from None
         return list(found.items())
 
-    def _decode(self, entry: KVEntry, opts: dict[str, Any]) -> Any:
-        value_type = self._value_type(opts)
-        if value_type == "arrayBuffer":
-            # Pyodide's to_py() turns an ArrayBuffer into a memoryview, not bytes.
-            return memoryview(entry.value)
-        if value_type == "stream":
-            # The runtime half's ReadableStream stand-in (imported late: KV needs no runtime).
-            from ..runtime.workers._streams import ReadableStream
-
-            return ReadableStream.from_bytes(entry.value)
-        text = entry.value.decode("utf-8", errors="replace")  # TextDecoder replaces bad bytes
-        if value_type == "json":
-            return to_jsdict(js_json_parse(text))
-        return text
-
     # -- writes --------------------------------------------------------------------------------
 
     async def put(self, key: Any, value: Any, options: Any = None, /, **kwargs: Any) -> None:
@@ -206,8 +217,7 @@ class KVNamespace:
         """
         await asyncio.sleep(0)
         opts = _options(options, kwargs)
-        name = v.key_to_str(key)
-        v.check_key_name(name)
+        name = _key_name(key)
         data = v.value_to_bytes(value)
         self._send("write", "PUT")
         # The service's checks, in its order: key, expiration, metadata, value.
@@ -234,8 +244,7 @@ class KVNamespace:
     async def delete(self, key: Any) -> None:
         """``delete(key)``; deleting a missing key is not an error."""
         await asyncio.sleep(0)
-        name = v.key_to_str(key)
-        v.check_key_name(name)
+        name = _key_name(key)
         self._send("delete", "DELETE")
         v.check_key_size("DELETE", name, self.limits)
         self.store.delete(name)
