@@ -300,7 +300,7 @@ class LicenseClient:
         except LeaseVerificationError as exc:
             logger.warning("lease from the server refused: %s", exc)
             # The server did answer: its stats verdict stands, only the lease is refused.
-            return self._answer_from_cache(str(exc), False, stats_outcome, refusal=exc)
+            return self._answer_from_cache(str(exc), False, stats_outcome, refusal=exc, entry=entry)
 
         self._save(
             CacheEntry(
@@ -365,9 +365,24 @@ class LicenseClient:
         stats_attempted: bool,
         stats_outcome: dict[str, Any],
         refusal: LeaseVerificationError | None = None,
+        entry: CacheEntry | None = None,
     ) -> HeartbeatResult:
+        """The cached lease's answer, or the refusal (else :class:`OfflineGraceExpired`).
+
+        ``entry``: the cache as already read by the caller, so it is not read twice.
+        """
+
+        def no_answer(reason: str, grace_ended_at: datetime | None = None) -> Exception:
+            # A refused fresh lease is the real news; otherwise say why the cache cannot help.
+            if refusal is not None:
+                return refusal
+            return OfflineGraceExpired(
+                f"license server unreachable ({why}) and {reason}", grace_ended_at=grace_ended_at
+            )
+
         now = self._clock()
-        entry = self._cache.load()
+        if entry is None:
+            entry = self._cache.load()
         lease: Lease | None = None
         if entry is not None and entry.lease is not None and entry.last_success is not None:
             jwks = self._pinned_jwks if self._pinned_jwks is not None else entry.jwks
@@ -377,27 +392,18 @@ class LicenseClient:
             except LeaseVerificationError as exc:
                 logger.warning("cached lease refused: %s", exc)
         if lease is None or entry is None or entry.last_success is None:
-            if refusal is not None:
-                raise refusal
-            raise OfflineGraceExpired(
-                f"license server unreachable ({why}) and no cached lease to fall back on"
-            )
+            raise no_answer("no cached lease to fall back on")
         grace_end = self._grace_end(lease, entry.last_success)
         if now >= grace_end:
-            if refusal is not None:
-                raise refusal
-            raise OfflineGraceExpired(
-                f"license server unreachable ({why}) and the offline grace period ended at "
-                f"{_utc(grace_end).isoformat()}",
+            raise no_answer(
+                f"the offline grace period ended at {_utc(grace_end).isoformat()}",
                 grace_ended_at=_utc(grace_end),
             )
         if now < entry.last_success - CLOCK_ROLLBACK_TOLERANCE:
             # A clock set back before the last success would stretch the grace indefinitely.
-            if refusal is not None:
-                raise refusal
-            raise OfflineGraceExpired(
-                f"license server unreachable ({why}) and the system clock is earlier than the "
-                "last successful heartbeat; the cached lease is not used"
+            raise no_answer(
+                "the system clock is earlier than the last successful heartbeat; "
+                "the cached lease is not used"
             )
         logger.warning("license server unreachable (%s); using the cached lease", why)
         if stats_attempted:
