@@ -71,39 +71,49 @@ def build_cases(keys: list[str], unknown_keys: list[str]) -> list[Case]:
     def unknown(i: int) -> str:
         return unknown_keys[i % len(unknown_keys)]
 
+    def heartbeat(
+        name: str,
+        title: str,
+        *,
+        writes: int,
+        stats: dict[str, object] | None,
+        expect_json: Callable[[dict[str, object]], bool],
+    ) -> Case:
+        """A 200 heartbeat for the i-th live license, with ``stats`` in the body if given."""
+        extra = {} if stats is None else {"stats": stats}
+        return Case(
+            name=name,
+            title=title,
+            method="POST",
+            path="/v1/validate",
+            expect_status=200,
+            budget=Budget(reads=2, writes=writes, reads_cached=1),
+            body_for=lambda i: _dumps({"license_key": key(i), "version": VERSION, **extra}),
+            expect_json=expect_json,
+        )
+
     update_body = _dumps({"version": VERSION})
     return [
-        Case(
-            name="heartbeat",
-            title="heartbeat, no stats",
-            method="POST",
-            path="/v1/validate",
-            expect_status=200,
-            budget=Budget(reads=2, writes=1, reads_cached=1),
-            body_for=lambda i: _dumps({"license_key": key(i), "version": VERSION}),
+        heartbeat(
+            "heartbeat",
+            "heartbeat, no stats",
+            writes=1,
+            stats=None,
             expect_json=lambda d: d.get("code") == "VALID" and d.get("stats") is None,
         ),
-        Case(
-            name="heartbeat_stats",
-            title="heartbeat + stats",
-            method="POST",
-            path="/v1/validate",
-            expect_status=200,
-            budget=Budget(reads=2, writes=2, reads_cached=1),
-            body_for=lambda i: _dumps({"license_key": key(i), "version": VERSION, "stats": STATS}),
+        heartbeat(
+            "heartbeat_stats",
+            "heartbeat + stats",
+            writes=2,
+            stats=STATS,
             expect_json=lambda d: d.get("stats") == {"accepted": True},
         ),
-        Case(
-            name="heartbeat_stats_refused",
-            title="heartbeat, stats refused",
-            method="POST",
-            path="/v1/validate",
-            expect_status=200,
-            # The validation itself goes on (one log write); the refused stats write nothing.
-            budget=Budget(reads=2, writes=1, reads_cached=1),
-            body_for=lambda i: _dumps(
-                {"license_key": key(i), "version": VERSION, "stats": REFUSED_STATS}
-            ),
+        # The validation itself goes on (one log write); the refused stats write nothing.
+        heartbeat(
+            "heartbeat_stats_refused",
+            "heartbeat, stats refused",
+            writes=1,
+            stats=REFUSED_STATS,
             expect_json=_stats_refused,
         ),
         Case(
