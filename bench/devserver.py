@@ -139,15 +139,20 @@ def set_up_licenses(port: int, count: int) -> list[str]:
     return keys
 
 
-def vm_hwm_kib(pid: int) -> int | None:
-    """Peak resident set size of a process (kernel's high-water mark), in KiB."""
+def _status_kib(pid: int, field: str) -> int | None:
+    """A ``kB`` field (``VmHWM``, ``VmRSS``…) of ``/proc/<pid>/status``, or None if unreadable."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass
     return None
+
+
+def vm_hwm_kib(pid: int) -> int | None:
+    """Peak resident set size of a process (kernel's high-water mark), in KiB."""
+    return _status_kib(pid, "VmHWM")
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -162,13 +167,8 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 def vm_rss_kib(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
+    """Current resident set size of a process, in KiB."""
+    return _status_kib(pid, "VmRSS")
 
 
 def run_loadgen(
