@@ -16,13 +16,3 @@ class JsException(Exception):
 
     def __repr__(self) -> str:
         return f"JsException({self.name!r}, {self.message!r})"
-
-
-def js_error(message: str) -> JsException:
-    """A plain JS ``Error``."""
-    return JsException("Error", message)
-
-
-def js_type_error(message: str) -> JsException:
-    """A JS ``TypeError``."""
-    return JsException("TypeError", message)
