@@ -120,9 +120,6 @@ class AdminClient:
         body = {"customer": customer, "plan": plan, "expires_at": expires_at}
         return self._json("POST", "/v1/admin/licenses", json=body)
 
-    def list_page(self, cursor: str | None = None) -> dict[str, Any]:
-        return self._json("GET", "/v1/admin/licenses", params=_cursor(cursor))
-
     def iter_licenses(self) -> Iterator[list[dict[str, Any]]]:
         """Every page of licenses, following cursors to the end."""
         yield from self._pages("/v1/admin/licenses", "licenses")
