@@ -75,7 +75,7 @@ class Invocation:
     @property
     def total(self) -> int:
         """Operations on every binding so far; the cap applies to this sum."""
-        return sum(c.total for c in self.ops.values())
+        return self._recorded
 
     def counts(self, binding: str) -> OpCounts:
         """The counts for one binding (zero if it was never used)."""
