@@ -64,11 +64,11 @@ def _created(result: dict[str, Any], out: Console) -> None:
     _record(result["license"], out, title="Created license")
 
 
-def _licenses(licenses: list[dict[str, Any]], out: Console, title: str | None = None) -> None:
+def _licenses(licenses: list[dict[str, Any]], out: Console) -> None:
     # Listings are scanned, not read: the expiry as a day, light borders, long customer names
     # folded rather than cut, so an 80-column terminal (or a pipe) shows every ID whole.
     # `show` has the full record, creation time included.
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("ID", no_wrap=True)
     table.add_column("Customer", overflow="fold", min_width=10, ratio=1)
     table.add_column("Plan", no_wrap=True)
@@ -83,8 +83,7 @@ def _licenses(licenses: list[dict[str, Any]], out: Console, title: str | None = 
             _expiry(_day(lic.get("expires_at"))),
         )
     out.print(table)
-    if title is None:
-        out.print(f"{len(licenses):,} license(s)", highlight=False)
+    out.print(f"{len(licenses):,} license(s)", highlight=False)
 
 
 def _day(timestamp: str | None) -> str | None:
