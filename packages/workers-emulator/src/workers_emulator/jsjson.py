@@ -253,11 +253,11 @@ class _V8Scanner:
     def _number(self) -> None:
         if self._peek() == "-":
             self.pos += 1
-            if not self._peek().isdigit() or self._peek() == "":
+            if not self._peek().isdigit():
                 self._at("No number after minus sign", self.pos)
         if self._peek() == "0":
             self.pos += 1
-            if self._peek().isdigit() and self._peek() != "":
+            if self._peek().isdigit():
                 self._at("Unexpected number", self.pos)
         else:
             self._digits()
@@ -265,9 +265,9 @@ class _V8Scanner:
             self.pos += 1
             if self._digits() == 0:
                 self._at("Unterminated fractional number", self.pos)
-        if self._peek() in ("e", "E") and self._peek() != "":
+        if self._peek() in ("e", "E"):
             self.pos += 1
-            if self._peek() in ("+", "-") and self._peek() != "":
+            if self._peek() in ("+", "-"):
                 self.pos += 1
             if self._digits() == 0:
                 self._at("Exponent part is missing a number", self.pos)
