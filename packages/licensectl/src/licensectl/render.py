@@ -109,18 +109,27 @@ def _record(
     lic: dict[str, Any], out: Console, title: str, extra: list[tuple[str, Text]] | None = None
 ) -> None:
     """One license, every field at full precision (a listing shortens; this does not)."""
+    _fields(
+        title,
+        [
+            ("ID", _text(lic.get("id"))),
+            ("Customer", _text(lic.get("customer"))),
+            ("Plan", _text(lic.get("plan"))),
+            ("Status", _status(str(lic.get("status")))),
+            ("Expires at", _expiry(lic.get("expires_at"))),
+            ("Created at", _text(lic.get("created_at"))),
+            *(extra or []),
+        ],
+        out,
+    )
+
+
+def _fields(title: str, rows: list[tuple[str, Text]], out: Console) -> None:
+    """A headerless two-column table: bold labels, then values."""
     table = Table(show_header=False, title=title)
     table.add_column(style="bold")
     table.add_column()
-    for label, value in [
-        ("ID", _text(lic.get("id"))),
-        ("Customer", _text(lic.get("customer"))),
-        ("Plan", _text(lic.get("plan"))),
-        ("Status", _status(str(lic.get("status")))),
-        ("Expires at", _expiry(lic.get("expires_at"))),
-        ("Created at", _text(lic.get("created_at"))),
-        *(extra or []),
-    ]:
+    for label, value in rows:
         table.add_row(label, value)
     out.print(table)
 
@@ -178,10 +187,12 @@ def _fleet(items: list[dict[str, Any]], out: Console) -> None:
 
 
 def _release(result: dict[str, Any], out: Console) -> None:
-    table = Table(show_header=False, title="Release")
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row("Latest version", _text(result.get("latest_version")))
-    table.add_row("Release notes", _text(result.get("release_notes_url")))
-    table.add_row("Updated at", _text(result.get("updated_at")))
-    out.print(table)
+    _fields(
+        "Release",
+        [
+            ("Latest version", _text(result.get("latest_version"))),
+            ("Release notes", _text(result.get("release_notes_url"))),
+            ("Updated at", _text(result.get("updated_at"))),
+        ],
+        out,
+    )
