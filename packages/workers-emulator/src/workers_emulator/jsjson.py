@@ -291,14 +291,8 @@ class _V8Scanner:
                 self._at("Expected ':' after property name", self.pos)
             self.pos += 1
             self._value()
-            self._ws()
-            c = self._peek()
-            if c == "}":
-                self.pos += 1
+            if self._close_or_comma("}", "Expected ',' or '}' after property value"):
                 return
-            if c != ",":
-                self._at("Expected ',' or '}' after property value", self.pos)
-            self.pos += 1
             self._ws()
 
     def _array(self) -> None:
@@ -309,11 +303,17 @@ class _V8Scanner:
             return
         while True:
             self._value()
-            self._ws()
-            c = self._peek()
-            if c == "]":
-                self.pos += 1
+            if self._close_or_comma("]", "Expected ',' or ']' after array element"):
                 return
-            if c != ",":
-                self._at("Expected ',' or ']' after array element", self.pos)
+
+    def _close_or_comma(self, close: str, message: str) -> bool:
+        """After a member: past the closing bracket (True) or the comma (False), else fail."""
+        self._ws()
+        c = self._peek()
+        if c == close:
             self.pos += 1
+            return True
+        if c != ",":
+            self._at(message, self.pos)
+        self.pos += 1
+        return False
