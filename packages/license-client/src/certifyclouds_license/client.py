@@ -338,10 +338,11 @@ class LicenseClient:
         jwks = self._pinned_jwks
         if jwks is None and entry is not None:
             jwks = entry.jwks
-        kid = lease_kid(token)
-        if self._pinned_jwks is None and kid is not None and find_key(jwks, kid) is None:
-            # Unknown kid: the server may have rotated keys. Refresh once, then decide.
-            jwks = self._fetch_jwks() or jwks
+        if self._pinned_jwks is None:
+            kid = lease_kid(token)
+            if kid is not None and find_key(jwks, kid) is None:
+                # Unknown kid: the server may have rotated keys. Refresh once, then decide.
+                jwks = self._fetch_jwks() or jwks
         return verify_lease(token, jwks, license_id=self.license_id, now=now), jwks
 
     def _fetch_jwks(self) -> dict[str, Any] | None:
