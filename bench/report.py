@@ -10,6 +10,8 @@ COLD_RATIO_TARGET = 1.5
 RPS_TARGET = 1500.0
 P99_TARGET_MS = 50.0
 HEARTBEATS = ("heartbeat", "heartbeat_stats")
+# The cold-start rows of both reports, in this order.
+COLD_START_ROWS = ("pydantic", "entry", "entry_isolate", "app", "first_heartbeat")
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -156,7 +158,7 @@ def render(results: dict[str, Any]) -> str:
     if cold:
         lines.append("")
         lines.append("Cold start (fresh interpreter, median of imports only)")
-        for name in ("pydantic", "entry", "entry_isolate", "app", "first_heartbeat"):
+        for name in COLD_START_ROWS:
             e = cold.get(name) or {}
             if "median_ms" in e:
                 ratio = e.get("ratio_to_pydantic")
@@ -236,7 +238,7 @@ def markdown(results: dict[str, Any]) -> str:
     cold = results.get("cold_start")
     if cold:
         out += ["", "| cold start | median ms | x pydantic |", "|---|---:|---:|"]
-        for name in ("pydantic", "entry", "entry_isolate", "app", "first_heartbeat"):
+        for name in COLD_START_ROWS:
             e = cold.get(name) or {}
             if "median_ms" in e:
                 out.append(f"| {name} | {e['median_ms']:.0f} | {e.get('ratio_to_pydantic', 1.0)} |")
