@@ -115,9 +115,10 @@ class Emulator:
                 if self.persist_to is None:
                     stores[namespace.id] = MemoryKVStore()
                 else:
-                    path = kv_store_path(self.persist_to, namespace.id)
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    stores[namespace.id] = SqliteKVStore(path)
+                    # SqliteKVStore creates the file's directory itself.
+                    stores[namespace.id] = SqliteKVStore(
+                        kv_store_path(self.persist_to, namespace.id)
+                    )
             self._kv[namespace.binding] = KVNamespace(
                 namespace.binding, stores[namespace.id], clock=self.clock
             )
