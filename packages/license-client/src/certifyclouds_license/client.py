@@ -294,7 +294,9 @@ class LicenseClient:
                 **stats_outcome,
             )
 
-        entry = self._cache.load()
+        # Only an unpinned client verifies with the cached JWKS; the fallback reads the cache
+        # itself when it was not read here.
+        entry = self._cache.load() if self._pinned_jwks is None else None
         try:
             lease, jwks = self._verify_fresh_lease(data.get("lease"), entry, now)
         except LeaseVerificationError as exc:
