@@ -12,8 +12,6 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 
-from pydantic import ValidationError
-
 from license_server import admin_licenses, keys, storage
 from license_server.clock import format_iso
 from license_server.context import Context
@@ -21,7 +19,7 @@ from license_server.http import (
     HttpRequest,
     HttpResponse,
     error_response,
-    json_object_body,
+    json_model_body,
     json_response,
 )
 from license_server.logs import log_event
@@ -30,7 +28,6 @@ from license_server.models import (
     LicenseRecord,
     Release,
     ReleaseUpdate,
-    describe_validation_error,
 )
 
 __all__ = ["ADMIN_PREFIX", "ADMIN_ROUTES", "is_authorized", "unauthorized"]
@@ -92,13 +89,9 @@ def _license_view(record: LicenseRecord) -> dict[str, object]:
 
 async def create_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``POST /v1/admin/licenses``: one KV write. The key is returned this once, never stored."""
-    payload = json_object_body(request)
-    if isinstance(payload, HttpResponse):
-        return payload
-    try:
-        body = CreateLicense.model_validate(payload)
-    except ValidationError as problem:
-        return error_response(400, "invalid_request", describe_validation_error(problem))
+    body = json_model_body(request, CreateLicense)
+    if isinstance(body, HttpResponse):
+        return body
     if storage.retention_is_over(body.expires_at, ctx.now):
         return error_response(
             400,
@@ -142,13 +135,9 @@ async def get_release(request: HttpRequest, ctx: Context) -> HttpResponse:
 
 async def put_release(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``PUT /v1/admin/release``: one write; answers the stored release."""
-    payload = json_object_body(request)
-    if isinstance(payload, HttpResponse):
-        return payload
-    try:
-        body = ReleaseUpdate.model_validate(payload)
-    except ValidationError as problem:
-        return error_response(400, "invalid_request", describe_validation_error(problem))
+    body = json_model_body(request, ReleaseUpdate)
+    if isinstance(body, HttpResponse):
+        return body
     release = Release(
         latest_version=body.latest_version,
         release_notes_url=body.release_notes_url,

@@ -11,8 +11,6 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pydantic import ValidationError
-
 from license_server import storage
 from license_server.clock import format_iso
 from license_server.context import Context
@@ -20,11 +18,11 @@ from license_server.http import (
     HttpRequest,
     HttpResponse,
     error_response,
-    json_object_body,
+    json_model_body,
     json_response,
 )
 from license_server.logs import log_event
-from license_server.models import LicenseRecord, PatchLicense, describe_validation_error
+from license_server.models import LicenseRecord, PatchLicense
 
 __all__ = [
     "LICENSE_ROUTES",
@@ -125,13 +123,9 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     license_id = _license_id(ctx)
     if license_id is None:
         return _not_found()
-    payload = json_object_body(request)
-    if isinstance(payload, HttpResponse):
-        return payload
-    try:
-        body = PatchLicense.model_validate(payload)
-    except ValidationError as problem:
-        return error_response(400, "invalid_request", describe_validation_error(problem))
+    body = json_model_body(request, PatchLicense)
+    if isinstance(body, HttpResponse):
+        return body
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     if not changes:
         return error_response(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from license_server import keys, storage
 from license_server.clock import format_iso, parse_iso
 from license_server.context import Context
@@ -19,11 +17,11 @@ from license_server.http import (
     HttpRequest,
     HttpResponse,
     error_response,
-    json_object_body,
+    json_model_body,
     json_response,
 )
 from license_server.logs import log_event
-from license_server.models import LicenseRecord, Release, ValidateRequest, describe_validation_error
+from license_server.models import LicenseRecord, Release, ValidateRequest
 from license_server.ratelimit import RETRY_AFTER_SECONDS, allow_client, allow_license
 from license_server.semver import Version, compare, parse_version
 from license_server.stats import check_stats
@@ -119,13 +117,9 @@ def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None
 
 async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``POST /v1/validate``: see SPEC.md for the answer and the KV budget."""
-    payload = json_object_body(request)
-    if isinstance(payload, HttpResponse):
-        return payload
-    try:
-        body = ValidateRequest.model_validate(payload)
-    except ValidationError as problem:
-        return error_response(400, "invalid_request", describe_validation_error(problem))
+    body = json_model_body(request, ValidateRequest)
+    if isinstance(body, HttpResponse):
+        return body
     version: Version | None = None
     if body.version is not None:
         version = parse_version(body.version)

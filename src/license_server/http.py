@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from license_server.jsonbody import InvalidJson, parse_json_body
+from license_server.models import describe_validation_error
 
 __all__ = [
     "MAX_BODY_BYTES",
     "HttpRequest",
     "HttpResponse",
     "error_response",
+    "json_model_body",
     "json_object_body",
     "json_response",
 ]
@@ -84,3 +88,17 @@ def json_object_body(request: HttpRequest) -> dict[str, Any] | HttpResponse:
     if type(payload) is not dict:
         return error_response(400, "invalid_request", "the body must be a JSON object")
     return payload
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def json_model_body(request: HttpRequest, model: type[Model]) -> Model | HttpResponse:
+    """The body validated as ``model``, or the 400 answer saying why it is not one."""
+    payload = json_object_body(request)
+    if isinstance(payload, HttpResponse):
+        return payload
+    try:
+        return model.model_validate(payload)
+    except ValidationError as problem:
+        return error_response(400, "invalid_request", describe_validation_error(problem))
