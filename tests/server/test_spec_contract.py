@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 from workers_emulator import ManualClock
@@ -160,3 +162,22 @@ def test_spec_short_pages_end_with_a_null_cursor(emu: Any, client: Any) -> None:
     assert log.status_code == 200
     assert len(log.json()["validations"]) == 1
     assert log.json()["cursor"] is None
+
+
+def test_spec_streamed_refusals_are_application_json_too(emu: Any) -> None:
+    """The answers made while the body is still being read (413 on the actual size, the bare
+    500 of a broken stream) also carry ``application/json``."""
+
+    async def oversize() -> AsyncIterator[bytes]:
+        for _ in range(1000):
+            yield b"x" * 1000
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield b'{"license_key": '
+        raise ConnectionResetError("client went away")
+
+    for body, status in [(oversize(), 413), (broken(), 500)]:
+        response = asyncio.run(emu.fetch("POST", "/v1/validate", body=body))
+        assert response.status_code == status
+        assert _is_json(response), response.headers.get("content-type")
+        assert set(response.json()) == {"error"}
