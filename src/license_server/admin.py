@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 
 from license_server import admin_licenses, keys, storage
+from license_server.admin_licenses import expiry_too_old, license_view, storage_unavailable
 from license_server.clock import format_iso
 from license_server.context import Context
 from license_server.http import (
@@ -33,7 +34,6 @@ from license_server.models import (
 __all__ = ["ADMIN_PREFIX", "ADMIN_ROUTES", "is_authorized", "unauthorized"]
 
 ADMIN_PREFIX = "/v1/admin/"
-STORAGE_RETRY_AFTER = "30"
 
 Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
 
@@ -71,19 +71,6 @@ def unauthorized() -> HttpResponse:
     )
 
 
-def _storage_unavailable() -> HttpResponse:
-    return error_response(
-        503,
-        "storage_unavailable",
-        "storage is unavailable, retry later",
-        {"retry-after": STORAGE_RETRY_AFTER},
-    )
-
-
-def _license_view(record: LicenseRecord) -> dict[str, object]:
-    return record.model_dump(mode="json")
-
-
 # --- handlers ---------------------------------------------------------------------------------
 
 
@@ -93,11 +80,7 @@ async def create_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     if isinstance(body, HttpResponse):
         return body
     if storage.retention_is_over(body.expires_at, ctx.now):
-        return error_response(
-            400,
-            "invalid_request",
-            "expires_at is more than a year in the past: such a record may not be kept",
-        )
+        return expiry_too_old()
     license_key = keys.generate_key()
     record = LicenseRecord(
         id=keys.license_id(license_key),
@@ -110,9 +93,9 @@ async def create_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     try:
         await storage.write_license(ctx.bindings.kv, record)
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     log_event("license_created", license_id=record.id)
-    return json_response({"license_key": license_key, "license": _license_view(record)}, 201)
+    return json_response({"license_key": license_key, "license": license_view(record)}, 201)
 
 
 def _release_view(release: Release | None) -> dict[str, object]:
@@ -129,7 +112,7 @@ async def get_release(request: HttpRequest, ctx: Context) -> HttpResponse:
     try:
         release = await storage.read_release(ctx.bindings.kv, ctx.now, cache_seconds=0)
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     return json_response(_release_view(release))
 
 
@@ -146,7 +129,7 @@ async def put_release(request: HttpRequest, ctx: Context) -> HttpResponse:
     try:
         await storage.write_release(ctx.bindings.kv, release, ctx.now)
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     log_event("release_updated")
     return json_response(_release_view(release))
 

@@ -62,7 +62,8 @@ def _cursor(request: HttpRequest) -> tuple[str | None, HttpResponse | None]:
     return raw, None
 
 
-def _storage_unavailable() -> HttpResponse:
+def storage_unavailable() -> HttpResponse:
+    """503 for a KV failure: the same answer on every admin endpoint (``admin.py`` uses it too)."""
     return error_response(
         503,
         "storage_unavailable",
@@ -75,8 +76,16 @@ def _invalid_cursor() -> HttpResponse:
     return error_response(400, "invalid_request", "cursor is invalid or expired")
 
 
-def _license_view(record: LicenseRecord) -> dict[str, Any]:
+def license_view(record: LicenseRecord) -> dict[str, Any]:
     return record.model_dump(mode="json")
+
+
+def expiry_too_old() -> HttpResponse:
+    return error_response(
+        400,
+        "invalid_request",
+        "expires_at is more than a year in the past: such a record may not be kept",
+    )
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -92,7 +101,7 @@ async def list_licenses(request: HttpRequest, ctx: Context) -> HttpResponse:
     except storage.InvalidCursor:
         return _invalid_cursor()
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     return json_response({"licenses": licenses, "cursor": next_cursor})
 
 
@@ -104,12 +113,12 @@ async def get_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     try:
         detail = await storage.read_license_detail(ctx.bindings.kv, license_id, ctx.now)
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     if detail is None:
         return _not_found()
     return json_response(
         {
-            "license": _license_view(detail.record),
+            "license": license_view(detail.record),
             "stats": detail.stats.stats if detail.stats else None,
             "stats_received_at": detail.stats.received_at if detail.stats else None,
             "last_validated_at": detail.last_validated_at,
@@ -132,11 +141,7 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
             400, "invalid_request", "nothing to change: give status, plan or expires_at"
         )
     if "expires_at" in changes and storage.retention_is_over(changes["expires_at"], ctx.now):
-        return error_response(
-            400,
-            "invalid_request",
-            "expires_at is more than a year in the past: such a record may not be kept",
-        )
+        return expiry_too_old()
     kv = ctx.bindings.kv
     try:
         record = await storage.read_license(kv, license_id)
@@ -154,9 +159,9 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
             # A repeated PATCH repairs stats an earlier, half-failed expiry move left behind.
             await storage.sync_stats_expiration(kv, updated)
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     log_event("license_updated", license_id=license_id)
-    return json_response({"license": _license_view(updated)})
+    return json_response({"license": license_view(updated)})
 
 
 async def delete_license(request: HttpRequest, ctx: Context) -> HttpResponse:
@@ -171,7 +176,7 @@ async def delete_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     try:
         outcome = await storage.erase_license(ctx.bindings.kv, license_id)
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     if outcome is storage.EraseOutcome.NOT_FOUND:
         return _not_found()
     log_event("license_erased", license_id=license_id, reason=outcome.value)
@@ -199,7 +204,7 @@ async def list_validations(request: HttpRequest, ctx: Context) -> HttpResponse:
     except storage.InvalidCursor:
         return _invalid_cursor()
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     return json_response({"validations": stamps, "cursor": next_cursor})
 
 
@@ -220,7 +225,7 @@ async def export_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     except storage.InvalidCursor:
         return _invalid_cursor()
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     if export.record is None and export.stats is None and not export.validations:
         return _not_found()
     stats = export.stats if isinstance(export.stats, dict) else {}
@@ -247,7 +252,7 @@ async def list_fleet(request: HttpRequest, ctx: Context) -> HttpResponse:
     except storage.InvalidCursor:
         return _invalid_cursor()
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable()
     return json_response({"items": items, "cursor": next_cursor})
 
 
