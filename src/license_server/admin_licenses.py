@@ -91,18 +91,26 @@ def expiry_too_old() -> HttpResponse:
 # --- handlers ---------------------------------------------------------------------------------
 
 
-async def list_licenses(request: HttpRequest, ctx: Context) -> HttpResponse:
-    """``GET /v1/admin/licenses?cursor=``: one list operation per page (records from metadata)."""
+PageReader = Callable[[Any, str | None], Awaitable[tuple[list[dict[str, Any]], str | None]]]
+
+
+async def _page(request: HttpRequest, ctx: Context, read: PageReader, member: str) -> HttpResponse:
+    """A cursor-paged list: ``{member: [...], "cursor": ...}`` from one ``read`` of storage."""
     cursor, problem = _cursor(request)
     if problem is not None:
         return problem
     try:
-        licenses, next_cursor = await storage.list_licenses(ctx.bindings.kv, cursor)
+        items, next_cursor = await read(ctx.bindings.kv, cursor)
     except storage.InvalidCursor:
         return _invalid_cursor()
     except storage.StorageUnavailable:
         return storage_unavailable()
-    return json_response({"licenses": licenses, "cursor": next_cursor})
+    return json_response({member: items, "cursor": next_cursor})
+
+
+async def list_licenses(request: HttpRequest, ctx: Context) -> HttpResponse:
+    """``GET /v1/admin/licenses?cursor=``: one list operation per page (records from metadata)."""
+    return await _page(request, ctx, storage.list_licenses, "licenses")
 
 
 async def get_license(request: HttpRequest, ctx: Context) -> HttpResponse:
@@ -244,16 +252,7 @@ async def export_license(request: HttpRequest, ctx: Context) -> HttpResponse:
 
 async def list_fleet(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``GET /v1/admin/fleet?cursor=``: one list and one bulk get (<= 100 keys) per page."""
-    cursor, problem = _cursor(request)
-    if problem is not None:
-        return problem
-    try:
-        items, next_cursor = await storage.fleet_page(ctx.bindings.kv, cursor)
-    except storage.InvalidCursor:
-        return _invalid_cursor()
-    except storage.StorageUnavailable:
-        return storage_unavailable()
-    return json_response({"items": items, "cursor": next_cursor})
+    return await _page(request, ctx, storage.fleet_page, "items")
 
 
 # (path pattern, method, handler), mounted with ``admin.ADMIN_ROUTES``.
