@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from functools import reduce
 from operator import xor
 
-__all__ = ["format_key", "generate_key", "is_well_formed", "license_id", "parse"]
+__all__ = ["format_key", "generate_key", "license_id", "parse"]
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _SYMBOL_VALUE = {char: value for value, char in enumerate(ALPHABET)}
@@ -153,10 +153,6 @@ def parse(key: object) -> str | None:
     if not _is_codeword(body.encode("ascii").translate(_TO_VALUES)):
         return None
     return format_key(body)
-
-
-def is_well_formed(key: object) -> bool:
-    return parse(key) is not None
 
 
 def license_id(canonical_key: str) -> str:
