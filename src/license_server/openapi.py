@@ -133,6 +133,37 @@ def _id_param() -> dict[str, Any]:
     }
 
 
+def _paged_get(
+    operation_id: str,
+    summary: str,
+    member: str,
+    item: dict[str, Any],
+    security: list[dict[str, list[str]]],
+    not_found: bool = False,
+) -> dict[str, Any]:
+    """An admin ``GET`` answering one page: ``{member: [item, ...], "cursor": ...}``."""
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "security": security,
+        "parameters": [_cursor_param()],
+        "responses": {
+            "200": _ok(
+                "One page.",
+                {
+                    "type": "object",
+                    "required": [member, "cursor"],
+                    "properties": {
+                        member: {"type": "array", "items": item},
+                        "cursor": _ref("Cursor"),
+                    },
+                },
+            ),
+            **(_errors(400, 401, 404, 503) if not_found else _errors(400, 401, 503)),
+        },
+    }
+
+
 def _components() -> dict[str, Any]:
     timestamp = {"type": "string", "pattern": TIMESTAMP_PATTERN, "description": "UTC, seconds"}
     count = {"type": "integer", "minimum": 0, "maximum": MAX_SAFE_INTEGER}
@@ -440,26 +471,9 @@ def _paths() -> dict[str, Any]:
                     **_errors(400, 401, 413, 503),
                 },
             },
-            "get": {
-                "operationId": "listLicenses",
-                "summary": "A page of licenses.",
-                "security": admin,
-                "parameters": [_cursor_param()],
-                "responses": {
-                    "200": _ok(
-                        "One page.",
-                        {
-                            "type": "object",
-                            "required": ["licenses", "cursor"],
-                            "properties": {
-                                "licenses": {"type": "array", "items": _ref("License")},
-                                "cursor": _ref("Cursor"),
-                            },
-                        },
-                    ),
-                    **_errors(400, 401, 503),
-                },
-            },
+            "get": _paged_get(
+                "listLicenses", "A page of licenses.", "licenses", _ref("License"), admin
+            ),
         },
         "/v1/admin/licenses/{id}": {
             "parameters": [_id_param()],
@@ -526,26 +540,14 @@ def _paths() -> dict[str, Any]:
         },
         "/v1/admin/licenses/{id}/validations": {
             "parameters": [_id_param()],
-            "get": {
-                "operationId": "listValidations",
-                "summary": "Validation timestamps within retention, newest first.",
-                "security": admin,
-                "parameters": [_cursor_param()],
-                "responses": {
-                    "200": _ok(
-                        "One page.",
-                        {
-                            "type": "object",
-                            "required": ["validations", "cursor"],
-                            "properties": {
-                                "validations": {"type": "array", "items": _ref("Timestamp")},
-                                "cursor": _ref("Cursor"),
-                            },
-                        },
-                    ),
-                    **_errors(400, 401, 404, 503),
-                },
-            },
+            "get": _paged_get(
+                "listValidations",
+                "Validation timestamps within retention, newest first.",
+                "validations",
+                _ref("Timestamp"),
+                admin,
+                not_found=True,
+            ),
         },
         "/v1/admin/licenses/{id}/export": {
             "parameters": [_id_param()],
