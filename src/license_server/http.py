@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from license_server.compact_json import compact_encoder
 from license_server.jsonbody import InvalidJson, parse_json_body
 from license_server.models import describe_validation_error
 
@@ -31,8 +32,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 # Answers carry leases, license states and admin data: no shared cache may keep them.
 _JSON_HEADERS = {"content-type": "application/json", "cache-control": "no-store"}
-# One encoder for every answer: json.dumps would build a new one per call.
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode = compact_encoder(ensure_ascii=False)
 
 
 @dataclass(slots=True)

@@ -36,6 +36,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from license_server.compact_json import compact_encoder
+
 __all__ = ["LeaseKeyError", "LeaseSigner", "generate_signing_key"]
 
 _SEED_BYTES = 32
@@ -43,6 +45,8 @@ _B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 # A handful of secret values per isolate at most (a rotation deploys a new isolate anyway).
 _CACHE_MAX = 4
 _signers: dict[str, LeaseSigner] = {}
+# json.dumps(claims, separators=(",", ":")) without building an encoder per lease.
+_encode_claims = compact_encoder()
 
 
 class LeaseKeyError(ValueError):
@@ -160,9 +164,8 @@ class LeaseSigner:
             raise ValueError("expires_at is before issued_at")
         key = self._keys[0]
         # The claims as jwt.encode serialises them; PyJWS makes the JWS (header, signature).
-        claims = json.dumps(
-            {"sub": license_id, "code": code, "iat": issued_at, "exp": expires_at},
-            separators=(",", ":"),
+        claims = _encode_claims(
+            {"sub": license_id, "code": code, "iat": issued_at, "exp": expires_at}
         ).encode()
         token: str = _lazy_crypto()["jws"].encode(
             claims, key.private_key, algorithm="EdDSA", headers=key.headers

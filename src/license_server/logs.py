@@ -7,7 +7,7 @@ address, user agent or version string has no field to travel in. Callers pass fa
 
 from __future__ import annotations
 
-import json
+from license_server.compact_json import compact_encoder
 
 __all__ = ["ALLOWED_FIELDS", "log_event"]
 
@@ -28,7 +28,7 @@ ALLOWED_FIELDS = frozenset(
     }
 )
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+_encode = compact_encoder()
 
 # Long strings are not facts we log; cutting them keeps a bad caller from leaking payloads.
 _MAX_STRING = 64

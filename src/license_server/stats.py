@@ -6,10 +6,11 @@ stored, and never fails the validation it came with.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from license_server.compact_json import compact_encoder
 
 __all__ = [
     "MAX_COUNT",
@@ -22,7 +23,7 @@ __all__ = [
 
 MAX_STATS_BYTES = 4096
 MAX_COUNT = 2**53 - 1  # the largest integer every JSON consumer (JavaScript included) keeps exact
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode = compact_encoder(ensure_ascii=False)
 _STAT_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 # The accepted shape: a count, or one level of named counts.

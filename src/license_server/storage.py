@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from license_server.clock import format_iso, parse_iso
+from license_server.compact_json import compact_encoder
 from license_server.logs import log_event
 from license_server.models import LicenseRecord, Release, StatsRecord
 from license_server.stats import StatsCounts
@@ -69,7 +70,7 @@ KV_MIN_EXPIRATION_AHEAD = 60
 _REVERSED_EPOCH_BASE = 9999999999
 
 WRITE_ATTEMPTS = 2  # a failed write is retried once
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode = compact_encoder(ensure_ascii=False)
 
 
 class StorageUnavailable(Exception):
@@ -144,7 +145,7 @@ async def read_license(kv: Any, license_id: str) -> LicenseRecord | None:
 
 def _license_document(record: LicenseRecord) -> tuple[str, dict[str, Any]]:
     document = record.model_dump(mode="json")
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False), document
+    return _encode(document), document
 
 
 async def write_license(kv: Any, record: LicenseRecord) -> None:
