@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from .errors import JsException
 
@@ -48,9 +48,70 @@ def js_number(x: float | int) -> str:
 
 def stringify(value: Any) -> str:
     """``JSON.stringify`` of a value as the SDK would hand it to JS (None is ``null``)."""
+    if _plain_copy(value, 0) is not _NOT_PLAIN:
+        return _encode_plain(value)
     parts: list[str] = []
     _write(value, parts)
     return "".join(parts)
+
+
+# What ``json.dumps(text, ensure_ascii=False)`` returns, without the encoder it builds per call.
+_encode_string = json.encoder.encode_basestring
+
+# For a plain value (below), Python's C encoder with these settings writes exactly what
+# ``_write`` does, several times faster: no floats (JS writes them differently) and no other
+# types reach it. Circular values are not plain (they are deeper than ``_PLAIN_DEPTH``).
+_encode_plain = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
+
+
+class _NotPlain:
+    def __repr__(self) -> str:
+        return "NOT_PLAIN"
+
+
+_NOT_PLAIN: Final = _NotPlain()
+_PLAIN_DEPTH = 32
+
+
+def _plain_copy(value: Any, depth: int) -> Any:
+    """``value`` as ``JSON.parse(JSON.stringify(value))`` gives it back, when it is plain: exact
+    dicts with ``str`` keys, lists, strings, safe integers, booleans and None, nested at most
+    ``_PLAIN_DEPTH`` deep. Anything else is ``_NOT_PLAIN`` (the general path handles it)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is int:
+        return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else _NOT_PLAIN
+    if depth >= _PLAIN_DEPTH:
+        return _NOT_PLAIN
+    if kind is dict:
+        copied: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return _NOT_PLAIN
+            item = _plain_copy(item, depth + 1)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+            copied[key] = item
+        return copied
+    if kind is list:
+        items = []
+        for item in value:
+            item = _plain_copy(item, depth + 1)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+            items.append(item)
+        return items
+    return _NOT_PLAIN
+
+
+def parse_stringified(value: Any, text: str) -> Any:
+    """``JSON.parse(text)`` where ``text`` is ``stringify(value)``: a plain value comes back as
+    a copy of itself, without parsing the text again."""
+    copied = _plain_copy(value, 0)
+    return parse(text) if copied is _NOT_PLAIN else copied
 
 
 def _write(value: Any, out: list[str]) -> None:
@@ -61,7 +122,7 @@ def _write(value: Any, out: list[str]) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
+        out.append(_encode_string(value))
     elif isinstance(value, int | float):
         out.append(js_number(value) if math.isfinite(value) else "null")
     elif isinstance(value, dict):
@@ -70,7 +131,7 @@ def _write(value: Any, out: list[str]) -> None:
             if i:
                 out.append(",")
             key = k if isinstance(k, str) else stringify(k).strip('"')
-            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(_encode_string(key))
             out.append(":")
             _write(v, out)
         out.append("}")

@@ -19,7 +19,7 @@ from ..faults import FaultInjector
 from ..invocation import Invocation, OpCounts, OpKind
 from ..jsdict import JsDict, to_jsdict
 from ..jsjson import parse as js_json_parse
-from ..jsjson import stringify
+from ..jsjson import parse_stringified, stringify
 from . import validation as v
 from .limits import KV_LIMITS, KVLimits
 from .store import KVEntry, KVStore
@@ -225,14 +225,15 @@ class KVNamespace:
         now = self.clock.now()
         ttl = opts.get("expirationTtl", v.MISSING)
         expiration = v.resolve_expiration(ttl, opts.get("expiration", v.MISSING), now, self.limits)
-        metadata_json = v.serialise_metadata(opts.get("metadata", v.MISSING), self.limits)
+        metadata = opts.get("metadata", v.MISSING)
+        metadata_json = v.serialise_metadata(metadata, self.limits)
         v.check_value_size(len(data), self.limits)
         if self.enforce_write_rate:
             last = self._last_write.get(name)
             if last is not None and now - last < self.limits.min_seconds_between_writes:
                 raise v.kv_error("PUT", 429, "Too Many Requests")
-        metadata = None if metadata_json is None else js_json_parse(metadata_json)
-        self.store.put(KVEntry(name, data, expiration, metadata))
+        stored = None if metadata_json is None else parse_stringified(metadata, metadata_json)
+        self.store.put(KVEntry(name, data, expiration, stored))
         self._remember_write(name, now)
 
     def _remember_write(self, name: str, now: float) -> None:
