@@ -35,7 +35,10 @@ def format_iso(epoch: int) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _parse_valid_iso(text: str) -> int:
+def _parse_iso_text(text: str) -> int:
+    # Only well-formed texts are remembered: a ValueError is raised again on every call.
+    if not _ISO_Z.fullmatch(text):
+        raise ValueError("expected YYYY-MM-DDTHH:MM:SSZ")
     # fromisoformat (3.11+) reads "Z" and is several times faster than strptime.
     return int(datetime.fromisoformat(text).timestamp())
 
@@ -43,9 +46,10 @@ def _parse_valid_iso(text: str) -> int:
 def parse_iso(text: str) -> int:
     """Epoch seconds of ``YYYY-MM-DDTHH:MM:SSZ``; ``ValueError`` for anything else.
 
-    Cached: a heartbeat reads the same ``expires_at`` several times, and a fleet's licenses
-    share few distinct expiry instants.
+    Cached, pattern check included: a heartbeat reads the same ``expires_at`` several times
+    (the record's validation, the license code, the lease), and a fleet's licenses share few
+    distinct expiry instants.
     """
-    if not isinstance(text, str) or not _ISO_Z.fullmatch(text):
+    if not isinstance(text, str):
         raise ValueError("expected YYYY-MM-DDTHH:MM:SSZ")
-    return _parse_valid_iso(text)
+    return _parse_iso_text(text)

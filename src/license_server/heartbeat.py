@@ -8,6 +8,7 @@ version string is compared in memory and then dropped (never stored, never logge
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, Literal
 
 from license_server import keys, storage
@@ -49,6 +50,18 @@ def license_code(record: LicenseRecord, now: int) -> LicenseCode:
     return "VALID"
 
 
+# The release's parsed version, for as long as the release says the same (server data only:
+# the client's version string is parsed per request and never kept).
+_parsed_latest: tuple[str, Version | None] = ("", None)
+
+
+def _latest_version(text: str) -> Version | None:
+    global _parsed_latest
+    if _parsed_latest[0] != text:
+        _parsed_latest = (text, parse_version(text))
+    return _parsed_latest[1]
+
+
 def _update_answer(version: Version, release: Release | None) -> dict[str, Any]:
     if release is None:
         return {
@@ -56,7 +69,7 @@ def _update_answer(version: Version, release: Release | None) -> dict[str, Any]:
             "latest_version": None,
             "update_available": False,
         }
-    latest = parse_version(release.latest_version)
+    latest = _latest_version(release.latest_version)
     return {
         "current_version": version.text,
         "latest_version": release.latest_version,
@@ -91,13 +104,26 @@ async def _license_not_found(request: HttpRequest, ctx: Context) -> HttpResponse
     return error_response(404, "license_not_found", "no license matches this key")
 
 
+# license_server.lease, imported by the first lease rather than with this module (cold start).
+# Kept here: an import statement costs a few microseconds even once the module is loaded.
+_lease_module: ModuleType | None = None
+
+
+def _lease_api() -> ModuleType:
+    global _lease_module
+    if _lease_module is None:
+        from license_server import lease
+
+        _lease_module = lease
+    return _lease_module
+
+
 def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None:
     """A signed lease, or ``None`` when no signing key is configured (validation still works)."""
-    from license_server.lease import LeaseKeyError, LeaseSigner  # lazy: pulls in PyJWT
-
+    lease = _lease_api()
     try:
-        signer = LeaseSigner.from_secret(ctx.bindings.lease_signing_key)
-    except LeaseKeyError:
+        signer = lease.LeaseSigner.from_secret(ctx.bindings.lease_signing_key)
+    except lease.LeaseKeyError:
         log_event("lease_key_invalid")
         return None
     if signer is None:
