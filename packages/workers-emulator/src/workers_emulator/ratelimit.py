@@ -56,10 +56,12 @@ class RateLimiter:
     async def limit(self, options: Any = None, /, **kwargs: Any) -> JsDict:
         """``await limiter.limit(key="...")`` -> ``{"success": bool}``."""
         await asyncio.sleep(0)
-        if options is None and not kwargs:
-            raise JsException("Error", "invalid rate limit options")
-        opts: dict[str, Any] = dict(options) if isinstance(options, dict) else {}
-        opts.update(kwargs)
+        if options is None:
+            if not kwargs:
+                raise JsException("Error", "invalid rate limit options")
+            opts = kwargs  # the usual call, keywords only: already a fresh dict
+        else:
+            opts = {**options, **kwargs} if isinstance(options, dict) else kwargs
         # As workerd: an absent key is accepted (one shared bucket), a non-string is not.
         key = opts.get("key", _NO_KEY)
         if key is not _NO_KEY and not isinstance(key, str):

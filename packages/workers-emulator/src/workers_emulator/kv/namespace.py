@@ -27,6 +27,8 @@ from .store import KVEntry, KVStore
 
 def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Merge a JS-style options argument (a dict, or a bare type string) with kwargs."""
+    if positional is None:
+        return kwargs  # the usual call: keywords only, already collected into a fresh dict
     opts: dict[str, Any] = {}
     if isinstance(positional, str):
         opts["type"] = positional
@@ -65,17 +67,17 @@ def decode_cursor(cursor: str) -> bytes:
     return raw.decode("utf-8", errors="replace").encode()
 
 
-def _decode(entry: KVEntry, value_type: str) -> Any:
+def _decode(value: bytes, value_type: str) -> Any:
     """A stored value as ``get`` returns it for a (validated) ``type``."""
     if value_type == "arrayBuffer":
         # Pyodide's to_py() turns an ArrayBuffer into a memoryview, not bytes.
-        return memoryview(entry.value)
+        return memoryview(value)
     if value_type == "stream":
         # The runtime half's ReadableStream stand-in (imported late: KV needs no runtime).
         from ..runtime.workers._streams import ReadableStream
 
-        return ReadableStream.from_bytes(entry.value)
-    text = entry.value.decode("utf-8", errors="replace")  # TextDecoder replaces bad bytes
+        return ReadableStream.from_bytes(value)
+    text = value.decode("utf-8", errors="replace")  # TextDecoder replaces bad bytes
     if value_type == "json":
         return to_jsdict(js_json_parse(text))
     return text
@@ -143,9 +145,13 @@ class KVNamespace:
         if isinstance(key, builtins.list | tuple):
             found = self._bulk(key, opts)
             value_type = self._value_type(opts)
-            return JsDict({k: None if e is None else _decode(e, value_type) for k, e in found})
-        entry = self._single(key, opts)
-        return None if entry is None else _decode(entry, self._value_type(opts))
+            return JsDict(
+                {k: None if e is None else _decode(e.value, value_type) for k, e in found}
+            )
+        name, value_type = self._check_single(key, opts)
+        # The value alone: a store need not build the entry or parse its metadata.
+        value = self.store.get_value(name, self.clock.now())
+        return None if value is None else _decode(value, value_type)
 
     async def getWithMetadata(self, key: Any, type: Any = None, /, **options: Any) -> Any:
         """``{"value", "metadata", "cacheStatus": None}``; a list of keys is a bulk get
@@ -159,15 +165,16 @@ class KVNamespace:
                 {
                     k: None
                     if e is None
-                    else JsDict(value=_decode(e, value_type), metadata=to_jsdict(e.metadata))
+                    else JsDict(value=_decode(e.value, value_type), metadata=to_jsdict(e.metadata))
                     for k, e in found
                 }
             )
-        entry = self._single(key, opts)
+        name, value_type = self._check_single(key, opts)
+        entry = self.store.get(name, self.clock.now())
         if entry is None:
             return JsDict(value=None, metadata=None, cacheStatus=None)
         return JsDict(
-            value=_decode(entry, self._value_type(opts)),
+            value=_decode(entry.value, value_type),
             metadata=to_jsdict(entry.metadata),
             cacheStatus=None,
         )
@@ -176,13 +183,15 @@ class KVNamespace:
         value_type = opts.get("type")
         return "text" if value_type is None else v.key_to_str(value_type)
 
-    def _single(self, key: Any, opts: dict[str, Any]) -> KVEntry | None:
+    def _check_single(self, key: Any, opts: dict[str, Any]) -> tuple[str, str]:
+        """A single get's checks, in workerd's order, and its operation: (key name, type)."""
         name = _key_name(key)
-        v.check_get_type(self._value_type(opts))
+        value_type = self._value_type(opts)
+        v.check_get_type(value_type)
         self._send("read", "GET")
         v.check_key_size("GET", name, self.limits)
         v.check_cache_ttl("GET", opts.get("cacheTtl", v.MISSING), self.limits)
-        return self.store.get(name, self.clock.now())
+        return name, value_type
 
     def _bulk(self, keys: Any, opts: dict[str, Any]) -> builtins.list[tuple[str, KVEntry | None]]:
         names = [v.key_to_str(k) for k in keys]

@@ -39,6 +39,11 @@ class KVStore(ABC):
     def get(self, key: str, now: float) -> KVEntry | None:
         """The live entry for ``key``, or None."""
 
+    def get_value(self, key: str, now: float) -> bytes | None:
+        """The live entry's value alone, or None (what ``get()`` needs: no metadata)."""
+        entry = self.get(key, now)
+        return None if entry is None else entry.value
+
     @abstractmethod
     def put(self, entry: KVEntry) -> None:
         """Create or replace an entry, atomically."""
@@ -84,6 +89,10 @@ class MemoryKVStore(KVStore):
     def get(self, key: str, now: float) -> KVEntry | None:
         entry = self._entries.get(key.encode())
         return entry if entry is not None and entry.is_live(now) else None
+
+    def get_value(self, key: str, now: float) -> bytes | None:
+        entry = self._entries.get(key.encode())
+        return entry.value if entry is not None and entry.is_live(now) else None
 
     def put(self, entry: KVEntry) -> None:
         k = entry.key.encode()
