@@ -1,4 +1,4 @@
-"""Structured logs: one JSON object per line through ``print()`` (``console.log`` in workerd).
+"""Structured logs: one JSON object per line on stdout (``console.log`` in workerd).
 
 Only allowlisted field names are written, and only small scalar values: a license key, client
 address, user agent or version string has no field to travel in. Callers pass facts such as
@@ -7,9 +7,11 @@ address, user agent or version string has no field to travel in. Callers pass fa
 
 from __future__ import annotations
 
+import sys
+
 from license_server.compact_json import compact_encoder
 
-__all__ = ["ALLOWED_FIELDS", "log_event"]
+__all__ = ["ALLOWED_FIELDS", "log_event", "log_fields"]
 
 ALLOWED_FIELDS = frozenset(
     {
@@ -34,14 +36,26 @@ _encode = compact_encoder()
 _MAX_STRING = 64
 
 
-def log_event(event: str, **fields: str | int | float | bool | None) -> None:
-    line: dict[str, str | int | float | bool | None] = {"event": event}
+Value = str | int | float | bool | None
+_NUMBERS = (int, float)  # bool is an int
+
+
+def log_event(event: str, **fields: Value) -> None:
+    log_fields(event, fields)
+
+
+def log_fields(event: str, fields: dict[str, Value]) -> None:
+    """:func:`log_event` with the fields in a dict (in the order they are to appear)."""
+    line: dict[str, Value] = {"event": event}
     for name, value in fields.items():
-        if name not in ALLOWED_FIELDS or value is None:
+        if value is None or name not in ALLOWED_FIELDS:
             continue
         if isinstance(value, str):
             value = value[:_MAX_STRING]
-        elif value is not None and not isinstance(value, int | float | bool):
+        elif not isinstance(value, _NUMBERS):
             continue
         line[name] = value
-    print(_encode(line))
+    stdout = sys.stdout
+    if stdout is not None:  # as print() does: no stream, no output
+        # One write of the whole line: print() writes the text and the newline separately.
+        stdout.write(_encode(line) + "\n")
