@@ -84,6 +84,13 @@ _decoder = json.JSONDecoder(
     parse_int=_parse_int,
     parse_float=_parse_float,
 )
+# A body of at most MAX_NUMBER_DIGITS bytes cannot hold a longer number, so _parse_int would
+# only ever call int(): this decoder leaves integers to the C scanner (no Python call each).
+_short_body_decoder = json.JSONDecoder(
+    object_pairs_hook=_unique_keys,
+    parse_constant=_reject_constant,
+    parse_float=_parse_float,
+)
 
 
 def parse_json_body(body: bytes) -> Any:
@@ -95,7 +102,8 @@ def parse_json_body(body: bytes) -> Any:
         raise InvalidJson("body starts with a byte order mark")
     _check_depth(body)
     try:
-        value = _decoder.decode(text)
+        decoder = _short_body_decoder if len(body) <= MAX_NUMBER_DIGITS else _decoder
+        value = decoder.decode(text)
     except InvalidJson:
         raise
     except (ValueError, RecursionError):

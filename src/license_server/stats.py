@@ -24,7 +24,9 @@ __all__ = [
 MAX_STATS_BYTES = 4096
 MAX_COUNT = 2**53 - 1  # the largest integer every JSON consumer (JavaScript included) keeps exact
 _encode = compact_encoder(ensure_ascii=False)
-_STAT_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+_STAT_KEY_PATTERN = r"[A-Za-z][A-Za-z0-9_.-]{0,63}"
+_STAT_KEY = re.compile(_STAT_KEY_PATTERN)
+_STAT_KEYS = re.compile(rf"{_STAT_KEY_PATTERN}(?:\n{_STAT_KEY_PATTERN})*")
 
 # The accepted shape: a count, or one level of named counts.
 StatsCounts = dict[str, int | dict[str, int]]
@@ -78,7 +80,7 @@ def _compact_json(stats: Any) -> str | None:
 
 
 def _utf8_size(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def _is_count(value: object) -> bool:
@@ -90,18 +92,33 @@ def _is_valid_key(key: str) -> bool:
     return _STAT_KEY.fullmatch(key) is not None
 
 
+def _are_valid_keys(names: list[str]) -> bool:
+    """Every name matches the key pattern: one regex over the names joined by newlines.
+
+    A newline is not a key character, so the joined text splits back into exactly these names
+    unless one of them holds a newline (then it is invalid, and there is one newline too many).
+    """
+    if not names:
+        return True
+    try:
+        joined = "\n".join(names)
+    except TypeError:  # a key that is not a string (not from JSON): fail as the regex would
+        return all(map(_is_valid_key, names))
+    return joined.count("\n") == len(names) - 1 and _STAT_KEYS.fullmatch(joined) is not None
+
+
 def _is_valid_shape(stats: dict[str, Any]) -> bool:
-    for key, value in stats.items():
-        if not _is_valid_key(key):
-            return False
+    names = list(stats)
+    for value in stats.values():
         if _is_count(value):
             continue
         if type(value) is not dict:
             return False
-        for inner_key, inner_value in value.items():
-            if not _is_valid_key(inner_key) or not _is_count(inner_value):
+        names.extend(value)
+        for inner_value in value.values():
+            if not _is_count(inner_value):
                 return False
-    return True
+    return _are_valid_keys(names)
 
 
 def check_stats(stats: Any) -> StatsVerdict:
