@@ -79,11 +79,17 @@ class KVStore(ABC):
 
 
 class MemoryKVStore(KVStore):
-    """A store in a dict plus a sorted key index; lost when the process ends."""
+    """A store in a dict plus a key index sorted when it is needed; lost when the process ends.
+
+    New keys are appended to the index and sorted in by the next ``list()`` or ``delete()``:
+    inserting each one in place would move the whole index in memory on every new key (a
+    heartbeat writes one), while sorting a sorted run plus a few new keys is one linear merge.
+    """
 
     def __init__(self) -> None:
         self._entries: dict[bytes, KVEntry] = {}
-        self._order: list[bytes] = []
+        self._order: list[bytes] = []  # every key; sorted unless ``_unsorted``
+        self._unsorted = False
         self._lock = threading.Lock()
 
     def get(self, key: str, now: float) -> KVEntry | None:
@@ -98,25 +104,35 @@ class MemoryKVStore(KVStore):
         k = entry.key.encode()
         with self._lock:
             if k not in self._entries:
-                bisect.insort(self._order, k)
+                self._order.append(k)
+                self._unsorted = True
             self._entries[k] = entry
+
+    def _sorted_keys(self) -> list[bytes]:
+        """The key index in byte order (lock held)."""
+        if self._unsorted:
+            self._order.sort()
+            self._unsorted = False
+        return self._order
 
     def delete(self, key: str) -> None:
         k = key.encode()
         with self._lock:
             if self._entries.pop(k, None) is not None:
-                self._order.pop(bisect.bisect_left(self._order, k))
+                order = self._sorted_keys()
+                order.pop(bisect.bisect_left(order, k))
 
     def list(
         self, now: float, *, prefix: str = "", after: bytes | None = None, limit: int = 1000
     ) -> list[KVEntry]:
         p = prefix.encode()
         with self._lock:
-            start = bisect.bisect_left(self._order, p)
+            order = self._sorted_keys()
+            start = bisect.bisect_left(order, p)
             if after is not None:
-                start = max(start, bisect.bisect_right(self._order, after))
+                start = max(start, bisect.bisect_right(order, after))
             out: list[KVEntry] = []
-            for k in self._order[start:]:
+            for k in order[start:]:
                 if not k.startswith(p) or len(out) >= limit:
                     break
                 entry = self._entries[k]
@@ -129,7 +145,9 @@ class MemoryKVStore(KVStore):
             dead = [k for k, e in self._entries.items() if not e.is_live(now)]
             for k in dead:
                 del self._entries[k]
-                self._order.pop(bisect.bisect_left(self._order, k))
+            if dead:
+                # One pass over the index, not one removal (a memory move) per dead key.
+                self._order = [k for k in self._order if k in self._entries]
             return len(dead)
 
 
