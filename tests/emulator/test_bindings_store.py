@@ -105,3 +105,36 @@ def test_many_new_keys_then_list_and_delete(tmp_path: Path) -> None:
     store.put(KVEntry("validation:00010x", b"v"))
     listed = [e.key for e in store.entries(NOW)]
     assert listed == sorted(set(keys) - {"validation:00010"} | {"validation:00010x"})
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+from workers_emulator.kv import KVEntry, SqliteKVStore
+
+store = SqliteKVStore(sys.argv[1])
+store.put(KVEntry("license:1", b"record", None, {"plan": "pro"}))
+store.put(KVEntry("license:1", b"record v2", None, {"plan": "team"}))
+store.put(KVEntry("validation:1", b"t", 1_900_000_000, None))
+print("acknowledged", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no close(), no checkpoint, no cleanup
+"""
+
+
+def test_an_acknowledged_put_survives_a_killed_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "kv.sqlite"
+    child = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, str(path)], capture_output=True, text=True
+    )
+    assert child.stdout == "acknowledged\n", child.stderr
+    assert child.returncode == -9
+    store = SqliteKVStore(path)
+    try:
+        assert store.get("license:1", NOW) == KVEntry(
+            "license:1", b"record v2", None, {"plan": "team"}
+        )
+        assert store.get_value("validation:1", NOW) == b"t"
+    finally:
+        store.close()

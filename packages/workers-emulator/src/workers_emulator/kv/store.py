@@ -161,6 +161,21 @@ CREATE TABLE IF NOT EXISTS kv (
 """
 
 
+# The key is the one asked for: not read back (nor decoded) from the row.
+_GET = """
+SELECT value, expiration, metadata FROM kv
+WHERE key = ? AND (expiration IS NULL OR expiration > ?)
+"""
+_GET_VALUE = "SELECT value FROM kv WHERE key = ? AND (expiration IS NULL OR expiration > ?)"
+
+# An upsert rewrites an existing row in place; INSERT OR REPLACE deleted it and inserted it
+# again, touching more of the b-tree (about twice the time for a rewritten key).
+_PUT = """
+INSERT INTO kv (key, value, expiration, metadata) VALUES (?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE
+SET value = excluded.value, expiration = excluded.expiration, metadata = excluded.metadata
+"""
+
 # Keys are never empty, so "key > X''" holds for all of them when there is no cursor.
 _LIST = """
 SELECT key, value, expiration, metadata FROM kv
@@ -175,9 +190,14 @@ class SqliteKVStore(KVStore):
 
     WAL mode and one statement per transaction (autocommit), so another process (e.g.
     ``workers-emulator kv list`` beside a running dev server) can read at any moment
-    and never waits for long. ``synchronous=NORMAL``: a commit does not wait for the disk;
-    the database file stays consistent after a crash, and only the last transactions
-    before a power loss can be missing, which is acceptable for local development state.
+    and never waits for long.
+
+    Durability: a ``put`` (or ``delete``) that has returned is committed, its WAL frames
+    handed to the operating system with ``write()``: it survives a crash or kill of the
+    process that made it. ``synchronous=NORMAL``: a commit does not wait for the disk, so a
+    power loss or an operating-system crash can lose the transactions made since the last
+    checkpoint (which syncs the WAL first); the database file stays consistent either way.
+    That is acceptable for local development state.
 
     Checkpoints (copying the WAL back into the database, with an fsync) run on a thread of
     their own, every ``CHECKPOINT_EVERY`` seconds once this store has written: SQLite's
@@ -242,20 +262,21 @@ class SqliteKVStore(KVStore):
 
     def get(self, key: str, now: float) -> KVEntry | None:
         with self._lock:
-            row = self._conn.execute(
-                "SELECT key, value, expiration, metadata FROM kv"
-                " WHERE key = ? AND (expiration IS NULL OR expiration > ?)",
-                (key.encode(), now),
-            ).fetchone()
-        return self._row(row) if row else None
+            row = self._conn.execute(_GET, (key.encode(), now)).fetchone()
+        if row is None:
+            return None
+        value, expiration, metadata = row
+        return KVEntry(key, value, expiration, None if metadata is None else json.loads(metadata))
+
+    def get_value(self, key: str, now: float) -> bytes | None:
+        with self._lock:
+            row = self._conn.execute(_GET_VALUE, (key.encode(), now)).fetchone()
+        return None if row is None else row[0]
 
     def put(self, entry: KVEntry) -> None:
         metadata = None if entry.metadata is None else json.dumps(entry.metadata)
         with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO kv (key, value, expiration, metadata) VALUES (?, ?, ?, ?)",
-                (entry.key.encode(), entry.value, entry.expiration, metadata),
-            )
+            self._conn.execute(_PUT, (entry.key.encode(), entry.value, entry.expiration, metadata))
             self._wrote()
 
     def delete(self, key: str) -> None:
