@@ -24,12 +24,7 @@ from license_server.http import (
     json_response,
 )
 from license_server.logs import log_event
-from license_server.models import (
-    CreateLicense,
-    LicenseRecord,
-    Release,
-    ReleaseUpdate,
-)
+from license_server.models import LicenseRecord, Release
 
 __all__ = ["ADMIN_PREFIX", "ADMIN_ROUTES", "is_authorized", "unauthorized"]
 
@@ -76,6 +71,8 @@ def unauthorized() -> HttpResponse:
 
 async def create_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``POST /v1/admin/licenses``: one KV write. The key is returned this once, never stored."""
+    from license_server.admin_models import CreateLicense  # admin only: off the cold start
+
     body = json_model_body(request, CreateLicense)
     if isinstance(body, HttpResponse):
         return body
@@ -118,6 +115,8 @@ async def get_release(request: HttpRequest, ctx: Context) -> HttpResponse:
 
 async def put_release(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``PUT /v1/admin/release``: one write; answers the stored release."""
+    from license_server.admin_models import ReleaseUpdate  # admin only: off the cold start
+
     body = json_model_body(request, ReleaseUpdate)
     if isinstance(body, HttpResponse):
         return body

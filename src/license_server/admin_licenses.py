@@ -22,7 +22,7 @@ from license_server.http import (
     json_response,
 )
 from license_server.logs import log_event
-from license_server.models import LicenseRecord, PatchLicense
+from license_server.models import LicenseRecord
 
 __all__ = [
     "LICENSE_ROUTES",
@@ -140,6 +140,8 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     license_id = _license_id(ctx)
     if license_id is None:
         return _not_found()
+    from license_server.admin_models import PatchLicense  # admin only: off the cold start
+
     body = json_model_body(request, PatchLicense)
     if isinstance(body, HttpResponse):
         return body

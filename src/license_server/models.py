@@ -1,13 +1,13 @@
-"""Pydantic models: every request body the Worker accepts and every record it stores.
+"""Pydantic models: the heartbeat's body and every record the Worker stores.
 
 Request models say which fields matter; stored models are the KV layout's value types
-(``storage.py`` decides where they live). Admin bodies forbid unknown fields (an operator's typo
-should fail loudly); the heartbeat ignores them (newer clients send more than we know).
+(``storage.py`` decides where they live). The heartbeat ignores unknown fields (newer clients
+send more than we know). The admin API's bodies are in :mod:`admin_models`, loaded by the first
+admin request rather than with the Worker (no heartbeat needs them).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,21 +15,18 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     ValidationError,
-    model_validator,
 )
 
 from license_server.clock import parse_iso
 from license_server.semver import parse_version
 
 __all__ = [
-    "CreateLicense",
     "IsoTimestamp",
     "LicenseRecord",
     "LicenseStatus",
-    "PatchLicense",
     "Release",
-    "ReleaseUpdate",
     "StatsRecord",
+    "StrictModel",
     "ValidateRequest",
     "describe_validation_error",
 ]
@@ -37,7 +34,7 @@ __all__ = [
 LicenseStatus = Literal["active", "suspended", "revoked"]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     """Every model: strict types (a number is not a string) and schemas built on first use.
 
     ``strict`` in the config rather than ``StrictStr`` fields keeps ``pydantic.types`` (and
@@ -61,41 +58,13 @@ def _semver(text: str) -> str:
     return text
 
 
-_PLAN_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
-_NO_CONTROL_CHARACTERS = re.compile(r"[^\x00-\x1f\x7f]+")
-_HTTPS_URL = re.compile(r"https://\S+")
-
-
-def _plan_slug(text: str) -> str:
-    # Short enough that the whole record fits KV's 1024-byte metadata limit (see storage.py).
-    if not _PLAN_SLUG.fullmatch(text):
-        raise ValueError("plan must be a slug: a-z, 0-9, '-' or '_', at most 32 characters")
-    return text
-
-
-def _customer_name(text: str) -> str:
-    # No control characters: each would be escaped to 6 bytes and break the metadata budget.
-    if not 1 <= len(text) <= 200 or not _NO_CONTROL_CHARACTERS.fullmatch(text):
-        raise ValueError("customer must be 1 to 200 characters, without control characters")
-    return text
-
-
-def _https_url(text: str) -> str:
-    if len(text) > 2048 or not _HTTPS_URL.fullmatch(text):
-        raise ValueError("must be an https:// URL of at most 2048 characters")
-    return text
-
-
 # Constraints are plain validators rather than Field(pattern=...): Field constraints pull in
 # pydantic.types and annotated_types at import (cold-start budget).
 IsoTimestamp = Annotated[str, AfterValidator(_iso_timestamp)]
 SemVerText = Annotated[str, AfterValidator(_semver)]
-PlanSlug = Annotated[str, AfterValidator(_plan_slug)]
-CustomerName = Annotated[str, AfterValidator(_customer_name)]
-HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 
 
-class ValidateRequest(_Model):
+class ValidateRequest(StrictModel):
     """The heartbeat body. ``version`` is checked by :mod:`semver` so the answer can name it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -105,7 +74,7 @@ class ValidateRequest(_Model):
     stats: Any = None
 
 
-class LicenseRecord(_Model):
+class LicenseRecord(StrictModel):
     """``license:{id}``. Never holds the key: ``id`` is its one-way hash."""
 
     model_config = ConfigDict(extra="ignore")
@@ -118,7 +87,7 @@ class LicenseRecord(_Model):
     expires_at: IsoTimestamp | None
 
 
-class Release(_Model):
+class Release(StrictModel):
     """``release``: what update checks compare against."""
 
     model_config = ConfigDict(extra="ignore")
@@ -128,50 +97,11 @@ class Release(_Model):
     updated_at: IsoTimestamp
 
 
-class StatsRecord(_Model):
+class StatsRecord(StrictModel):
     """``stats:{id}``: the last accepted fleet counts (already checked by :mod:`stats`)."""
 
     stats: dict[str, int | dict[str, int]]
     received_at: IsoTimestamp
-
-
-class CreateLicense(_Model):
-    """``POST /v1/admin/licenses``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    customer: CustomerName
-    plan: PlanSlug
-    expires_at: IsoTimestamp | None
-
-
-class PatchLicense(_Model):
-    """``PATCH /v1/admin/licenses/{id}``: only the fields sent change (``model_fields_set``).
-
-    ``expires_at: null`` makes the license perpetual; ``status`` and ``plan`` cannot be null.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    status: LicenseStatus | None = None
-    plan: PlanSlug | None = None
-    expires_at: IsoTimestamp | None = None
-
-    @model_validator(mode="after")
-    def _status_and_plan_not_null(self) -> PatchLicense:
-        for name in ("status", "plan"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
-        return self
-
-
-class ReleaseUpdate(_Model):
-    """``PUT /v1/admin/release``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    latest_version: SemVerText
-    release_notes_url: HttpsUrl | None = None
 
 
 def describe_validation_error(error: ValidationError) -> str:
