@@ -207,6 +207,7 @@ class SqliteKVStore(KVStore):
 
     CHECKPOINT_EVERY = 0.25
     RESTART_FRAMES = 8192  # 32 MiB of WAL at the default 4 KiB page
+    CACHE_KIB = 65536  # the connection's page cache, at most (filled only as pages are read)
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -221,6 +222,9 @@ class SqliteKVStore(KVStore):
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=10000")
             self._conn.execute("PRAGMA wal_autocheckpoint=0")
+            # Up to 64 MiB of pages kept between transactions (the default is 2 MiB): a dev
+            # server's records outgrow 2 MiB quickly, and each page missed is a read() again.
+            self._conn.execute(f"PRAGMA cache_size=-{self.CACHE_KIB}")
             self._conn.executescript(_SCHEMA)
         self._stop_checkpoints = threading.Event()
         self._checkpointer: threading.Thread | None = None
