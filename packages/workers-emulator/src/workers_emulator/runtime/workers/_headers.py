@@ -36,7 +36,8 @@ def _check_value(value: str) -> str:
     if not isinstance(value, str):
         value = str(value)
     value = value.strip(_HTTP_WHITESPACE)
-    if "\r" in value or "\n" in value or "\0" in value:
+    # A printable value holds none of the three (one scan instead of three for the usual case).
+    if not value.isprintable() and ("\r" in value or "\n" in value or "\0" in value):
         raise JsException("TypeError", "Invalid header value.")
     return value
 
@@ -51,12 +52,9 @@ class JsHeaders:
         if isinstance(init, JsHeaders):
             self._items = list(init._items)
         elif isinstance(init, dict):
-            for name, value in init.items():
-                self.append(name, value)
+            self.extend(init.items())
         elif isinstance(init, list):
-            for pair in init:
-                name, value = pair
-                self.append(name, value)
+            self.extend(init)
         else:
             # The SDK's message for anything else (`_to_js_headers`).
             raise TypeError("Received unexpected type for headers argument")
@@ -75,7 +73,11 @@ class JsHeaders:
 
     def has(self, name: str) -> bool:
         key = _check_name(name)
-        return any(k == key for k, _ in self._items)
+        # A plain loop: any() over a generator costs 4x as much for a few headers.
+        for stored, _ in self._items:  # noqa: SIM110
+            if stored == key:
+                return True
+        return False
 
     def get(self, name: str) -> str | None:
         key = _check_name(name)
@@ -91,8 +93,16 @@ class JsHeaders:
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         # JS iteration order: sorted names, duplicates combined, Set-Cookie kept apart.
-        # One grouping pass (stored names are already checked and lower-cased): the SDK
-        # iterates every request's headers, and a get() per name rescanned the whole list.
+        # Stored names are already checked and lower-cased. The SDK iterates every request's
+        # headers: without a repeated name (the usual case) the answer is the sorted pairs,
+        # built in C; otherwise one grouping pass.
+        items = self._items
+        unique = dict(items)
+        if len(unique) == len(items):
+            return iter(sorted(unique.items()))
+        return self._grouped_iter()
+
+    def _grouped_iter(self) -> Iterator[tuple[str, str]]:
         grouped: dict[str, list[str]] = {}
         for name, value in self._items:
             grouped.setdefault(name, []).append(value)
@@ -104,5 +114,17 @@ class JsHeaders:
                 yield name, ", ".join(grouped[name])
 
     def extend(self, items: Iterable[tuple[str, str]]) -> None:
+        # append() with the checks' usual case inlined (a name seen before, a printable str
+        # value): the headers of every request and every Response come through here.
+        store = self._items.append
         for name, value in items:
-            self.append(name, value)
+            key = _checked_names.get(name) if type(name) is str else None
+            if key is None:
+                key = _check_name(name)
+            if type(value) is str:
+                value = value.strip(_HTTP_WHITESPACE)
+                if not value.isprintable():
+                    value = _check_value(value)
+            else:
+                value = _check_value(value)
+            store((key, value))
