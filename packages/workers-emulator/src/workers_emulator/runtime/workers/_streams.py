@@ -6,7 +6,7 @@ ahead, so a Worker can refuse a huge upload after looking at its first chunk.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from ...errors import JsException
@@ -53,9 +53,21 @@ class ReadResult:
         return f"ReadResult(done={self.done}, value={self.value!r})"
 
 
-async def _iterate(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
-    for chunk in chunks:
-        yield chunk
+class _WholeBody(AsyncIterator[bytes]):
+    """The source of a body known in full up front (every request and response body the
+    emulator makes): an async iterator of its one chunk, which ReadableStream takes without
+    awaiting anything, where an async generator cost a coroutine step per read."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data: bytes | None = data
+
+    async def __anext__(self) -> bytes:
+        data, self.data = self.data, None
+        if data is None:
+            raise StopAsyncIteration
+        return data
 
 
 class ReadableStream:
@@ -70,7 +82,7 @@ class ReadableStream:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ReadableStream:
-        return cls(_iterate([data] if data else []))
+        return cls(_WholeBody(bytes(data)))
 
     @property
     def locked(self) -> bool:
@@ -102,6 +114,15 @@ class ReadableStream:
         self._disturbed = True
         if self._neutered is not None and not self._closed:
             raise JsException("TypeError", self._neutered)
+        whole = self._source
+        if type(whole) is _WholeBody:
+            # The loop below, for a source of one chunk, without awaiting it.
+            if not self._closed:
+                chunk, whole.data = whole.data, None
+                if chunk:
+                    return chunk
+                self._closed = True
+            return None
         while self._source is not None and not self._closed:
             try:
                 chunk = await anext(self._source)
