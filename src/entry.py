@@ -87,8 +87,9 @@ async def _plain_request(request: object) -> HttpRequest | HttpResponse:
         return request_too_large()
     url = urlsplit(request.url)  # type: ignore[attr-defined]
     query: dict[str, str] = {}
-    for name, value in parse_qsl(url.query, keep_blank_values=True):
-        query.setdefault(name, value)
+    if url.query:  # parse_qsl("") is [] (a heartbeat has no query string)
+        for name, value in parse_qsl(url.query, keep_blank_values=True):
+            query.setdefault(name, value)
     return HttpRequest(
         method=_method(request),
         path=url.path or "/",
@@ -107,5 +108,5 @@ class Default(WorkerEntrypoint):
             plain = internal_error(error)
         if isinstance(plain, HttpResponse):
             return _to_workers_response(plain)
-        response = await handle(plain, Bindings.from_env(self.env), now())
+        response = await handle(plain, Bindings.for_env(self.env), now())
         return _to_workers_response(response)

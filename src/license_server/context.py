@@ -13,7 +13,7 @@ DEFAULT_LEASE_TTL_SECONDS = 604800
 DEFAULT_RELEASE_CACHE_SECONDS = 60
 
 
-def _non_negative_int(env: Any, name: str, default: int) -> int:
+def _non_negative_int(env: Any, name: str, default: int, invalid: list[str]) -> int:
     raw = getattr(env, name, None)
     if raw is None:
         return default
@@ -22,7 +22,7 @@ def _non_negative_int(env: Any, name: str, default: int) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        log_event("config_invalid", reason=name)
+        invalid.append(name)
         return default
     return value
 
@@ -35,7 +35,7 @@ def _secret(env: Any, name: str) -> str | None:
 
 @dataclass(slots=True)
 class Bindings:
-    """``self.env`` of the Worker, read once per request with ``getattr(env, NAME, None)``."""
+    """``self.env`` of the Worker as plain values, read with ``getattr(env, NAME, None)``."""
 
     kv: Any = None
     license_limiter: Any = None
@@ -47,19 +47,57 @@ class Bindings:
 
     @classmethod
     def from_env(cls, env: Any) -> Bindings:
-        return cls(
+        bindings, invalid = cls._read(env)
+        _log_invalid(invalid)
+        return bindings
+
+    @classmethod
+    def for_env(cls, env: Any) -> Bindings:
+        """:meth:`from_env`, read once per ``env`` object rather than on every request.
+
+        The runtime hands every request of an isolate the same ``env``: vars and secrets change
+        only with a deploy (a new isolate), and nothing in this Worker writes to ``env``.
+        Reading it costs seven attribute lookups through the runtime's proxy per request; the
+        answer for the last ``env`` seen is kept instead (one entry, so memory stays bounded),
+        and a setting found invalid is still logged on every request, as before.
+        """
+        global _last_read
+        last = _last_read
+        if last is not None and last[0] is env:
+            _log_invalid(last[2])
+            return last[1]
+        bindings, invalid = cls._read(env)
+        _last_read = (env, bindings, invalid)
+        _log_invalid(invalid)
+        return bindings
+
+    @classmethod
+    def _read(cls, env: Any) -> tuple[Bindings, tuple[str, ...]]:
+        """The bindings, and the names of settings that were invalid (defaults used)."""
+        invalid: list[str] = []
+        bindings = cls(
             kv=getattr(env, "LICENSE_KV", None),
             license_limiter=getattr(env, "LICENSE_RATE_LIMITER", None),
             client_limiter=getattr(env, "CLIENT_RATE_LIMITER", None),
             admin_token=_secret(env, "ADMIN_TOKEN"),
             lease_signing_key=_secret(env, "LEASE_SIGNING_KEY"),
             lease_ttl_seconds=_non_negative_int(
-                env, "LEASE_TTL_SECONDS", DEFAULT_LEASE_TTL_SECONDS
+                env, "LEASE_TTL_SECONDS", DEFAULT_LEASE_TTL_SECONDS, invalid
             ),
             release_cache_seconds=_non_negative_int(
-                env, "RELEASE_CACHE_SECONDS", DEFAULT_RELEASE_CACHE_SECONDS
+                env, "RELEASE_CACHE_SECONDS", DEFAULT_RELEASE_CACHE_SECONDS, invalid
             ),
         )
+        return bindings, tuple(invalid)
+
+
+def _log_invalid(names: tuple[str, ...]) -> None:
+    for name in names:
+        log_event("config_invalid", reason=name)
+
+
+# (env, its bindings, invalid setting names) for the last env read by Bindings.for_env.
+_last_read: tuple[Any, Bindings, tuple[str, ...]] | None = None
 
 
 @dataclass(slots=True)
