@@ -66,7 +66,13 @@ DEV_CF: dict[str, Any] = {
     "clientAcceptEncoding": "",
 }
 
+# Headers that say how long the body is: with either, an empty body gets no content-length.
+_BODY_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+
 _DISPATCH_FILES = {Path(__file__), Path(__file__).with_name("isolate.py")}
+
+# What _clock_patch gives when the real clock is kept (a nullcontext holds no state: reusable).
+_NO_CLOCK_PATCH = contextlib.nullcontext()
 
 Respond = Callable[[FetchResponse], Awaitable[None]]
 
@@ -222,18 +228,20 @@ class Emulator:
         cf: dict[str, Any] | None = None,
     ) -> Request:
         """The Request the runtime would deliver for these parts."""
-        if not urlsplit(url).scheme:
+        parts = urlsplit(url)
+        if not parts.scheme:
             url = DEFAULT_ORIGIN + ("" if url.startswith("/") else "/") + url
+            parts = urlsplit(url)
         items = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
         names = {k.lower() for k, _ in items}
         if "host" not in names:
-            items.append(("host", urlsplit(url).netloc))
+            items.append(("host", parts.netloc))
         if client_ip is not None and "cf-connecting-ip" not in names:
             items.append(("cf-connecting-ip", client_ip))
         stream: ReadableStream | None
         if isinstance(body, str):
             body = body.encode()
-        declared = bool(names & {"content-length", "transfer-encoding"})
+        declared = not names.isdisjoint(_BODY_FRAMING_HEADERS)
         if body is None or body == b"":
             # As under wrangler dev: GET/HEAD without a body get `body = None`; any other
             # method gets an empty stream and `content-length: 0`.
@@ -271,7 +279,8 @@ class Emulator:
                 await respond(response)
                 if request.body is not None:
                     request.body._neuter(neuter)
-                await self._drain_wait_until(ctx)
+                if ctx._tasks:  # most requests leave no waitUntil work: no coroutine then
+                    await self._drain_wait_until(ctx)
         finally:
             collector.close()
         return invocation
@@ -288,7 +297,7 @@ class Emulator:
     # -- logs -----------------------------------------------------------------------------
 
     def _clock_patch(self) -> contextlib.AbstractContextManager[Any]:
-        return patched_time(self.clock) if self._patch_clock else contextlib.nullcontext()
+        return patched_time(self.clock) if self._patch_clock else _NO_CLOCK_PATCH
 
     def _emit(self, stream: str, line: str) -> None:
         self.log_lines.append(line)

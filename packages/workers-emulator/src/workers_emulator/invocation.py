@@ -79,7 +79,8 @@ class Invocation:
 
     def counts(self, binding: str) -> OpCounts:
         """The counts for one binding (zero if it was never used)."""
-        return self.ops.get(binding, OpCounts()).copy()
+        counts = self.ops.get(binding)
+        return OpCounts() if counts is None else counts.copy()
 
     def record(self, binding: str, kind: OpKind) -> None:
         """Count one operation, or raise as workerd does once the cap is used up.
