@@ -203,3 +203,20 @@ def test_a_closed_proxy_is_not_reused() -> None:
     with captured_output(collector):
         assert sys.stdout is not first
         assert not sys.stdout.closed
+
+
+# -- env ------------------------------------------------------------------------------------
+
+
+def test_env_reads_writes_and_refuses_as_before() -> None:
+    from workers_emulator.runtime.workers._context import Env
+
+    env = Env({"B_VAR": "b", "A_KV": 1})
+    assert (env.B_VAR, env.A_KV, getattr(env, "MISSING", None)) == ("b", 1, None)
+    with pytest.raises(AttributeError) as caught:
+        env.MISSING  # noqa: B018
+    assert caught.value.args == ("MISSING",)
+    env.C_NEW = 3
+    assert env.C_NEW == 3 and hasattr(env, "C_NEW") and not hasattr(env, "D")
+    assert dir(env) == ["A_KV", "B_VAR", "C_NEW"]
+    assert repr(env) == "[object Object] (A_KV, B_VAR, C_NEW)"
