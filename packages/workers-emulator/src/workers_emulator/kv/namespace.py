@@ -38,6 +38,10 @@ def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+# The write-rate table drops keys last written before the window once it holds this many.
+_PRUNE_WRITES_FLOOR = 10_000
+
+
 def _key_name(key: Any) -> str:
     """A key argument as the key name it stands for (JS ``String(key)``), checked runtime-side."""
     name = v.key_to_str(key)
@@ -112,6 +116,7 @@ class KVNamespace:
         self.enforce_write_rate = enforce_write_rate
         self._counters = OpCounts()
         self._last_write: dict[str, float] = {}
+        self._prune_writes_at = _PRUNE_WRITES_FLOOR
 
     def __repr__(self) -> str:
         return f"<KVNamespace {self.binding_name}>"
@@ -246,9 +251,12 @@ class KVNamespace:
         self._remember_write(name, now)
 
     def _remember_write(self, name: str, now: float) -> None:
-        if len(self._last_write) > 10_000:
+        if len(self._last_write) > self._prune_writes_at:
             horizon = now - self.limits.min_seconds_between_writes
             self._last_write = {k: t for k, t in self._last_write.items() if t > horizon}
+            # Next prune once the table has doubled: with more keys written within the window
+            # than the floor, a fixed threshold would walk the whole table on every put.
+            self._prune_writes_at = max(_PRUNE_WRITES_FLOOR, 2 * len(self._last_write))
         self._last_write[name] = now
 
     async def delete(self, key: Any) -> None:

@@ -1,0 +1,57 @@
+"""KV namespace behaviour the fast paths must keep: write-rate table pruning, value-only gets."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from workers_emulator.clock import ManualClock
+from workers_emulator.errors import JsException
+from workers_emulator.kv import KVNamespace, MemoryKVStore
+
+NOW = 1_800_000_000
+
+
+def test_the_write_rate_holds_across_a_burst_of_many_keys() -> None:
+    clock = ManualClock(NOW)
+    kv = KVNamespace("KV", MemoryKVStore(), clock=clock)
+
+    async def burst() -> None:
+        for i in range(25_000):
+            await kv.put(f"k{i}", "v")
+            if i % 1000 == 0:
+                clock.advance(0.01)  # 25,000 writes within 0.25 s: nothing may be forgotten
+        for i in (0, 5_000, 24_999):
+            with pytest.raises(JsException, match="KV PUT failed: 429 Too Many Requests"):
+                await kv.put(f"k{i}", "again")
+        clock.advance(1)
+        await kv.put("k0", "later")  # a second later the key may be written again
+
+    asyncio.run(burst())
+    assert kv.counters.writes == 25_004
+    assert len(kv.entries()) == 25_000
+
+
+def test_get_and_get_with_metadata_read_the_same_entry() -> None:
+    kv = KVNamespace("KV", MemoryKVStore(), clock=ManualClock(NOW))
+
+    async def body() -> Any:
+        await kv.put("k", '{"a": 1}', metadata={"m": [1, "x", None]}, expirationTtl=60)
+        return (
+            await kv.get("k"),
+            await kv.get("k", "json"),
+            await kv.getWithMetadata("k", type="json"),
+            await kv.get("missing"),
+        )
+
+    text, parsed, with_metadata, missing = asyncio.run(body())
+    assert text == '{"a": 1}'
+    assert parsed == {"a": 1}
+    assert with_metadata == {
+        "value": {"a": 1},
+        "metadata": {"m": [1, "x", None]},
+        "cacheStatus": None,
+    }
+    assert missing is None
+    assert kv.counters.reads == 4
