@@ -33,8 +33,7 @@ import base64
 import hashlib
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from license_server.compact_json import compact_encoder
 
@@ -110,8 +109,7 @@ def _lazy_crypto() -> dict[str, Any]:
     return _crypto
 
 
-@dataclass(frozen=True)
-class _SigningKey:
+class _SigningKey(NamedTuple):
     private_key: Any  # cryptography's Ed25519PrivateKey (imported lazily, hence Any)
     x: str
     kid: str

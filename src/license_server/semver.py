@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 __all__ = ["MAX_VERSION_CHARS", "Version", "compare", "parse_version"]
 
@@ -19,13 +18,26 @@ _SEMVER = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
 class Version:
-    major: int
-    minor: int
-    patch: int
-    prerelease: tuple[int | str, ...]
-    text: str
+    """A parsed version. Compare with :func:`compare` (SemVer precedence), not ``<``.
+
+    A plain class, not a dataclass: a dataclass compiles its methods when it is defined, a few
+    hundred microseconds of every cold start. Never changed after parsing.
+    """
+
+    __slots__ = ("major", "minor", "patch", "prerelease", "text")
+
+    def __init__(
+        self, major: int, minor: int, patch: int, prerelease: tuple[int | str, ...], text: str
+    ) -> None:
+        self.major = major
+        self.minor = minor
+        self.patch = patch
+        self.prerelease = prerelease
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Version({self.text!r})"
 
     def precedence_key(self) -> tuple[object, ...]:
         """A sort key implementing SemVer 2.0.0 section 11 (build metadata is ignored).
