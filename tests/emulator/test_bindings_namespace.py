@@ -55,3 +55,38 @@ def test_get_and_get_with_metadata_read_the_same_entry() -> None:
     }
     assert missing is None
     assert kv.counters.reads == 4
+
+
+def test_binding_calls_yield_so_concurrent_requests_interleave() -> None:
+    """A real KV or rate-limiter call is I/O: other requests run while it is in flight. The
+    emulator keeps that (one event-loop turn per call), so a read-modify-write race between two
+    requests shows here as it would on the platform: both read 0, both write 1."""
+    from workers_emulator.ratelimit import RateLimiter
+
+    clock = ManualClock(NOW)
+    kv = KVNamespace("KV", MemoryKVStore(), clock=clock, enforce_write_rate=False)
+    limiter = RateLimiter(10, 60, clock=clock)
+    steps: list[str] = []
+
+    async def request(name: str) -> None:
+        await limiter.limit(key="k")
+        steps.append(f"{name} limited")
+        count = int(await kv.get("counter") or 0)
+        steps.append(f"{name} read {count}")
+        await kv.put("counter", str(count + 1))
+        steps.append(f"{name} wrote {count + 1}")
+
+    async def both() -> None:
+        await kv.put("counter", "0")
+        await asyncio.gather(request("A"), request("B"))
+
+    asyncio.run(both())
+    assert steps == [
+        "A limited",
+        "B limited",
+        "A read 0",
+        "B read 0",
+        "A wrote 1",
+        "B wrote 1",
+    ]
+    assert kv.entries()[0].value == b"1"
