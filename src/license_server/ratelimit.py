@@ -24,25 +24,29 @@ __all__ = ["RETRY_AFTER_SECONDS", "allow_client", "allow_license"]
 RETRY_AFTER_SECONDS = 60
 _CLIENT_KEY_DOMAIN = b"certifyclouds/client-rate-limit/v1"
 
-_derived_keys: dict[str | None, bytes] = {}
+# Per secret: an HMAC already keyed with the derived key; each address MACs a copy of it, which
+# skips hashing the key into the inner and outer pads on every request.
+_keyed_macs: dict[str | None, hmac.HMAC] = {}
 
 
-def _client_hmac_key(secret: str | None) -> bytes:
-    key = _derived_keys.get(secret)
-    if key is None:
+def _client_mac(secret: str | None) -> hmac.HMAC:
+    mac = _keyed_macs.get(secret)
+    if mac is None:
         # Drawn on first use, never at import: workerd refuses entropy during the import
         # snapshot (a random value there would be shared by every isolate restored from it).
         material = secret.encode() if secret else os.urandom(32)
         key = hmac.new(material, _CLIENT_KEY_DOMAIN, hashlib.sha256).digest()
-        if len(_derived_keys) > 4:  # a secret changes only with a deploy; stay small anyway
-            _derived_keys.clear()
-        _derived_keys[secret] = key
-    return key
+        mac = hmac.new(key, digestmod=hashlib.sha256)
+        if len(_keyed_macs) > 4:  # a secret changes only with a deploy; stay small anyway
+            _keyed_macs.clear()
+        _keyed_macs[secret] = mac
+    return mac
 
 
 def client_bucket(client_ip: str | None, secret: str | None) -> str:
     """The opaque rate-limit key for a client address (no address: one shared bucket)."""
-    digest = hmac.new(_client_hmac_key(secret), (client_ip or "").encode(), hashlib.sha256)
+    digest = _client_mac(secret).copy()
+    digest.update((client_ip or "").encode())
     return "client:" + digest.hexdigest()[:32]
 
 
