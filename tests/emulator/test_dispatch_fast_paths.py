@@ -220,3 +220,22 @@ def test_env_reads_writes_and_refuses_as_before() -> None:
     assert env.C_NEW == 3 and hasattr(env, "C_NEW") and not hasattr(env, "D")
     assert dir(env) == ["A_KV", "B_VAR", "C_NEW"]
     assert repr(env) == "[object Object] (A_KV, B_VAR, C_NEW)"
+
+
+# -- request method -------------------------------------------------------------------------
+
+
+def test_request_method_is_the_http_method_member_or_the_enums_key_error() -> None:
+    from http import HTTPMethod
+
+    from workers_emulator.runtime.workers.request import Request
+
+    for name in HTTPMethod.__members__:
+        request = Request._incoming("http://x/", name, [], None, None)
+        assert request.method is HTTPMethod[name]
+    for odd in ("patch", "FOO"):
+        request = Request._incoming("http://x/", odd, [], None, None)
+        with pytest.raises(KeyError) as caught:
+            request.method  # noqa: B018
+        assert caught.value.args == (odd,)
+    assert Request._incoming("http://x/", "post", [], None, None).method is HTTPMethod.POST

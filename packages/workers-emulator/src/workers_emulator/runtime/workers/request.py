@@ -19,6 +19,11 @@ from .utils import HTTPMessageMapping, _js_headers_to_http_message
 _NORMALISED_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 
 
+# HTTPMethod[name] without EnumType.__getitem__'s Python-level call (~0.45 us per access): the
+# same members, and the same KeyError(name) for a name that is none of them.
+_HTTP_METHODS: dict[str, HTTPMethod] = dict(HTTPMethod.__members__)
+
+
 def _normalise_method(method: str) -> str:
     upper = method.upper()
     return upper if upper in _NORMALISED_METHODS else method
@@ -133,7 +138,7 @@ class Request:
 
     @property
     def method(self) -> HTTPMethod:
-        return HTTPMethod[self._method]
+        return _HTTP_METHODS[self._method]
 
     @property
     def redirect(self) -> str:
