@@ -132,7 +132,8 @@ class MemoryKVStore(KVStore):
             if after is not None:
                 start = max(start, bisect.bisect_right(order, after))
             out: list[KVEntry] = []
-            for k in order[start:]:
+            for i in range(start, len(order)):  # by index: no copy of the index's tail
+                k = order[i]
                 if not k.startswith(p) or len(out) >= limit:
                     break
                 entry = self._entries[k]
@@ -169,7 +170,7 @@ WHERE key = ? AND (expiration IS NULL OR expiration > ?)
 _GET_VALUE = "SELECT value FROM kv WHERE key = ? AND (expiration IS NULL OR expiration > ?)"
 
 # An upsert rewrites an existing row in place; INSERT OR REPLACE deleted it and inserted it
-# again, touching more of the b-tree (about twice the time for a rewritten key).
+# again, touching more of the b-tree (up to twice the time for a rewritten key).
 _PUT = """
 INSERT INTO kv (key, value, expiration, metadata) VALUES (?, ?, ?, ?)
 ON CONFLICT (key) DO UPDATE
