@@ -37,11 +37,12 @@ LicenseStatus = Literal["active", "suspended", "revoked"]
 class StrictModel(BaseModel):
     """Every model: strict types (a number is not a string) and schemas built on first use.
 
-    ``strict`` in the config rather than ``StrictStr`` fields keeps ``pydantic.types`` (and
-    ``annotated_types``) out of the import. ``defer_build`` moves each schema build, and
-    pydantic's plugin discovery (an ``importlib.metadata`` scan), from import to the first
-    validation: the cold import stays close to pydantic's own; the first request of an isolate
-    pays the build once (a few ms per model).
+    ``strict`` in the config rather than ``StrictStr`` fields: one setting for every field.
+    (Defining any model class imports ``pydantic.fields``, which imports ``pydantic.types``
+    and ``annotated_types``: the first model pays that, whatever its fields.) ``defer_build``
+    moves each schema build, and pydantic's plugin discovery (an ``importlib.metadata`` scan),
+    from import to the first validation: the cold import stays close to pydantic's own; the
+    first request of an isolate pays the build once (a few ms per model).
     """
 
     model_config = ConfigDict(strict=True, defer_build=True)
@@ -58,8 +59,8 @@ def _semver(text: str) -> str:
     return text
 
 
-# Constraints are plain validators rather than Field(pattern=...): Field constraints pull in
-# pydantic.types and annotated_types at import (cold-start budget).
+# Constraints are plain validators rather than Field(pattern=...): the messages are ours, and
+# the patterns are checked by the same code the rest of the Worker uses.
 IsoTimestamp = Annotated[str, AfterValidator(_iso_timestamp)]
 SemVerText = Annotated[str, AfterValidator(_semver)]
 
