@@ -28,6 +28,8 @@ from .kv.validation import key_to_str
 ALLOWED_PERIODS = (10, 60)
 # The bucket of calls made without a key (a string no caller can pass as a key).
 _NO_KEY = "\x00undefined"
+# The counters of past windows are dropped once the table holds this many keys.
+_PRUNE_FLOOR = 100_000
 
 
 def _check_config(limit: Any, period: Any) -> None:
@@ -47,6 +49,7 @@ class RateLimiter:
         self.period = period
         self.clock = clock
         self._windows: dict[str, tuple[int, int]] = {}  # key -> (window index, count)
+        self._prune_at = _PRUNE_FLOOR
         self._lock = threading.Lock()
         self.calls = 0
 
@@ -80,11 +83,15 @@ class RateLimiter:
                 self._windows[key] = (window, count)
                 return False
             self._windows[key] = (window, count + 1)
-            if len(self._windows) > 100_000:
+            if len(self._windows) > self._prune_at:
                 self._windows = {k: wc for k, wc in self._windows.items() if wc[0] == window}
+                # Next prune once the table has doubled: with more keys than the floor in the
+                # current window, a fixed threshold would walk the whole table on every call.
+                self._prune_at = max(_PRUNE_FLOOR, 2 * len(self._windows))
             return True
 
     def reset(self) -> None:
         """Forget every counter."""
         with self._lock:
             self._windows.clear()
+            self._prune_at = _PRUNE_FLOOR
