@@ -76,3 +76,10 @@ def test_a_plain_copy_is_a_new_container() -> None:
 def test_unconvertible_values_still_raise() -> None:
     with pytest.raises(TypeError, match="set cannot be converted"):
         jsjson.stringify({"a": {1}})
+
+
+def test_without_the_c_encoder_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    value = {"a": [1, True, None, "é\n\ud800"], "b": {}, "c": "x"}
+    fast = jsjson.stringify(value)
+    monkeypatch.setattr(jsjson, "_encode_chunks", None)
+    assert jsjson.stringify(value) == fast == _general_stringify(value)

@@ -61,9 +61,23 @@ _encode_string = json.encoder.encode_basestring
 # For a plain value (below), Python's C encoder with these settings writes exactly what
 # ``_write`` does, several times faster: no floats (JS writes them differently) and no other
 # types reach it. Circular values are not plain (they are deeper than ``_PLAIN_DEPTH``).
-_encode_plain = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), check_circular=False
-).encode
+_json_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+# The C encoder JSONEncoder.encode() builds on every call for a container, built once with the
+# arguments it would pass for the settings above (None without the C accelerator).
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_encode_chunks: Any = (
+    None
+    if _c_make_encoder is None
+    else _c_make_encoder(
+        None, _json_encoder.default, _encode_string, None, ":", ",", False, False, True
+    )
+)
+
+
+def _encode_plain(value: Any) -> str:
+    if _encode_chunks is None:
+        return _json_encoder.encode(value)
+    return "".join(_encode_chunks(value, 0))
 
 
 class _NotPlain:
