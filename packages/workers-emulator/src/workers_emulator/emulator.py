@@ -19,7 +19,7 @@ from .jsdict import to_jsdict
 from .kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
 from .logs import LineCollector, captured_output
 from .ratelimit import RateLimiter
-from .responses import EmulatorResponse
+from .responses import EmulatorResponse, Headers
 from .runtime.workers._context import Env, ExecutionContext
 from .runtime.workers._streams import ReadableStream
 from .runtime.workers.request import Request
@@ -205,7 +205,7 @@ class Emulator:
             # Read the body inside the request, as the platform streams it out.
             result["status"] = response.status
             result["reason"] = response.status_text
-            result["headers"] = response.js_response.headers.raw_items()
+            result["headers"] = Headers._of_lowercase(response.js_response.headers.raw_items())
             result["content"] = await response.js_response.read()
 
         invocation = await self.handle(request, respond)

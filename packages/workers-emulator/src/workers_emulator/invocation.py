@@ -67,6 +67,8 @@ _current: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar(
 class Invocation:
     """One Worker invocation (one request): its operation counts per binding and its cap."""
 
+    __slots__ = ("_recorded", "max_operations", "ops")  # one per request
+
     def __init__(self, max_operations: int = MAX_OPERATIONS_PER_INVOCATION) -> None:
         self.max_operations = max_operations
         self.ops: dict[str, OpCounts] = {}

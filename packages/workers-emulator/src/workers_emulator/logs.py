@@ -22,7 +22,9 @@ _sink: contextvars.ContextVar[Sink | None] = contextvars.ContextVar(
 )
 _lock = threading.Lock()
 _depth = 0
-_saved: dict[str, TextIO] = {}
+# The streams the proxies replaced, while requests run (_depth > 0).
+_saved_stdout: TextIO | None = None
+_saved_stderr: TextIO | None = None
 
 
 class _StreamProxy(io.TextIOBase):
@@ -61,16 +63,25 @@ class _StreamProxy(io.TextIOBase):
         return getattr(self._underlying, name)
 
 
-# The proxy last made for each stream: building an io.TextIOBase costs more than the rest of
-# a capture, and every request starts one. A proxy is reused only around the same stream.
-_proxies: dict[str, _StreamProxy] = {}
+# The proxies last made: building an io.TextIOBase costs more than the rest of a capture,
+# and every request starts one. A proxy is reused only around the same stream.
+_proxies: tuple[_StreamProxy, _StreamProxy] | None = None
 
 
-def _proxy(name: str, underlying: TextIO) -> _StreamProxy:
-    proxy = _proxies.get(name)
-    if proxy is None or proxy._underlying is not underlying or proxy._closed_by_caller:
-        proxy = _proxies[name] = _StreamProxy(name, underlying)
-    return proxy
+def _proxies_for(stdout: TextIO, stderr: TextIO) -> tuple[_StreamProxy, _StreamProxy]:
+    global _proxies
+    proxies = _proxies
+    if proxies is None:
+        proxies = _proxies = (_StreamProxy("stdout", stdout), _StreamProxy("stderr", stderr))
+        return proxies
+    out, err = proxies
+    if out._underlying is not stdout or out._closed_by_caller:
+        out = _StreamProxy("stdout", stdout)
+    if err._underlying is not stderr or err._closed_by_caller:
+        err = _StreamProxy("stderr", stderr)
+    if out is not proxies[0] or err is not proxies[1]:
+        proxies = _proxies = (out, err)
+    return proxies
 
 
 class captured_output:
@@ -85,17 +96,16 @@ class captured_output:
         self._sink = sink
 
     def __enter__(self) -> None:
-        global _depth
+        global _depth, _saved_stdout, _saved_stderr
         with _lock:
             if _depth == 0:
-                _saved["stdout"], _saved["stderr"] = sys.stdout, sys.stderr
-                sys.stdout = _proxy("stdout", sys.stdout)
-                sys.stderr = _proxy("stderr", sys.stderr)
+                _saved_stdout, _saved_stderr = sys.stdout, sys.stderr
+                sys.stdout, sys.stderr = _proxies_for(_saved_stdout, _saved_stderr)
             _depth += 1
         self._token = _sink.set(self._sink)
 
-    def __exit__(self, *exc_info: object) -> None:
-        global _depth
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        global _depth, _saved_stdout, _saved_stderr
         _sink.reset(self._token)
         with _lock:
             _depth -= 1
@@ -104,14 +114,16 @@ class captured_output:
                 # (`type(...) is`, not isinstance: io classes are ABCs, whose isinstance check
                 # costs ~0.8 µs; nothing subclasses _StreamProxy.)
                 if type(sys.stdout) is _StreamProxy:
-                    sys.stdout = _saved["stdout"]
+                    sys.stdout = _saved_stdout
                 if type(sys.stderr) is _StreamProxy:
-                    sys.stderr = _saved["stderr"]
-                _saved.clear()
+                    sys.stderr = _saved_stderr
+                _saved_stdout = _saved_stderr = None
 
 
 class LineCollector:
     """Turns the text one request writes into whole lines, per stream."""
+
+    __slots__ = ("_emit", "_partial")  # one per request
 
     def __init__(self, emit: Callable[[str, str], None]) -> None:
         self._emit = emit

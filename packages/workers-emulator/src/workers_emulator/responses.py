@@ -16,6 +16,14 @@ class Headers(Mapping[str, str]):
     def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
         self._items = [(k.lower(), v) for k, v in items or []]
 
+    @classmethod
+    def _of_lowercase(cls, items: list[tuple[str, str]]) -> Headers:
+        """Headers over ``items``, whose names are lower-case already (a Worker's response
+        headers are stored so): the list is taken as it is, not lower-cased into a copy."""
+        headers = cls.__new__(cls)
+        headers._items = items
+        return headers
+
     def __getitem__(self, name: str) -> str:
         values = self.get_list(name)
         if not values:
@@ -50,14 +58,14 @@ class EmulatorResponse:
     def __init__(
         self,
         status_code: int,
-        headers: list[tuple[str, str]],
+        headers: list[tuple[str, str]] | Headers,
         content: bytes,
         kv_ops: dict[str, OpCounts],
         reason_phrase: str = "",
     ) -> None:
         self.status_code = status_code
         self.reason_phrase = reason_phrase
-        self.headers = Headers(headers)
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         self.content = content
         self.kv_ops = kv_ops
 
