@@ -384,6 +384,31 @@ async def measure_dispatch(n: int, warmup: int) -> dict[str, Any]:
     }
 
 
+def measure_signature(n: int, warmup: int) -> dict[str, Any]:
+    """One lease signature (Ed25519 JWS through PyJWT, as a VALID heartbeat makes), timed the
+    same way: the part of a heartbeat no implementation that returns a signed lease can skip."""
+    if str(SRC) not in sys.path:
+        sys.path.insert(0, str(SRC))
+    from license_server.lease import LeaseSigner
+
+    signer = LeaseSigner.from_secret(LEASE_SIGNING_KEY)
+    assert signer is not None
+    now = int(time.time())
+    license_id = hashlib.sha256(b"bench license").hexdigest()[:32]
+    clock = time.process_time_ns
+    samples = []
+    for i in range(warmup + n):
+        t0 = clock()
+        signer.sign(license_id=license_id, code="VALID", issued_at=now + i, expires_at=now + i + 1)
+        elapsed = clock() - t0
+        if i >= warmup:
+            samples.append(elapsed)
+    return {
+        "what": "LeaseSigner.sign alone: one Ed25519 compact JWS through PyJWT",
+        **summarize_ns(samples),
+    }
+
+
 def run_inprocess(n: int, warmup: int, licenses: int) -> dict[str, Any]:
     # The direct-handler phase runs first: the emulator then loads its own fresh copy of the
     # Worker's modules (its isolate purges them), so the two never share module-level caches.
@@ -395,6 +420,7 @@ def run_inprocess(n: int, warmup: int, licenses: int) -> dict[str, Any]:
         handler = {"error": f"{type(exc).__name__}: {exc}"}
     results = asyncio.run(run_async(n, warmup, licenses))
     results["dispatch_only"] = asyncio.run(measure_dispatch(n, warmup))
+    results["lease_signature"] = measure_signature(n, warmup)
     results["release_cache_probe"] = asyncio.run(probe_release_cache())
     for name, case in results["cases"].items():
         case["handler"] = handler.get(name)

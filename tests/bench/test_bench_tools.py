@@ -83,3 +83,18 @@ def test_bounded_run_against_a_local_server() -> None:
     total = result["requests"] + result["warmup_requests"]  # type: ignore[operator]
     assert 0 < total <= 300
     assert set(result["statuses"]) == {"200"}  # type: ignore[arg-type]
+
+
+def test_irreducible_line_states_signature_and_dispatch_in_floors() -> None:
+    from bench.report import irreducible_line
+
+    inproc = {
+        "cases": {"heartbeat": {"floor": {"median_us": 8.0}}},
+        "lease_signature": {"median_us": 40.0},
+        "dispatch_only": {"median_us": 24.0},
+    }
+    line = irreducible_line(inproc)
+    assert line is not None
+    assert "median 40.0 us = 5.0x the heartbeat floor" in line
+    assert line.endswith(": 8.0x")
+    assert irreducible_line({"cases": {}}) is None
