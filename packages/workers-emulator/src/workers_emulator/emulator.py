@@ -66,6 +66,9 @@ DEV_CF: dict[str, Any] = {
     "clientAcceptEncoding": "",
 }
 
+# isinstance() with a tuple: `bytes | bytearray | memoryview` would build a union per call.
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
 # Headers that say how long the body is: with either, an empty body gets no content-length.
 _BODY_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
@@ -250,7 +253,7 @@ class Emulator:
                 stream = ReadableStream.from_bytes(b"")
                 if not declared:
                     items.append(("content-length", "0"))
-        elif isinstance(body, bytes | bytearray | memoryview):
+        elif isinstance(body, _BYTES_LIKE):
             stream = ReadableStream.from_bytes(bytes(body))
             if "content-length" not in names:
                 items.append(("content-length", str(len(body))))

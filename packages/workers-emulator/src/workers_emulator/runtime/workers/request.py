@@ -24,6 +24,10 @@ _NORMALISED_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 _HTTP_METHODS: dict[str, HTTPMethod] = dict(HTTPMethod.__members__)
 
 
+# isinstance() with a tuple: `bytes | bytearray | memoryview` would build a union per call.
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
 def _normalise_method(method: str) -> str:
     upper = method.upper()
     return upper if upper in _NORMALISED_METHODS else method
@@ -36,7 +40,7 @@ def _to_stream(body: Any) -> ReadableStream | None:
         return body
     if isinstance(body, str):
         return ReadableStream.from_bytes(body.encode())
-    if isinstance(body, bytes | bytearray | memoryview):
+    if isinstance(body, _BYTES_LIKE):
         return ReadableStream.from_bytes(bytes(body))
     raise TypeError(f"Unsupported type in Request: {type(body).__name__}")
 

@@ -14,6 +14,8 @@ from ._streams import ReadableStream, _tee, _utf8_decode
 from .types import Body, Headers
 from .utils import HTTPMessageMapping, _js_headers_to_http_message
 
+# isinstance() with a tuple: `str | bytes | ReadableStream` would build a union per Response.
+_BODY_TYPES = (str, bytes, ReadableStream)
 _NULL_BODY_STATUSES = {101, 204, 205, 304}
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _ZERO_LENGTH_NULL_BODY_WARNING = (
@@ -192,7 +194,7 @@ class Response(FetchResponse):
         headers: Headers | None = None,
         web_socket: Any = None,
     ):
-        if not isinstance(body, str | bytes | ReadableStream) and body is not None:
+        if not isinstance(body, _BODY_TYPES) and body is not None:
             raise TypeError(f"Unsupported type in Response: {type(body).__name__}")
         if web_socket is not None:
             raise NotImplementedError("WebSocket responses are not emulated")
