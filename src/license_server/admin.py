@@ -13,7 +13,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 
 from license_server import admin_licenses, keys, storage
-from license_server.admin_licenses import expiry_too_old, license_view, storage_unavailable
+from license_server.admin_licenses import expiry_too_old, license_view
 from license_server.clock import format_iso
 from license_server.context import Context
 from license_server.http import (
@@ -22,6 +22,7 @@ from license_server.http import (
     error_response,
     json_model_body,
     json_response,
+    storage_unavailable,
 )
 from license_server.logs import log_event
 from license_server.models import LicenseRecord, Release

@@ -20,6 +20,7 @@ from license_server.http import (
     error_response,
     json_model_body,
     json_response,
+    storage_unavailable,
 )
 from license_server.logs import log_event
 from license_server.models import LicenseRecord
@@ -36,7 +37,6 @@ __all__ = [
 ]
 
 Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
-STORAGE_RETRY_AFTER = "30"
 
 _LICENSE_ID = re.compile(r"[0-9a-f]{32}")
 # KV cursors are opaque base64-ish strings; anything else is refused before reaching KV.
@@ -60,16 +60,6 @@ def _cursor(request: HttpRequest) -> tuple[str | None, HttpResponse | None]:
     if not _CURSOR.fullmatch(raw):
         return None, error_response(400, "invalid_request", "cursor is malformed")
     return raw, None
-
-
-def storage_unavailable() -> HttpResponse:
-    """503 for a KV failure: the same answer on every admin endpoint (``admin.py`` uses it too)."""
-    return error_response(
-        503,
-        "storage_unavailable",
-        "storage is unavailable, retry later",
-        {"retry-after": STORAGE_RETRY_AFTER},
-    )
 
 
 def _invalid_cursor() -> HttpResponse:

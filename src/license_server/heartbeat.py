@@ -20,6 +20,7 @@ from license_server.http import (
     error_response,
     json_model_body,
     json_response,
+    storage_unavailable,
 )
 from license_server.logs import log_event
 from license_server.models import LicenseRecord, Release, ValidateRequest
@@ -30,7 +31,6 @@ from license_server.stats import check_stats
 __all__ = ["jwks", "license_code", "update_check", "validate"]
 
 LicenseCode = Literal["VALID", "EXPIRED", "SUSPENDED", "REVOKED"]
-STORAGE_RETRY_AFTER = "30"
 VERSION_MESSAGE = "version must be a semantic version (MAJOR.MINOR.PATCH), at most 64 characters"
 STATS_NOT_STORED = {
     "accepted": False,
@@ -86,15 +86,6 @@ def _rate_limited() -> HttpResponse:
     )
 
 
-def _storage_unavailable() -> HttpResponse:
-    return error_response(
-        503,
-        "storage_unavailable",
-        "the license could not be read, retry later",
-        {"retry-after": STORAGE_RETRY_AFTER},
-    )
-
-
 async def _license_not_found(request: HttpRequest, ctx: Context) -> HttpResponse:
     """Unknown or malformed key: only the per-client limiter is consulted, never KV."""
     if not await allow_client(
@@ -118,8 +109,8 @@ def _lease_api() -> ModuleType:
     return _lease_module
 
 
-def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None:
-    """A signed lease, or ``None`` when no signing key is configured (validation still works)."""
+def _signer(ctx: Context) -> Any:
+    """The signer of ``LEASE_SIGNING_KEY``, or ``None`` (logged once: missing or invalid)."""
     lease = _lease_api()
     try:
         signer = lease.LeaseSigner.from_secret(ctx.bindings.lease_signing_key)
@@ -128,6 +119,13 @@ def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None
         return None
     if signer is None:
         log_event("lease_key_missing")
+    return signer
+
+
+def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None:
+    """A signed lease, or ``None`` when no signing key is configured (validation still works)."""
+    signer = _signer(ctx)
+    if signer is None:
         return None
     expires_at = ctx.now + ctx.bindings.lease_ttl_seconds
     if record.expires_at is not None:
@@ -162,7 +160,7 @@ async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
     try:
         record = await storage.read_license(bindings.kv, license_id)
     except storage.StorageUnavailable:
-        return _storage_unavailable()
+        return storage_unavailable("the license could not be read, retry later")
     if record is None:
         return await _license_not_found(request, ctx)
 
@@ -231,29 +229,14 @@ async def update_check(request: HttpRequest, ctx: Context) -> HttpResponse:
             ctx.bindings.kv, ctx.now, ctx.bindings.release_cache_seconds
         )
     except storage.StorageUnavailable:
-        return error_response(
-            503,
-            "storage_unavailable",
-            "the release could not be read, retry later",
-            {"retry-after": STORAGE_RETRY_AFTER},
-        )
+        return storage_unavailable("the release could not be read, retry later")
     return json_response(_update_answer(version, release))
 
 
 async def jwks(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``GET /.well-known/jwks.json``: the lease verification keys (none when unconfigured)."""
-    from license_server.lease import LeaseKeyError, LeaseSigner  # lazy: pulls in PyJWT
-
-    try:
-        signer = LeaseSigner.from_secret(ctx.bindings.lease_signing_key)
-    except LeaseKeyError:
-        log_event("lease_key_invalid")
-        signer = None
-    if signer is None:
-        log_event("lease_key_missing")
-        document: dict[str, Any] = {"keys": []}
-    else:
-        document = signer.jwks()
+    signer = _signer(ctx)
+    document: dict[str, Any] = {"keys": []} if signer is None else signer.jwks()
     return json_response(document, headers={"cache-control": "public, max-age=300"})
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "json_model_body",
     "json_object_body",
     "json_response",
+    "storage_unavailable",
 ]
 
 # SPEC.md: request bodies are at most 16 KiB, declared or actual.
@@ -102,6 +103,15 @@ def error_response(
     response = json_response({"error": {"code": code, "message": message}}, status, headers)
     response.error_code = code
     return response
+
+
+# Seconds a client is told to wait after a KV failure (the platform's blips are short).
+STORAGE_RETRY_AFTER = "30"
+
+
+def storage_unavailable(message: str = "storage is unavailable, retry later") -> HttpResponse:
+    """503 for a KV failure, with ``retry-after``: the one shape every endpoint answers."""
+    return error_response(503, "storage_unavailable", message, {"retry-after": STORAGE_RETRY_AFTER})
 
 
 def json_object_body(request: HttpRequest) -> dict[str, Any] | HttpResponse:

@@ -21,6 +21,8 @@ def test_a_malformed_signing_key_gives_no_lease_but_a_valid_answer() -> None:
     assert body["valid"] is True and body["lease"] is None
     assert jwks.status_code == 200 and jwks.json() == {"keys": []}
     assert any('"event":"lease_key_invalid"' in line for line in emu.log_lines)
+    # A key that is set but malformed is reported as such, never as missing (JWKS included).
+    assert not any('"event":"lease_key_missing"' in line for line in emu.log_lines)
     assert not any("not base64!" in line for line in emu.log_lines)
 
 
