@@ -198,6 +198,11 @@ def parse(text: str) -> Any:
     return _as_js_numbers(value)
 
 
+# JSON digits are ASCII only; str.isdigit() would also take U+0661 (Arabic-Indic one) and more.
+# _peek() answers "" at the end, which is "in" every string: so a set, not a string.
+_DIGITS = frozenset("0123456789")
+
+
 class _V8Scanner:
     """Walks invalid JSON as V8 does, to raise V8's wording for the first error."""
 
@@ -272,7 +277,7 @@ class _V8Scanner:
             self._object()
         elif c == "[":
             self._array()
-        elif c == "-" or c.isdigit():
+        elif c == "-" or c in _DIGITS:
             self._number()
         elif c in "tfn":
             self._literal({"t": "true", "f": "false", "n": "null"}[c])
@@ -321,18 +326,18 @@ class _V8Scanner:
 
     def _digits(self) -> int:
         start = self.pos
-        while self.pos < len(self.src) and self.src[self.pos] in "0123456789":
+        while self.pos < len(self.src) and self.src[self.pos] in _DIGITS:
             self.pos += 1
         return self.pos - start
 
     def _number(self) -> None:
         if self._peek() == "-":
             self.pos += 1
-            if not self._peek().isdigit():
+            if self._peek() not in _DIGITS:
                 self._at("No number after minus sign", self.pos)
         if self._peek() == "0":
             self.pos += 1
-            if self._peek().isdigit():
+            if self._peek() in _DIGITS:
                 self._at("Unexpected number", self.pos)
         else:
             self._digits()
