@@ -239,3 +239,17 @@ def test_request_method_is_the_http_method_member_or_the_enums_key_error() -> No
             request.method  # noqa: B018
         assert caught.value.args == (odd,)
     assert Request._incoming("http://x/", "post", [], None, None).method is HTTPMethod.POST
+
+
+def test_line_collector_joins_partial_writes_and_flushes_the_rest_on_close() -> None:
+    lines: list[tuple[str, str]] = []
+    collector = LineCollector(lambda stream, line: lines.append((stream, line)))
+    collector("stdout", "a")
+    collector("stderr", "x\n")
+    collector("stdout", "b\nc\n\nd")
+    collector("stdout", "")
+    assert lines == [("stderr", "x"), ("stdout", "ab"), ("stdout", "c"), ("stdout", "")]
+    collector.close()
+    assert lines[-1] == ("stdout", "d")
+    collector.close()
+    assert len(lines) == 5

@@ -130,8 +130,10 @@ class LineCollector:
         self._partial: dict[str, str] = {}
 
     def __call__(self, stream: str, text: str) -> None:
-        buffered = self._partial.get(stream, "") + text
-        *lines, rest = buffered.split("\n")
+        # Each request's log line comes through here: the last piece is popped rather than
+        # star-unpacked (which copies the other pieces into another list).
+        lines = (self._partial.get(stream, "") + text).split("\n")
+        rest = lines.pop()
         for line in lines:
             self._emit(stream, line)
         self._partial[stream] = rest
