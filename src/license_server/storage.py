@@ -541,14 +541,29 @@ class _Budget:
         self.left -= n
 
 
-async def _erase_validations(kv: Any, license_id: str, budget: _Budget, keep: int) -> bool:
-    """Delete validation keys, leaving ``keep`` operations; True when none are left."""
+async def _list_validations_to_erase(
+    kv: Any, license_id: str, cursor: str | None, budget: _Budget
+) -> KeyPage:
+    page = await _list(
+        kv, validation_prefix(license_id), VALIDATION_PAGE_SIZE, cursor, "erase_license"
+    )
+    budget.spend()
+    return page
+
+
+async def _erase_validations(
+    kv: Any, license_id: str, budget: _Budget, keep: int, page: KeyPage | None = None
+) -> bool:
+    """Delete validation keys, leaving ``keep`` operations; True when none are left.
+
+    ``page`` is a first page the caller already listed (not listed again).
+    """
     cursor: str | None = None
-    while budget.allows(1, keep):
-        page = await _list(
-            kv, validation_prefix(license_id), VALIDATION_PAGE_SIZE, cursor, "erase_license"
-        )
-        budget.spend()
+    while True:
+        if page is None:
+            if not budget.allows(1, keep):
+                return False
+            page = await _list_validations_to_erase(kv, license_id, cursor, budget)
         for entry in page.keys:
             if not budget.allows(WRITE_ATTEMPTS, keep):  # a delete may be retried once
                 return False
@@ -557,7 +572,7 @@ async def _erase_validations(kv: Any, license_id: str, budget: _Budget, keep: in
         cursor = page.cursor
         if cursor is None:
             return True
-    return False
+        page = None
 
 
 async def erase_license(
@@ -572,14 +587,17 @@ async def erase_license(
     """
     budget = _Budget(operations)
     record_text = await _get_text(kv, license_key_name(license_id), "erase_license")
-    newest = await _list(kv, validation_prefix(license_id), 1, None, "erase_license")
-    budget.spend(2)
-    if record_text is None and not newest.keys:
+    budget.spend()
+    # The first page both tells whether anything names the license and starts the erasure.
+    first_page = await _list_validations_to_erase(kv, license_id, None, budget)
+    if record_text is None and not first_page.keys:
         budget.spend()
         if await _get_text(kv, stats_key_name(license_id), "erase_license") is None:
             return EraseOutcome.NOT_FOUND
     # Keep room for the deletes (each possibly retried) and the final sweep's list and read.
-    if not await _erase_validations(kv, license_id, budget, keep=3 * WRITE_ATTEMPTS + 2):
+    if not await _erase_validations(
+        kv, license_id, budget, keep=3 * WRITE_ATTEMPTS + 2, page=first_page
+    ):
         return EraseOutcome.IN_PROGRESS
     budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
     budget.spend(await _delete(kv, license_key_name(license_id), "erase_license"))
