@@ -612,9 +612,18 @@ async def erase_license(
 
 
 async def sync_stats_expiration(kv: Any, record: LicenseRecord) -> None:
-    """One read and at most one write: give the stats entry the record's expiration again.
+    """Give the stats entry the record's expiration again, if it does not have it already.
 
     Repairs what a failed :func:`move_license_expiry` left (the record moved, the stats write
-    failed) when the operator repeats the PATCH; the stats must never outlive the record.
+    failed) when the operator repeats the PATCH; the stats must never outlive the record. One
+    list when the entry is absent or already in step (a get cannot show an expiration, a
+    listing can); one list, one read and one write when it needs the repair.
     """
-    await _sync_stats_expiration(kv, record.id, license_expiration(record.expires_at))
+    expiration = license_expiration(record.expires_at)
+    stats_key = stats_key_name(record.id)
+    # Ids are fixed-length hex, so the entry's own name is the only one with this prefix.
+    page = await _list(kv, stats_key, 1, None, "read_stats")
+    listed = [entry for entry in page.keys if entry.get("name") == stats_key]
+    if not listed or listed[0].get("expiration") == expiration:
+        return
+    await _sync_stats_expiration(kv, record.id, expiration)
