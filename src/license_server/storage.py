@@ -32,6 +32,7 @@ from license_server.models import LicenseRecord, Release, StatsRecord
 from license_server.stats import StatsCounts
 
 __all__ = [
+    "EXPORT_VALIDATION_PAGES",
     "RECORD_RETENTION",
     "VALIDATION_LOG_TTL",
     "EraseOutcome",
@@ -45,6 +46,7 @@ __all__ = [
     "license_expiration",
     "list_licenses",
     "list_validations",
+    "move_license_expiry",
     "read_license",
     "read_license_detail",
     "read_release",
@@ -101,12 +103,23 @@ def license_expiration(expires_at: str | None) -> int | None:
 
 def retention_is_over(expires_at: str | None, now: int) -> bool:
     """True when a record with this ``expires_at`` may no longer be kept (or written)."""
-    expiration = license_expiration(expires_at)
+    return _expiration_too_close(license_expiration(expires_at), now)
+
+
+def _expiration_too_close(expiration: int | None, now: int) -> bool:
     return expiration is not None and expiration < now + KV_MIN_EXPIRATION_AHEAD
 
 
 def _expiration_options(expiration: int | None) -> dict[str, Any]:
     return {} if expiration is None else {"expiration": expiration}
+
+
+def _stats_put_options(received_at: str | None, expiration: int | None) -> dict[str, Any]:
+    """How a stats entry is put: ``received_at`` as metadata, the record's expiration."""
+    metadata = {"received_at": received_at}
+    if expiration is None:
+        return {"metadata": metadata}
+    return {"metadata": metadata, "expiration": expiration}
 
 
 async def _get_text(kv: Any, key: str, operation: str) -> str | None:
@@ -193,12 +206,7 @@ async def _sync_stats_expiration(kv: Any, license_id: str, expiration: int | Non
         return
     received_at = (_loads(text) or {}).get("received_at")
     if not await _put_with_retry(
-        kv,
-        stats_key,
-        text,
-        "write_stats",
-        metadata={"received_at": received_at},
-        **_expiration_options(expiration),
+        kv, stats_key, text, "write_stats", **_stats_put_options(received_at, expiration)
     ):
         raise StorageUnavailable("write_stats")
 
@@ -224,7 +232,7 @@ async def write_stats(
     is within KV's minimum expiration distance of being erased (the stats must not outlive it).
     """
     expiration = license_expiration(record.expires_at)
-    if expiration is not None and expiration < now + KV_MIN_EXPIRATION_AHEAD:
+    if _expiration_too_close(expiration, now):
         return False
     received_at = format_iso(now)
     if counts_json is None:
@@ -235,20 +243,8 @@ async def write_stats(
         stats_key_name(record.id),
         value,
         "write_stats",
-        metadata={"received_at": received_at},
-        **_expiration_options(expiration),
+        **_stats_put_options(received_at, expiration),
     )
-
-
-async def read_stats(kv: Any, license_id: str) -> StatsRecord | None:
-    text = await _get_text(kv, stats_key_name(license_id), "read_stats")
-    if text is None:
-        return None
-    try:
-        return StatsRecord.model_validate_json(text)
-    except ValidationError:
-        log_event("stats_record_invalid", license_id=license_id)
-        return None
 
 
 # --- the release (cached per isolate) -------------------------------------------------------
@@ -435,12 +431,18 @@ class LicenseDetail(NamedTuple):
     last_validated_at: str | None
 
 
+async def _read_record_and_stats(
+    kv: Any, license_id: str, operation: str
+) -> tuple[str | None, str | None]:
+    """One bulk get: the stored texts of the license record and of its stats entry."""
+    record_key, stats_key = license_key_name(license_id), stats_key_name(license_id)
+    values = await _bulk_get(kv, [record_key, stats_key], operation)
+    return values[record_key], values[stats_key]
+
+
 async def read_license_detail(kv: Any, license_id: str, now: int) -> LicenseDetail | None:
     """Two operations: one bulk get (record + stats) and one list of the newest validation."""
-    values = await _bulk_get(
-        kv, [license_key_name(license_id), stats_key_name(license_id)], "read_license_detail"
-    )
-    text = values[license_key_name(license_id)]
+    text, stats_text = await _read_record_and_stats(kv, license_id, "read_license_detail")
     if text is None:
         return None
     try:
@@ -449,11 +451,10 @@ async def read_license_detail(kv: Any, license_id: str, now: int) -> LicenseDeta
         log_event("license_record_invalid", license_id=license_id)
         raise StorageUnavailable("read_license_detail") from None
     stats = None
-    stats_text = values[stats_key_name(license_id)]
     if stats_text is not None:
         try:
             stats = StatsRecord.model_validate_json(stats_text)
-        except ValidationError:
+        except ValidationError:  # shown as "no stats"; the license detail is still worth having
             log_event("stats_record_invalid", license_id=license_id)
     newest = await _list(kv, validation_prefix(license_id), 1, None, "last_validation")
     times = _validation_times(newest.keys, now)
@@ -485,11 +486,8 @@ async def export_license(kv: Any, license_id: str, cursor: str | None, now: int)
     The record and stats are returned exactly as stored (not re-modelled), so nothing held is
     left out; a longer validation log continues with ``cursor``.
     """
-    values = await _bulk_get(
-        kv, [license_key_name(license_id), stats_key_name(license_id)], "export_license"
-    )
-    record = _loads(values[license_key_name(license_id)])
-    stats = _loads(values[stats_key_name(license_id)])
+    record_text, stats_text = await _read_record_and_stats(kv, license_id, "export_license")
+    record, stats = _loads(record_text), _loads(stats_text)
     validations: list[str] = []
     for _ in range(EXPORT_VALIDATION_PAGES):
         page = await _list(
