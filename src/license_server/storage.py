@@ -10,7 +10,7 @@
 Reading this module is reading the privacy promises: nothing else is written, a validation is a
 timestamp under the license id (a one-way hash, never the key), stats never outlive the license.
 
-Every function here is one kind of KV operation. Writes are retried once; a read or a write that
+Each public function states its KV operation cost. Writes are retried once; a read or a write that
 still fails raises :class:`StorageUnavailable` (or returns ``False`` where the caller degrades
 instead of failing). The binding raises JavaScript errors (``JsException``) whose text may
 quote a key name, so only the error's class name is logged.
@@ -187,11 +187,11 @@ async def move_license_expiry(
     """
     new_expiration = license_expiration(record.expires_at)
     if _expires_earlier(new_expiration, license_expiration(previous_expires_at)):
-        await _sync_stats_expiration(kv, record.id, new_expiration)
+        await _rewrite_stats_expiration(kv, record.id, new_expiration)
         await write_license(kv, record)
     else:
         await write_license(kv, record)
-        await _sync_stats_expiration(kv, record.id, new_expiration)
+        await _rewrite_stats_expiration(kv, record.id, new_expiration)
 
 
 def _expires_earlier(new: int | None, previous: int | None) -> bool:
@@ -199,7 +199,26 @@ def _expires_earlier(new: int | None, previous: int | None) -> bool:
     return new is not None and (previous is None or new < previous)
 
 
-async def _sync_stats_expiration(kv: Any, license_id: str, expiration: int | None) -> None:
+async def sync_stats_expiration(kv: Any, record: LicenseRecord) -> None:
+    """Give the stats entry the record's expiration again, if it does not have it already.
+
+    Repairs what a failed :func:`move_license_expiry` left (the record moved, the stats write
+    failed) when the operator repeats the PATCH; the stats must never outlive the record. One
+    list when the entry is absent or already in step (a get cannot show an expiration, a
+    listing can); one list, one read and one write when it needs the repair.
+    """
+    expiration = license_expiration(record.expires_at)
+    stats_key = stats_key_name(record.id)
+    # Ids are fixed-length hex, so the entry's own name is the only one with this prefix.
+    page = await _list(kv, stats_key, 1, None, "read_stats")
+    listed = [entry for entry in page.keys if entry.get("name") == stats_key]
+    if not listed or listed[0].get("expiration") == expiration:
+        return
+    await _rewrite_stats_expiration(kv, record.id, expiration)
+
+
+async def _rewrite_stats_expiration(kv: Any, license_id: str, expiration: int | None) -> None:
+    """Put the stats entry back as it is, with ``expiration`` (none to do without an entry)."""
     stats_key = stats_key_name(license_id)
     text = await _get_text(kv, stats_key, "read_stats")
     if text is None:
@@ -607,21 +626,3 @@ async def erase_license(
     if await _get_text(kv, stats_key_name(license_id), "erase_license") is not None:
         budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
     return EraseOutcome.COMPLETE
-
-
-async def sync_stats_expiration(kv: Any, record: LicenseRecord) -> None:
-    """Give the stats entry the record's expiration again, if it does not have it already.
-
-    Repairs what a failed :func:`move_license_expiry` left (the record moved, the stats write
-    failed) when the operator repeats the PATCH; the stats must never outlive the record. One
-    list when the entry is absent or already in step (a get cannot show an expiration, a
-    listing can); one list, one read and one write when it needs the repair.
-    """
-    expiration = license_expiration(record.expires_at)
-    stats_key = stats_key_name(record.id)
-    # Ids are fixed-length hex, so the entry's own name is the only one with this prefix.
-    page = await _list(kv, stats_key, 1, None, "read_stats")
-    listed = [entry for entry in page.keys if entry.get("name") == stats_key]
-    if not listed or listed[0].get("expiration") == expiration:
-        return
-    await _sync_stats_expiration(kv, record.id, expiration)
