@@ -65,3 +65,25 @@ def test_an_unknown_method_becomes_a_placeholder(entry: Any) -> None:
             raise KeyError("FOO")
 
     assert entry._method(Weird()) == "UNKNOWN"
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("Content-Type", "application/json"), ("CF-Connecting-IP", "192.0.2.1")],
+        [("X-Dup", "a"), ("x-dup", "b"), ("Authorization", "  Bearer t  ")],
+        [("Set-Cookie", "a=1"), ("set-cookie", "b=2"), ("Accept", "*/*")],
+        [],
+    ],
+)
+def test_headers_come_from_js_object_as_the_sdk_mapping_gives_them(
+    entry: Any, pairs: list[tuple[str, str]]
+) -> None:
+    """The JavaScript Headers are read directly; the answer is what the SDK's HTTPMessage
+    copy (``request.headers``) gives: same names, joined duplicates, stripped values."""
+    from workers import Request
+
+    request = Request._incoming("https://h.example/v1/validate", "POST", pairs, None, None)
+    via_sdk = {name.lower(): value for name, value in request.headers.items()}
+    assert entry._headers(request) == via_sdk
+    assert request.js_object.headers is request.js_object.headers  # JavaScript's live object

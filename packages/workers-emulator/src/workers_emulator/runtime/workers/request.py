@@ -28,6 +28,44 @@ _HTTP_METHODS: dict[str, HTTPMethod] = dict(HTTPMethod.__members__)
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
+class _JsRequest:
+    """What ``Request.js_object`` is on the platform: the JavaScript ``Request`` itself.
+
+    Here a live view of the same parts under JavaScript's names: ``headers`` is the request's
+    own Headers object (the same one on every access, iterating as ``(name, value)`` pairs
+    in JavaScript's order), ``method`` the plain string, ``bodyUsed`` camel-cased.
+    """
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    @property
+    def headers(self) -> JsHeaders:
+        return self._request._headers
+
+    @property
+    def method(self) -> str:
+        return self._request._method
+
+    @property
+    def url(self) -> str:
+        return self._request._url
+
+    @property
+    def body(self) -> ReadableStream | None:
+        return self._request._body
+
+    @property
+    def bodyUsed(self) -> bool:  # JavaScript's name
+        return self._request.body_used
+
+    @property
+    def cf(self) -> JsDict | None:
+        return self._request.cf
+
+
 def _normalise_method(method: str) -> str:
     upper = method.upper()
     return upper if upper in _NORMALISED_METHODS else method
@@ -120,6 +158,11 @@ class Request:
 
     def __repr__(self) -> str:
         return f"Request(method={self._method!r}, url={self._url!r})"
+
+    @property
+    def js_object(self) -> _JsRequest:
+        """The JavaScript Request under the SDK object (see :class:`_JsRequest`)."""
+        return _JsRequest(self)
 
     @property
     def body(self) -> ReadableStream | None:
