@@ -24,6 +24,9 @@ from . import validation as v
 from .limits import KV_LIMITS, KVLimits
 from .store import KVEntry, KVStore
 
+# isinstance() with a tuple: `builtins.list | tuple` would build a union object on every get.
+_KEY_LISTS = (builtins.list, tuple)
+
 
 def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Merge a JS-style options argument (a dict, or a bare type string) with kwargs."""
@@ -147,7 +150,7 @@ class KVNamespace:
         bulk get (<= 100 keys, text or json, one operation) returning ``{key: value|None}``."""
         await asyncio.sleep(0)  # real KV calls are I/O: let other tasks run
         opts = _options(type, options)
-        if isinstance(key, builtins.list | tuple):
+        if isinstance(key, _KEY_LISTS):
             found = self._bulk(key, opts)
             value_type = self._value_type(opts)
             return JsDict(
@@ -163,7 +166,7 @@ class KVNamespace:
         returning ``{key: {"value", "metadata"} | None}``."""
         await asyncio.sleep(0)
         opts = _options(type, options)
-        if isinstance(key, builtins.list | tuple):
+        if isinstance(key, _KEY_LISTS):
             found = self._bulk(key, opts)
             value_type = self._value_type(opts)
             return JsDict(
