@@ -148,6 +148,10 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
         if record is None:
             return _not_found()
         updated = record.model_copy(update=changes)
+        if updated != record and storage.retention_is_over(updated.expires_at, ctx.now):
+            # A status or plan change to a record in its last minute of retention: KV would
+            # refuse the write on every retry (a 503 could never succeed), so say why instead.
+            return expiry_too_old()
         if updated != record:  # an unchanged record is not rewritten (KV: 1 write/s per key)
             if updated.expires_at != record.expires_at:
                 await storage.move_license_expiry(

@@ -440,3 +440,24 @@ def test_erase_under_kv_faults_stays_within_budget_and_completes(emu: Emulator) 
     assert statuses[-1] == 204
     assert everything_naming(emu, license_id) == []
     assert 503 in statuses  # the faults did bite
+
+
+def test_a_status_change_in_the_last_minute_of_retention_is_refused_not_retried(
+    emu: Emulator,
+) -> None:
+    """KV refuses an expiration less than 60 s ahead: a status or plan change to a record in its
+    last minute of retention would answer 503 on every retry. It is a 400 that says why, with
+    no KV write."""
+    # expires_at + 365 days (the record's KV expiration) is START + 120 s.
+    _, license_id = create_license(emu, expires_at="2026-01-01T00:02:00Z")
+    client = emu.test_client()
+    # With 118 s of retention left the change is still written.
+    early = client.patch(f"/v1/admin/licenses/{license_id}", json={"plan": "pro"}, headers=AUTH)
+    assert early.status_code == 200 and early.kv_ops["LICENSE_KV"].writes == 1
+    emu.clock.advance(seconds=70)  # 48 s of retention left
+    for change in ({"status": "suspended"}, {"plan": "starter"}):
+        response = client.patch(f"/v1/admin/licenses/{license_id}", json=change, headers=AUTH)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "invalid_request"
+        assert "more than a year in the past" in response.json()["error"]["message"]
+        assert response.kv_ops["LICENSE_KV"].writes == 0
