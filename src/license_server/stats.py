@@ -109,15 +109,14 @@ def _are_valid_keys(names: list[str]) -> bool:
 
 def _is_valid_shape(stats: dict[str, Any]) -> bool:
     names = list(stats)
-    # _is_count written out in the loops: a dozen function calls per heartbeat saved.
     for value in stats.values():
-        if type(value) is int and 0 <= value <= MAX_COUNT:
+        if _is_count(value):
             continue
         if type(value) is not dict:
             return False
         names.extend(value)
         for inner_value in value.values():
-            if type(inner_value) is not int or not 0 <= inner_value <= MAX_COUNT:
+            if not _is_count(inner_value):
                 return False
     return _are_valid_keys(names)
 
