@@ -107,9 +107,7 @@ def _syndrome_tables() -> list[list[int]]:
 _SYNDROME_TABLES = _syndrome_tables()
 # Crockford characters to their 5-bit values, byte for byte; any other byte to _NOT_A_SYMBOL.
 _NOT_A_SYMBOL = 0xFF
-_TO_VALUES = bytes(
-    ALPHABET.find(chr(byte)) if chr(byte) in ALPHABET else _NOT_A_SYMBOL for byte in range(256)
-)
+_TO_VALUES = bytes(_SYMBOL_VALUE.get(chr(byte), _NOT_A_SYMBOL) for byte in range(256))
 
 
 def _is_codeword(values: Sequence[int]) -> bool:
