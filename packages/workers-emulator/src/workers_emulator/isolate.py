@@ -152,8 +152,7 @@ class Isolate:
                 # Module-level handlers take (request, env) or (request, env, ctx).
                 args = (req, self.env, ctx)[: self._on_fetch_arity]
                 result = self.on_fetch(*args)
-            # (A coroutine, the usual answer, needs no inspect.isawaitable call.)
-            if type(result) is types.CoroutineType or inspect.isawaitable(result):
+            if inspect.isawaitable(result):
                 result = await result
         finally:
             current_ctx.reset(ctx_token)
