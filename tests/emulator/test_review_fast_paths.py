@@ -184,3 +184,21 @@ def test_stream_of_a_whole_body_does_not_follow_later_changes_to_a_bytearray() -
     stream = ReadableStream.from_bytes(data)
     data[:] = b"zzz"
     assert asyncio.run(stream._read_all()) == b"abc"
+
+
+def test_plain_encoder_falls_back_when_the_c_encoder_is_missing_or_different(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json.encoder
+
+    def other_signature(*args: Any) -> Any:
+        raise TypeError("c_make_encoder() takes 10 arguments")
+
+    monkeypatch.setattr(json.encoder, "c_make_encoder", other_signature)
+    assert jsjson._make_chunk_encoder() is None
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)  # as without the accelerator
+    assert jsjson._make_chunk_encoder() is None
+
+    monkeypatch.setattr(jsjson, "_encode_chunks", None)
+    value = {"a": [1, "é", None, {"b": False}]}
+    assert jsjson.stringify(value) == _general_stringify(value)

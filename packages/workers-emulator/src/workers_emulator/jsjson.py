@@ -62,16 +62,28 @@ _encode_string = json.encoder.encode_basestring
 # ``_write`` does, several times faster: no floats (JS writes them differently) and no other
 # types reach it. Circular values are not plain (they are deeper than ``_PLAIN_DEPTH``).
 _json_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
-# The C encoder JSONEncoder.encode() builds on every call for a container, built once with the
-# arguments it would pass for the settings above (None without the C accelerator).
-_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_encode_chunks: Any = (
-    None
-    if _c_make_encoder is None
-    else _c_make_encoder(
-        None, _json_encoder.default, _encode_string, None, ":", ",", False, False, True
-    )
-)
+
+
+def _make_chunk_encoder() -> Any:
+    """The C encoder JSONEncoder.encode() builds on every call for a container (~1 us), built
+    once with the arguments it passes for the settings above. ``c_make_encoder`` is not a
+    public API: None (``_json_encoder.encode`` then) without the C accelerator, or if its
+    signature or output ever differ from what this was written against."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encoder = make(
+            None, _json_encoder.default, _encode_string, None, ":", ",", False, False, True
+        )
+        sample = {"a": [1, True, None, "\u00e9"]}
+        works = "".join(encoder(sample, 0)) == _json_encoder.encode(sample)
+    except (TypeError, ValueError):
+        return None
+    return encoder if works else None
+
+
+_encode_chunks: Any = _make_chunk_encoder()
 
 
 def _encode_plain(value: Any) -> str:
