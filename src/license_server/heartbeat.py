@@ -60,9 +60,12 @@ _parsed_latest: tuple[str, Version | None] = ("", None)
 
 def _latest_version(text: str) -> Version | None:
     global _parsed_latest
-    if _parsed_latest[0] != text:
-        _parsed_latest = (text, parse_version(text))
-    return _parsed_latest[1]
+    # The pair is read once: another event loop's thread (TestClient) may replace it meanwhile.
+    parsed_text, version = _parsed_latest
+    if parsed_text != text:
+        version = parse_version(text)
+        _parsed_latest = (text, version)
+    return version
 
 
 def _update_answer(version: Version, release: Release | None) -> dict[str, Any]:
