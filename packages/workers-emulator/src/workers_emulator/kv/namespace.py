@@ -27,6 +27,9 @@ from .store import KVEntry, KVStore
 # isinstance() with a tuple: `builtins.list | tuple` would build a union object on every get.
 _KEY_LISTS = (builtins.list, tuple)
 
+# The write-rate table drops keys last written before the window once it holds this many.
+_PRUNE_WRITES_FLOOR = 10_000
+
 
 def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Merge a JS-style options argument (a dict, or a bare type string) with kwargs."""
@@ -39,10 +42,6 @@ def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
         opts.update(positional)
     opts.update(kwargs)
     return opts
-
-
-# The write-rate table drops keys last written before the window once it holds this many.
-_PRUNE_WRITES_FLOOR = 10_000
 
 
 def _key_name(key: Any) -> str:

@@ -40,7 +40,8 @@ class KVStore(ABC):
         """The live entry for ``key``, or None."""
 
     def get_value(self, key: str, now: float) -> bytes | None:
-        """The live entry's value alone, or None (what ``get()`` needs: no metadata)."""
+        """The live entry's value alone, or None: what ``KVNamespace.get`` needs (a store can
+        skip building the entry and decoding its metadata)."""
         entry = self.get(key, now)
         return None if entry is None else entry.value
 

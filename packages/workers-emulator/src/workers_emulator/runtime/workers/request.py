@@ -34,6 +34,9 @@ class _JsRequest:
     Here a live view of the same parts under JavaScript's names: ``headers`` is the request's
     own Headers object (the same one on every access, iterating as ``(name, value)`` pairs
     in JavaScript's order), ``method`` the plain string, ``bodyUsed`` camel-cased.
+
+    Unlike the platform's, a new view on each access: kept on the request, it would tie the
+    two into a reference cycle, freed only by the cyclic GC.
     """
 
     __slots__ = ("_request",)
