@@ -25,6 +25,7 @@ __all__ = [
     "LicenseRecord",
     "LicenseStatus",
     "Release",
+    "SemVerText",
     "StatsRecord",
     "StrictModel",
     "ValidateRequest",
