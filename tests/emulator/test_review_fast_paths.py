@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import random
+import sys
 from typing import Any
 
 import pytest
@@ -202,3 +203,20 @@ def test_plain_encoder_falls_back_when_the_c_encoder_is_missing_or_different(
     monkeypatch.setattr(jsjson, "_encode_chunks", None)
     value = {"a": [1, "é", None, {"b": False}]}
     assert jsjson.stringify(value) == _general_stringify(value)
+
+
+def test_a_stream_proxy_closed_by_a_worker_is_replaced_for_the_next_capture() -> None:
+    from workers_emulator.logs import captured_output
+
+    seen: list[tuple[str, str]] = []
+
+    def sink(stream: str, text: str) -> None:
+        seen.append((stream, text))
+
+    with captured_output(sink):
+        sys.stdout.close()  # a Worker may close what it takes for its stdout
+    with captured_output(sink):
+        assert not sys.stdout.closed  # a new proxy, not the closed one
+        print("after")
+        print("err", file=sys.stderr)
+    assert ("stdout", "after") in seen and ("stderr", "err") in seen
