@@ -281,9 +281,11 @@ def test_erase_confirmed_then_gone(cli_env: DevServer, monkeypatch: pytest.Monke
     created = create("--expires-at", "2031-01-01")
     key, license_id = created["license_key"], created["license"]["id"]
     heartbeat(cli_env, key, {"nodes": 2})
-    result = run("erase", license_id, stdin="y\n", monkeypatch=monkeypatch)
+    # A one-second settle: the second pass runs against the real server and finds nothing.
+    result = run("erase", license_id, "--settle", "1", stdin="y\n", monkeypatch=monkeypatch)
     assert result.code == 0, result.err
     assert "erased" in result.out
+    assert "erasing once more in 1 s" in result.err
     assert run("show", license_id).code == 1
     again = run("erase", license_id, "--yes", "--json")
     assert again.code == 1
@@ -294,9 +296,9 @@ def test_erase_confirmed_then_gone(cli_env: DevServer, monkeypatch: pytest.Monke
 
 def test_erase_json_with_yes(cli_env: DevServer) -> None:
     license_id = create("--perpetual")["license"]["id"]
-    result = run("erase", license_id, "--yes", "--json")
+    result = run("erase", license_id, "--yes", "--json", "--settle", "0")
     assert result.code == 0, result.err
-    assert result.json() == {"erased": license_id, "calls": 1}
+    assert result.json() == {"erased": license_id, "calls": 1, "settle_seconds": 0}
 
 
 def test_erase_repeats_while_the_server_answers_in_progress(cli_env: DevServer) -> None:
@@ -312,7 +314,7 @@ def test_erase_repeats_while_the_server_answers_in_progress(cli_env: DevServer) 
             store.put(KVEntry(name, b"t", now + storage.VALIDATION_LOG_TTL))
         assert len(side.kv_entries("LICENSE_KV")) >= 1201
 
-        result = run("erase", license_id, "--yes", "--json")
+        result = run("erase", license_id, "--yes", "--json", "--settle", "0")
         assert result.code == 0, result.err
         assert result.json()["erased"] == license_id
         assert result.json()["calls"] >= 3
@@ -355,7 +357,7 @@ def test_console_script_json_and_exit_codes(dev_server: DevServer) -> None:
     assert declined.returncode == 5
     assert declined.stdout == ""
 
-    erased = licensectl("erase", license_id, env=env, stdin="y\n")
+    erased = licensectl("erase", license_id, "--settle", "0", env=env, stdin="y\n")
     assert erased.returncode == 0, erased.stderr
 
     missing = licensectl("show", license_id, env=env)

@@ -61,9 +61,11 @@ def error(status: int, code: str, **headers: str) -> httpx.Response:
 def test_erase_repeats_through_202_and_sends_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
     in_progress = httpx.Response(202, json={"erasure": "in_progress"})
     script, seen = answers(in_progress, in_progress, httpx.Response(204))
-    code, out, _, _ = run_with(monkeypatch, script, "erase", LICENSE_ID, "--yes", "--json")
+    code, out, _, _ = run_with(
+        monkeypatch, script, "erase", LICENSE_ID, "--yes", "--json", "--settle", "0"
+    )
     assert code == 0
-    assert json.loads(out) == {"erased": LICENSE_ID, "calls": 3}
+    assert json.loads(out) == {"erased": LICENSE_ID, "calls": 3, "settle_seconds": 0}
     assert [r.method for r in seen] == ["DELETE"] * 3
     assert all(r.headers["authorization"] == "Bearer t" for r in seen)
     assert seen[0].url.path == f"/v1/admin/licenses/{LICENSE_ID}"
@@ -76,10 +78,43 @@ def test_erase_404_after_a_retried_503_counts_as_done(monkeypatch: pytest.Monkey
         error(503, "storage_unavailable", **{"retry-after": "30"}),
         error(404, "license_not_found"),
     )
-    code, out, _, sleeps = run_with(monkeypatch, script, "erase", LICENSE_ID, "--yes", "--json")
+    code, out, _, sleeps = run_with(
+        monkeypatch, script, "erase", LICENSE_ID, "--yes", "--json", "--settle", "0"
+    )
     assert code == 0
     assert json.loads(out)["erased"] == LICENSE_ID
     assert sleeps == [2.0]  # Retry-After honoured, capped: an operator is waiting
+
+
+@pytest.mark.parametrize(
+    ("second_pass", "calls"),
+    [
+        ([error(404, "license_not_found")], 2),  # nothing was left
+        ([httpx.Response(204)], 2),  # a late heartbeat's leftovers, removed
+        ([httpx.Response(202, json={"erasure": "in_progress"}), httpx.Response(204)], 3),
+    ],
+)
+def test_erase_settles_then_erases_once_more_by_default(
+    monkeypatch: pytest.MonkeyPatch, second_pass: list[httpx.Response], calls: int
+) -> None:
+    """A heartbeat in flight during the erasure can write after it (README, "Known limits"):
+    by default licensectl waits 90 s and erases again; a 404 then means nothing was left."""
+    script, seen = answers(httpx.Response(204), *second_pass)
+    code, out, err, sleeps = run_with(monkeypatch, script, "erase", LICENSE_ID, "--yes", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"erased": LICENSE_ID, "calls": calls, "settle_seconds": 90}
+    assert sleeps == [90]
+    assert [r.method for r in seen] == ["DELETE"] * calls
+    assert "--settle 0 skips" in err
+
+
+def test_erase_settle_must_be_a_non_negative_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    script, seen = answers()
+    for bad in ("-1", "soon"):
+        argv = ("erase", LICENSE_ID, "--yes", "--settle", bad)
+        code, out, _, _ = run_with(monkeypatch, script, *argv)
+        assert code == 2 and out == ""
+    assert seen == []
 
 
 def test_erase_of_an_unknown_license_is_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:

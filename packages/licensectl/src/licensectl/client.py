@@ -144,6 +144,10 @@ class AdminClient:
             raise
         return response.status_code != 202
 
+    def wait(self, seconds: float) -> None:
+        """Sleep with the client's clock (tests pass one that only records)."""
+        self._sleep(seconds)
+
     def iter_validations(self, license_id: str) -> Iterator[list[str]]:
         yield from self._pages(f"/v1/admin/licenses/{_seg(license_id)}/validations", "validations")
 
