@@ -126,7 +126,8 @@ async def get_license(request: HttpRequest, ctx: Context) -> HttpResponse:
 
 async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``PATCH /v1/admin/licenses/{id}``: one read and one write; moving ``expires_at`` also
-    re-expires the stats entry (one more read and write)."""
+    re-expires the stats entry (one more read and write). Repeating an ``expires_at`` already
+    stored writes no record, only checks the stats entry (see ``sync_stats_expiration``)."""
     license_id = _license_id(ctx)
     if license_id is None:
         return _not_found()
@@ -148,11 +149,11 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
         if record is None:
             return _not_found()
         updated = record.model_copy(update=changes)
-        if updated != record and storage.retention_is_over(updated.expires_at, ctx.now):
-            # A status or plan change to a record in its last minute of retention: KV would
-            # refuse the write on every retry (a 503 could never succeed), so say why instead.
-            return expiry_too_old()
         if updated != record:  # an unchanged record is not rewritten (KV: 1 write/s per key)
+            if storage.retention_is_over(updated.expires_at, ctx.now):
+                # A status or plan change to a record in its last minute of retention: KV
+                # would refuse the write on every retry (a 503 could never succeed).
+                return expiry_too_old()
             if updated.expires_at != record.expires_at:
                 await storage.move_license_expiry(
                     kv, updated, previous_expires_at=record.expires_at
