@@ -6,7 +6,6 @@ ahead, so a Worker can refuse a huge upload after looking at its first chunk.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -71,14 +70,6 @@ class _WholeBody(AsyncIterator[bytes]):
         return data
 
 
-class _AwaitSource(enum.Enum):
-    TOKEN = enum.auto()
-
-
-# What ReadableStream._pull_at_once answers when the chunk must be awaited from the source.
-_AWAIT_SOURCE = _AwaitSource.TOKEN
-
-
 class ReadableStream:
     """A byte stream fed lazily from an async iterator of chunks."""
 
@@ -120,30 +111,18 @@ class ReadableStream:
 
     async def _pull(self) -> bytes | None:
         """One non-empty chunk from the source, or None at its end."""
-        chunk = self._pull_at_once()
-        if chunk is _AWAIT_SOURCE:
-            return await self._pull_from_source()
-        return chunk
-
-    def _pull_at_once(self) -> bytes | _AwaitSource | None:
-        """``_pull`` as far as it needs no await: the answer, or ``_AWAIT_SOURCE`` when the
-        next chunk must come from an async source (a reader's read() then creates one
-        coroutine, not two, per chunk)."""
         self._disturbed = True
         if self._neutered is not None and not self._closed:
             raise JsException("TypeError", self._neutered)
         whole = self._source
         if type(whole) is _WholeBody:
-            # _pull_from_source's steps, for a source of one chunk, without awaiting it.
+            # The loop below, for a source of one chunk, without awaiting it.
             if not self._closed:
                 chunk, whole.data = whole.data, None
                 if chunk:
                     return chunk
                 self._closed = True
             return None
-        return _AWAIT_SOURCE
-
-    async def _pull_from_source(self) -> bytes | None:
         while self._source is not None and not self._closed:
             try:
                 chunk = await anext(self._source)
@@ -163,14 +142,10 @@ class ReadableStream:
             await aclose()
 
     async def _read_all(self) -> bytes:
-        parts: list[bytes] = []
-        while True:
-            chunk = self._pull_at_once()
-            if chunk is _AWAIT_SOURCE:
-                chunk = await self._pull_from_source()
-            if chunk is None:
-                return b"".join(parts)
+        parts = []
+        while (chunk := await self._pull()) is not None:
             parts.append(chunk)
+        return b"".join(parts)
 
     def __repr__(self) -> str:
         return "[object ReadableStream]"
@@ -188,10 +163,7 @@ class ReadableStreamDefaultReader:
         return self._stream
 
     async def read(self) -> ReadResult:
-        stream = self._locked_stream()
-        chunk = stream._pull_at_once()
-        if chunk is _AWAIT_SOURCE:
-            chunk = await stream._pull_from_source()
+        chunk = await self._locked_stream()._pull()
         if chunk is None:
             return ReadResult(True, None)
         return ReadResult(False, Uint8Array(chunk))
