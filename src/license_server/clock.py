@@ -27,10 +27,11 @@ _last_formatted: tuple[int, str] = (-1, "")
 
 def format_iso(epoch: int) -> str:
     global _last_formatted
-    if _last_formatted[0] == epoch:
-        return _last_formatted[1]
-    text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-    _last_formatted = (epoch, text)
+    # Read as one pair: two reads of the global could straddle another thread's replacement.
+    last_epoch, text = _last_formatted
+    if last_epoch != epoch:
+        text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+        _last_formatted = (epoch, text)
     return text
 
 

@@ -60,7 +60,7 @@ _parsed_latest: tuple[str, Version | None] = ("", None)
 
 def _latest_version(text: str) -> Version | None:
     global _parsed_latest
-    # The pair is read once: another event loop's thread (TestClient) may replace it meanwhile.
+    # Read as one pair: two reads of the global could straddle another thread's replacement.
     parsed_text, version = _parsed_latest
     if parsed_text != text:
         version = parse_version(text)
