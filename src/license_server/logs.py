@@ -11,7 +11,7 @@ import sys
 
 from license_server.compact_json import compact_encoder
 
-__all__ = ["ALLOWED_FIELDS", "log_event", "log_fields"]
+__all__ = ["ALLOWED_FIELDS", "Value", "log_event", "log_fields"]
 
 ALLOWED_FIELDS = frozenset(
     {
