@@ -127,7 +127,7 @@ async def get_license(request: HttpRequest, ctx: Context) -> HttpResponse:
 async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``PATCH /v1/admin/licenses/{id}``: one read and one write; moving ``expires_at`` also
     re-expires the stats entry (one more read and write). Repeating an ``expires_at`` already
-    stored writes no record, only checks the stats entry (see ``sync_stats_expiration``)."""
+    stored writes no record, only puts the stats entry back (see ``sync_stats_expiration``)."""
     license_id = _license_id(ctx)
     if license_id is None:
         return _not_found()

@@ -200,21 +200,16 @@ def _expires_earlier(new: int | None, previous: int | None) -> bool:
 
 
 async def sync_stats_expiration(kv: Any, record: LicenseRecord) -> None:
-    """Give the stats entry the record's expiration again, if it does not have it already.
+    """Give the stats entry the record's expiration again (one read, one write if it exists).
 
     Repairs what a failed :func:`move_license_expiry` left (the record moved, the stats write
-    failed) when the operator repeats the PATCH; the stats must never outlive the record. One
-    list when the entry is absent or already in step (a get cannot show an expiration, a
-    listing can); one list, one read and one write when it needs the repair.
+    failed) when the operator repeats the PATCH; the stats must never outlive the record. The
+    entry is rewritten whether or not it looks in step: the only way to see its expiration is a
+    listing, and KV listings can be up to a minute stale, so trusting one could skip the one
+    repair that mattered (a heartbeat's write with the old expiration). A repeated PATCH is
+    rare; one write is a small price for the promise.
     """
-    expiration = license_expiration(record.expires_at)
-    stats_key = stats_key_name(record.id)
-    # Ids are fixed-length hex, so the entry's own name is the only one with this prefix.
-    page = await _list(kv, stats_key, 1, None, "read_stats")
-    listed = [entry for entry in page.keys if entry.get("name") == stats_key]
-    if not listed or listed[0].get("expiration") == expiration:
-        return
-    await _rewrite_stats_expiration(kv, record.id, expiration)
+    await _rewrite_stats_expiration(kv, record.id, license_expiration(record.expires_at))
 
 
 async def _rewrite_stats_expiration(kv: Any, license_id: str, expiration: int | None) -> None:

@@ -1,4 +1,8 @@
-"""A repeated PATCH of ``expires_at`` rewrites the stats entry only when it is out of step."""
+"""A repeated PATCH of ``expires_at`` puts the stats entry back with the record's expiration.
+
+It does so even when the entry looks in step: only a listing shows an expiration, and KV
+listings can be stale, so the repair does not trust one (storage.sync_stats_expiration).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ def _with_stats(emu: Any, client: Any) -> tuple[str, dict[str, Any]]:
     return key, view
 
 
-def test_repeating_a_patch_does_not_rewrite_stats_already_in_step(emu: Any, client: Any) -> None:
+def test_repeating_a_patch_rewrites_stats_in_step_unchanged(emu: Any, client: Any) -> None:
     _, view = _with_stats(emu, client)
     before = _stats_entry(emu, view["id"])
     response = client.patch(
@@ -29,8 +33,8 @@ def test_repeating_a_patch_does_not_rewrite_stats_already_in_step(emu: Any, clie
     )
     assert response.status_code == 200
     counts = response.kv_ops["LICENSE_KV"]
-    assert counts.writes == 0  # neither the unchanged record nor the unchanged stats
-    assert counts.total == 2  # the record's read, the stats entry's listing
+    assert counts.writes == 1  # the stats entry put back; the unchanged record is not
+    assert counts.total == 3  # the record's read, the stats entry's read and write
     assert _stats_entry(emu, view["id"]) == before
 
 
