@@ -33,8 +33,14 @@ class Route(NamedTuple):
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    # "{name}" captures one non-empty path segment.
-    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+    # "{name}" captures one non-empty path segment; everything else is literal (the "." of
+    # "/.well-known/jwks.json" included: unescaped, "/Xwell-known/jwksYjson" would match).
+    # re.split with one group alternates literal text (even places) and names (odd places).
+    parts = re.split(r"\{(\w+)\}", pattern)
+    regex = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+        for index, part in enumerate(parts)
+    )
     return re.compile(regex)
 
 

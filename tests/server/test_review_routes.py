@@ -39,3 +39,17 @@ def test_resolve_answers_as_the_regexes_in_order(path: str) -> None:
 
 def test_the_heartbeat_path_is_in_the_exact_table() -> None:
     assert app._EXACT_PATHS["/v1/validate"].pattern == "/v1/validate"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/Xwell-known/jwksYjson", "/.well-known/jwksXjson", "/openapiXjson", "/.well-known/jwks"],
+)
+def test_a_dot_in_a_route_is_a_dot(path: str) -> None:
+    """Route patterns are literal text around their "{name}" segments: a "." matches only "."."""
+    assert app._resolve(path) is None
+
+
+def test_routes_still_capture_their_segments() -> None:
+    resolved = app._resolve("/v1/admin/licenses/" + "ab" * 16 + "/validations")
+    assert resolved is not None and resolved[1] == {"id": "ab" * 16}
