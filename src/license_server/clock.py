@@ -13,7 +13,8 @@ from functools import lru_cache
 
 __all__ = ["format_iso", "now", "parse_iso"]
 
-_ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# [0-9], not \d: \d also takes other scripts' digits, which fromisoformat then refuses.
+_ISO_Z = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def now() -> int:
