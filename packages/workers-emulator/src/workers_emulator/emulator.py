@@ -24,6 +24,12 @@ from .runtime.workers._context import Env, ExecutionContext
 from .runtime.workers._streams import ReadableStream
 from .runtime.workers.request import Request
 from .runtime.workers.response import FetchResponse, Response
+from .scheduled import (
+    NoScheduledHandlerError,
+    ScheduledController,
+    ScheduledOutcome,
+    ScheduledResult,
+)
 
 if TYPE_CHECKING:
     from .testclient import TestClient
@@ -288,11 +294,52 @@ class Emulator:
             collector.close()
         return invocation
 
-    async def _drain_wait_until(self, ctx: ExecutionContext) -> None:
+    async def scheduled(
+        self, cron: str = "* * * * *", scheduled_time: float | None = None
+    ) -> ScheduledResult:
+        """Run the Worker's ``scheduled`` handler once, as a Cron Trigger would.
+
+        ``scheduled_time`` is in epoch seconds (default: ``self.clock`` now); the handler
+        sees it as ``controller.scheduledTime`` in milliseconds. One invocation, as for
+        ``fetch``: the same operation cap, clock patch and log capture, and ``waitUntil``
+        work is awaited. A handler that raises gives ``outcome == "exception"`` and a
+        traceback in the log, never an exception here.
+        """
+        if not self.isolate.has_scheduled:
+            raise NoScheduledHandlerError(
+                f"{self.config.main}: the Worker has no scheduled handler (define "
+                "`async def scheduled(self, controller, env, ctx)` on class Default), "
+                "so it cannot have Cron Triggers"
+            )
+        when = self.clock.now() if scheduled_time is None else scheduled_time
+        controller = ScheduledController(cron, round(when * 1000))
+        invocation = Invocation()
+        ctx = ExecutionContext()
+        collector = LineCollector(self._emit)
+        outcome: ScheduledOutcome = "ok"
+        try:
+            with invocation.activate(), self._clock_patch(), captured_output(collector):
+                try:
+                    await self.isolate.scheduled(controller, ctx)
+                except Exception as exc:
+                    self._log_exception("Uncaught exception in scheduled handler", exc)
+                    outcome = "exception"
+                # On the platform a scheduled event also fails when its waitUntil work does.
+                if ctx._tasks and not await self._drain_wait_until(ctx):
+                    outcome = "exception"
+        finally:
+            collector.close()
+        return ScheduledResult(outcome, self._ops_of(invocation), controller._no_retry)
+
+    async def _drain_wait_until(self, ctx: ExecutionContext) -> bool:
+        """Await all ``waitUntil`` work (including work it adds); False if any raised."""
+        succeeded = True
         while tasks := ctx._take_tasks():
             for outcome in await asyncio.gather(*tasks, return_exceptions=True):
                 if isinstance(outcome, BaseException):
                     self._log_exception("Uncaught (in waitUntil)", outcome)
+                    succeeded = False
+        return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
         return {name: invocation.counts(name) for name in self._kv}

@@ -15,6 +15,7 @@ from .runtime import workers as standin
 from .runtime.workers import entrypoints, request, response, utils
 from .runtime.workers import types as standin_types
 from .runtime.workers._context import Env, ExecutionContext, current_ctx, current_env
+from .scheduled import ScheduledController
 
 # The names under which a Worker can import the SDK, and what answers them here.
 _STANDIN_MODULES: dict[str, types.ModuleType] = {
@@ -102,6 +103,7 @@ class Isolate:
         self.module = self._load()
         self.entrypoint: type[entrypoints.WorkerEntrypoint] | None = None
         self.on_fetch: Any = None
+        self.on_scheduled: Any = None  # a module-level on_scheduled(controller, env, ctx)
         default = getattr(self.module, "Default", None)
         if isinstance(default, type) and issubclass(default, entrypoints.WorkerEntrypoint):
             if not callable(getattr(default, "fetch", None)):
@@ -110,10 +112,20 @@ class Isolate:
         elif callable(getattr(self.module, "on_fetch", None)):
             self.on_fetch = self.module.on_fetch
             self._on_fetch_arity = _positional_arity(self.on_fetch)
+            if callable(getattr(self.module, "on_scheduled", None)):
+                self.on_scheduled = self.module.on_scheduled
+                self._on_scheduled_arity = _positional_arity(self.on_scheduled)
         else:
             raise WorkerLoadError(
                 f"{self.main}: no `class Default(WorkerEntrypoint)` with a fetch() method"
             )
+
+    @property
+    def has_scheduled(self) -> bool:
+        """Whether the Worker handles Cron Triggers (``scheduled`` / ``on_scheduled``)."""
+        if self.entrypoint is not None:
+            return callable(getattr(self.entrypoint, "scheduled", None))
+        return self.on_scheduled is not None
 
     def _load(self) -> types.ModuleType:
         directory = self.main.parent
@@ -163,3 +175,21 @@ class Isolate:
                 "Incorrect type for Promise: the Promise did not resolve to 'Response'."
             )
         return result
+
+    async def scheduled(self, controller: ScheduledController, ctx: ExecutionContext) -> None:
+        """Call the Worker's scheduled handler (``has_scheduled`` must be true)."""
+        env_token = current_env.set(self.env)
+        ctx_token = current_ctx.set(ctx)
+        try:
+            if self.entrypoint is not None:
+                instance: Any = self.entrypoint(ctx, self.env)  # a subclass defines scheduled
+                result = instance.scheduled(controller, self.env, ctx)
+            else:
+                # Module-level handlers take (controller, env, ctx) or fewer.
+                args = (controller, self.env, ctx)[: self._on_scheduled_arity]
+                result = self.on_scheduled(*args)
+            if inspect.isawaitable(result):
+                await result
+        finally:
+            current_ctx.reset(ctx_token)
+            current_env.reset(env_token)
