@@ -12,6 +12,7 @@ from license_server.app import handle, internal_error, request_too_large
 from license_server.clock import now
 from license_server.context import Bindings
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse
+from license_server.maintenance import run_scheduled
 
 
 def _declared_length(headers: dict[str, str]) -> int | None:
@@ -113,3 +114,11 @@ class Default(WorkerEntrypoint):
             return _to_workers_response(plain)
         response = await handle(plain, Bindings.for_env(self.env), now())
         return _to_workers_response(response)
+
+    async def scheduled(self, controller: object, env: object = None, ctx: object = None) -> None:
+        """A Cron Trigger run: the erasure-leftover sweep (license_server.maintenance)."""
+        now_seconds = now()
+        # controller.scheduledTime is JavaScript's milliseconds since the epoch.
+        scheduled_ms = getattr(controller, "scheduledTime", None)
+        scheduled = int(scheduled_ms) // 1000 if scheduled_ms is not None else now_seconds
+        await run_scheduled(Bindings.for_env(self.env), now_seconds, scheduled)

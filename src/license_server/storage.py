@@ -40,6 +40,7 @@ __all__ = [
     "LicenseDetail",
     "LicenseExport",
     "StorageUnavailable",
+    "SweepResult",
     "erase_license",
     "export_license",
     "fleet_page",
@@ -52,6 +53,7 @@ __all__ = [
     "read_release",
     "record_validation",
     "retention_is_over",
+    "sweep_erasure_leftovers",
     "sync_stats_expiration",
     "write_license",
     "write_release",
@@ -621,3 +623,68 @@ async def erase_license(
     if await _get_text(kv, stats_key_name(license_id), "erase_license") is not None:
         budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
     return EraseOutcome.COMPLETE
+
+
+# --- the sweep for erasure leftovers (a Cron Trigger runs it; see license_server.maintenance) ---
+
+SWEEP_OPERATION_BUDGET = 900  # of the invocation's 1000, with room for the retries of a delete
+SWEEP_GRACE_SECONDS = 300  # a record written this recently may not be visible everywhere yet
+_ERASE_RESERVE = 50  # operations set aside per leftover: its erasure is resumed next time if more
+
+
+class SweepResult(NamedTuple):
+    erased: list[str]  # license ids whose leftovers were erased
+    complete: bool  # the whole shard was walked within the budget
+
+
+async def sweep_erasure_leftovers(
+    kv: Any, shard: str, now: int, operations: int = SWEEP_OPERATION_BUDGET
+) -> SweepResult:
+    """Erase what a heartbeat wrote after its license was erased, for ids starting ``shard``.
+
+    A heartbeat that read the record just before a DELETE removed it can write its stats
+    entry (and a validation timestamp) after the erasure's last sweep; for a perpetual license
+    that entry would never expire. Stats entries name their license, so they are walked a page
+    of 100 at a time (one list, then one bulk get of the records of those received more than
+    ``SWEEP_GRACE_SECONDS`` ago: KV may not show a new record everywhere at once); an entry
+    whose record is gone is a leftover, and :func:`erase_license` removes it with the
+    timestamps beside it. Two operations per page plus at most ``_ERASE_RESERVE`` per leftover,
+    never more than ``operations`` in all.
+    """
+    budget = _Budget(operations)
+    erased: list[str] = []
+    cursor: str | None = None
+    settled_before = now - SWEEP_GRACE_SECONDS
+    while budget.allows(2 + _ERASE_RESERVE):
+        budget.spend(2)
+        page = await _list(kv, STATS_PREFIX + shard, FLEET_PAGE_SIZE, cursor, "sweep")
+        settled = [
+            str(entry.get("name", ""))[len(STATS_PREFIX) :]
+            for entry in page.keys
+            if _received_before(entry.get("metadata"), settled_before)
+        ]
+        records = await _bulk_get(kv, [license_key_name(i) for i in settled], "sweep")
+        for license_id in settled:
+            if records.get(license_key_name(license_id)) is not None:
+                continue
+            if not budget.allows(_ERASE_RESERVE):
+                return SweepResult(erased, complete=False)
+            budget.spend(_ERASE_RESERVE)
+            await erase_license(kv, license_id, operations=_ERASE_RESERVE)
+            erased.append(license_id)
+        if page.cursor is None:
+            return SweepResult(erased, complete=True)
+        cursor = page.cursor
+    return SweepResult(erased, complete=False)
+
+
+def _received_before(metadata: Any, epoch: int) -> bool:
+    """Whether a stats entry's ``received_at`` (its metadata) is before ``epoch``; an entry
+    without a readable one is treated as settled (it cannot be a write of the last minutes)."""
+    received_at = metadata.get("received_at") if isinstance(metadata, dict) else None
+    if not isinstance(received_at, str):
+        return True
+    try:
+        return parse_iso(received_at) < epoch
+    except ValueError:
+        return True
