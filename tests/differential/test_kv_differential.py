@@ -19,13 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.devserver import (
-    ServerNotReady,
-    free_port,
-    spawn_wrangler,
-    stop_process_group,
-    wait_until_healthy,
-)
+from tests.support.devserver import ServerNotReady, wrangler_dev
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -41,43 +35,21 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
     if shutil.which("node") is None:
         pytest.skip("node is not installed: the differential test needs it to run wrangler")
-    tmp = tmp_path_factory.mktemp("workerd")
-    port = free_port()
-    log_path = tmp / "wrangler.log"
-    command = [
-        str(WRANGLER),
-        "dev",
-        "--local",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--inspector-port",
-        str(free_port()),  # not the default 9229: another wrangler may be running
-        "--show-interactive-dev-session=false",
-        "--persist-to",
-        str(tmp / "state"),
-        "--config",
-        str(HERE / "js" / "wrangler.toml"),
-    ]
-    process = spawn_wrangler(command, HERE / "js", log_path)
-    url = f"http://127.0.0.1:{port}"
     try:
-        try:
-            wait_until_healthy(
-                f"{url}/health",
-                process,
-                lambda: log_path.read_text(errors="replace"),
-                name="wrangler dev",
-                timeout=STARTUP_SECONDS,
-                interval=0.3,
-                request_timeout=2,
-            )
-        except ServerNotReady as error:
-            pytest.fail(str(error))
-        yield url
-    finally:
-        stop_process_group(process)
+        with wrangler_dev(
+            [str(WRANGLER)],
+            "--local",
+            "--config",
+            str(HERE / "js" / "wrangler.toml"),
+            cwd=HERE / "js",
+            folder=tmp_path_factory.mktemp("workerd"),
+            health_path="/health",
+            timeout=STARTUP_SECONDS,
+            interval=0.3,
+        ) as url:
+            yield url
+    except ServerNotReady as error:
+        pytest.fail(str(error))
 
 
 def run_under_workerd(url: str) -> list[Any]:

@@ -13,7 +13,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -105,6 +106,54 @@ def spawn_wrangler(command: list[str], cwd: Path, log_path: Path) -> subprocess.
             env=env,
             start_new_session=True,
         )
+
+
+@contextmanager
+def wrangler_dev(
+    launcher: list[str],
+    *extra_args: str,
+    cwd: Path,
+    folder: Path,
+    health_path: str,
+    timeout: float,
+    interval: float,
+) -> Iterator[str]:
+    """``<launcher> dev`` on a free loopback port, its state and its log (named after the
+    launcher's last word, e.g. ``pywrangler.log``) in ``folder``; yields the base URL once
+    ``health_path`` answers 200, raises ServerNotReady otherwise, and always stops the process
+    group."""
+    program = Path(launcher[-1]).name
+    port = free_port()
+    log_path = folder / f"{program}.log"
+    command = [
+        *launcher,
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--inspector-port",
+        str(free_port()),  # not the default 9229: another wrangler may be running
+        "--show-interactive-dev-session=false",
+        "--persist-to",
+        str(folder / "state"),
+        *extra_args,
+    ]
+    process = spawn_wrangler(command, cwd, log_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(
+            f"{url}{health_path}",
+            process,
+            lambda: log_path.read_text(errors="replace"),
+            name=f"{program} dev",
+            timeout=timeout,
+            interval=interval,
+            request_timeout=2,
+        )
+        yield url
+    finally:
+        stop_process_group(process)
 
 
 def write_config(folder: Path, secrets: Mapping[str, str]) -> Path:
