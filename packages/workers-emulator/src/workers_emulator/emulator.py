@@ -273,25 +273,20 @@ class Emulator:
     async def handle(self, request: Request, respond: Respond) -> Invocation:
         """Run the Worker on ``request``; ``respond`` gets its response (a 500 if it
         threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
-        invocation = Invocation()
-        ctx = ExecutionContext()
-        collector = LineCollector(self._emit)
-        try:
-            with invocation.activate(), self._clock_patch(), captured_output(collector):
-                try:
-                    response: FetchResponse = await self.isolate.fetch(request, ctx)
-                    neuter = "Can't read from request stream after response has been sent."
-                except Exception as exc:
-                    self._log_exception("Uncaught exception in fetch handler", exc)
-                    response = Response(INTERNAL_ERROR_BODY, status=500)
-                    neuter = "Can't read from request stream after responding with an exception."
-                await respond(response)
-                if request.body is not None:
-                    request.body._neuter(neuter)
-                if ctx._tasks:  # most requests leave no waitUntil work: no coroutine then
-                    await self._drain_wait_until(ctx)
-        finally:
-            collector.close()
+
+        async def run_fetch(ctx: ExecutionContext) -> None:
+            try:
+                response: FetchResponse = await self.isolate.fetch(request, ctx)
+                neuter = "Can't read from request stream after response has been sent."
+            except Exception as exc:
+                self._log_exception("Uncaught exception in fetch handler", exc)
+                response = Response(INTERNAL_ERROR_BODY, status=500)
+                neuter = "Can't read from request stream after responding with an exception."
+            await respond(response)
+            if request.body is not None:
+                request.body._neuter(neuter)
+
+        invocation, _ = await self._invoke(run_fetch)
         return invocation
 
     async def scheduled(
@@ -313,23 +308,39 @@ class Emulator:
             )
         when = self.clock.now() if scheduled_time is None else scheduled_time
         controller = ScheduledController(cron, round(when * 1000))
+        outcome: ScheduledOutcome = "ok"
+
+        async def run_scheduled(ctx: ExecutionContext) -> None:
+            nonlocal outcome
+            try:
+                await self.isolate.scheduled(controller, ctx)
+            except Exception as exc:
+                self._log_exception("Uncaught exception in scheduled handler", exc)
+                outcome = "exception"
+
+        invocation, wait_until_succeeded = await self._invoke(run_scheduled)
+        # On the platform a scheduled event also fails when its waitUntil work does.
+        if not wait_until_succeeded:
+            outcome = "exception"
+        return ScheduledResult(outcome, self._ops_of(invocation), controller._no_retry)
+
+    async def _invoke(
+        self, run: Callable[[ExecutionContext], Awaitable[None]]
+    ) -> tuple[Invocation, bool]:
+        """One Worker invocation, whatever the event: ``run(ctx)`` under the invocation's
+        operation cap, clock patch and log capture, then its ``waitUntil`` work awaited.
+        Returns the invocation and whether all ``waitUntil`` work succeeded."""
         invocation = Invocation()
         ctx = ExecutionContext()
         collector = LineCollector(self._emit)
-        outcome: ScheduledOutcome = "ok"
         try:
             with invocation.activate(), self._clock_patch(), captured_output(collector):
-                try:
-                    await self.isolate.scheduled(controller, ctx)
-                except Exception as exc:
-                    self._log_exception("Uncaught exception in scheduled handler", exc)
-                    outcome = "exception"
-                # On the platform a scheduled event also fails when its waitUntil work does.
-                if ctx._tasks and not await self._drain_wait_until(ctx):
-                    outcome = "exception"
+                await run(ctx)
+                # Most requests leave no waitUntil work: no coroutine then.
+                wait_until_succeeded = not ctx._tasks or await self._drain_wait_until(ctx)
         finally:
             collector.close()
-        return ScheduledResult(outcome, self._ops_of(invocation), controller._no_retry)
+        return invocation, wait_until_succeeded
 
     async def _drain_wait_until(self, ctx: ExecutionContext) -> bool:
         """Await all ``waitUntil`` work (including work it adds); False if any raised."""
