@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -22,30 +23,36 @@ def make_worker(tmp_path: Path, source: str, toml_extra: str = KV_TOML) -> Path:
     return config
 
 
-ENTRYPOINT_WORKER = """
-import json
-import time
-from workers import Response, WorkerEntrypoint
+def entrypoint_worker(scheduled_body: str, prelude: str = "") -> str:
+    """A Worker whose fetch answers "ok" and whose scheduled() runs ``scheduled_body``."""
+    return (
+        f"from workers import Response, WorkerEntrypoint\n{prelude}\n"
+        "class Default(WorkerEntrypoint):\n"
+        "    async def fetch(self, request):\n"
+        '        return Response("ok")\n\n'
+        "    async def scheduled(self, controller, env, ctx):\n"
+        + textwrap.indent(textwrap.dedent(scheduled_body).lstrip("\n"), " " * 8)
+    )
 
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        return Response("ok")
 
-    async def scheduled(self, controller, env, ctx):
-        seen = {
-            "cron": controller.cron,
-            "scheduledTime": controller.scheduledTime,
-            "type": controller.type,
-            "now": time.time(),
-            "same_env": env is self.env,
-            "same_ctx": ctx is self.ctx,
-        }
-        await env.KV.put("seen", json.dumps(seen))
-        await env.KV.get("seen")
-        print("swept", controller.cron)
-        if controller.cron == "0 0 * * *":
-            controller.noRetry()
-"""
+ENTRYPOINT_WORKER = entrypoint_worker(
+    """
+    seen = {
+        "cron": controller.cron,
+        "scheduledTime": controller.scheduledTime,
+        "type": controller.type,
+        "now": time.time(),
+        "same_env": env is self.env,
+        "same_ctx": ctx is self.ctx,
+    }
+    await env.KV.put("seen", json.dumps(seen))
+    await env.KV.get("seen")
+    print("swept", controller.cron)
+    if controller.cron == "0 0 * * *":
+        controller.noRetry()
+    """,
+    prelude="import json\nimport time\n",
+)
 
 
 def run(emu: Emulator, *args, **kwargs) -> ScheduledResult:
@@ -88,17 +95,12 @@ def test_no_retry_is_recorded(tmp_path) -> None:
 
 
 def test_a_raising_handler_gives_exception_and_a_log_line(tmp_path) -> None:
-    source = """
-from workers import Response, WorkerEntrypoint
-
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        return Response("ok")
-
-    async def scheduled(self, controller, env, ctx):
+    source = entrypoint_worker(
+        """
         await env.KV.put("before", "1")
         raise ValueError("sweep failed")
-"""
+        """
+    )
     emu = Emulator(make_worker(tmp_path, source))
     result = run(emu)
     assert result.outcome == "exception"
@@ -114,9 +116,8 @@ class Default(WorkerEntrypoint):
 
 
 def test_wait_until_work_completes_before_scheduled_returns(tmp_path) -> None:
-    source = """
+    prelude = """
 import asyncio
-from workers import Response, WorkerEntrypoint
 
 async def later(env):
     await asyncio.sleep(0.01)
@@ -124,16 +125,15 @@ async def later(env):
 
 async def failing():
     raise RuntimeError("late failure")
-
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        return Response("ok")
-
-    async def scheduled(self, controller, env, ctx):
+"""
+    source = entrypoint_worker(
+        """
         ctx.waitUntil(later(env))
         if controller.cron == "fail":
             ctx.waitUntil(failing())
-"""
+        """,
+        prelude,
+    )
     emu = Emulator(make_worker(tmp_path, source))
     result = run(emu)
     assert result.outcome == "ok"
@@ -146,17 +146,12 @@ class Default(WorkerEntrypoint):
 
 
 def test_the_operation_cap_applies_per_scheduled_run(tmp_path) -> None:
-    source = """
-from workers import Response, WorkerEntrypoint
-
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        return Response("ok")
-
-    async def scheduled(self, controller, env, ctx):
+    source = entrypoint_worker(
+        """
         for _ in range(1001):
             await env.KV.get("k")
-"""
+        """
+    )
     emu = Emulator(make_worker(tmp_path, source))
     result = run(emu)
     assert result.outcome == "exception"
