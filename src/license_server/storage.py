@@ -633,7 +633,7 @@ _ERASE_RESERVE = 50  # operations set aside per leftover: its erasure is resumed
 
 
 class SweepResult(NamedTuple):
-    erased: list[str]  # license ids whose leftovers were erased
+    erased: list[str]  # license ids whose leftovers were erased completely
     complete: bool  # the whole shard was walked within the budget
 
 
@@ -670,8 +670,11 @@ async def sweep_erasure_leftovers(
             if not budget.allows(_ERASE_RESERVE):
                 return SweepResult(erased, complete=False)
             budget.spend(_ERASE_RESERVE)
-            await erase_license(kv, license_id, operations=_ERASE_RESERVE)
-            erased.append(license_id)
+            # IN_PROGRESS leaves the stats entry (it goes after the timestamps): the shard's
+            # next run resumes it, and only then is it reported erased.
+            outcome = await erase_license(kv, license_id, operations=_ERASE_RESERVE)
+            if outcome is EraseOutcome.COMPLETE:
+                erased.append(license_id)
         if page.cursor is None:
             return SweepResult(erased, complete=True)
         cursor = page.cursor

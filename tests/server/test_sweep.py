@@ -171,3 +171,32 @@ def test_an_erased_license_raced_by_a_heartbeat_is_gone_after_the_sweep() -> Non
         finally:
             emu.close()
     assert leftovers_seen >= 1
+
+
+def test_a_leftover_too_big_for_one_erasure_is_resumed_and_reported_once_done(
+    emu: Emulator,
+) -> None:
+    """A leftover with more timestamps than one erasure's reserve is not reported erased by
+    the run that only began it; the shard's next run finishes it and reports it then."""
+    license_id = "c" * 32
+    _seed_leftover(emu, license_id, START)
+    store = emu.kv("LICENSE_KV").store
+    for n in range(1, 80):
+        stamp = storage.validation_key_name(license_id, START - n, "ab12")
+        store.put(KVEntry(stamp, b"t", START + storage.VALIDATION_LOG_TTL))
+    emu.clock.advance(seconds=storage.SWEEP_GRACE_SECONDS + 60)
+
+    def reported() -> int:
+        event = '"event":"erasure_leftover_erased"'
+        return sum(event in line and license_id in line for line in emu.log_lines)
+
+    assert _run_for_shard(emu, "c").outcome == "ok"
+    assert _naming(emu, license_id) != []  # begun, not finished
+    assert reported() == 0
+    runs = 0
+    while _naming(emu, license_id):
+        emu.clock.advance(seconds=SWEEP_INTERVAL_SECONDS)
+        assert _run_for_shard(emu, "c").outcome == "ok"
+        runs += 1
+        assert runs < 5
+    assert reported() == 1
