@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tomllib
 from typing import Any
 
 from workers_emulator import Emulator, KVEntry
@@ -17,7 +18,7 @@ from license_server import storage
 from license_server.clock import format_iso
 from license_server.maintenance import SWEEP_INTERVAL_SECONDS, shard_for
 
-from .conftest import ADMIN, START, create_license, make_emulator
+from .conftest import ADMIN, START, WRANGLER_TOML, create_license, make_emulator
 
 DAY = 86400
 
@@ -200,3 +201,10 @@ def test_a_leftover_too_big_for_one_erasure_is_resumed_and_reported_once_done(
         runs += 1
         assert runs < 5
     assert reported() == 1
+
+
+def test_the_deployed_cron_runs_at_the_interval_the_shards_are_counted_in() -> None:
+    """shard_for counts runs in SWEEP_INTERVAL_SECONDS: a cron at another interval would skip
+    shards for good (every 30 minutes, say, only the even ones would ever be swept)."""
+    crons = tomllib.loads(WRANGLER_TOML.read_text())["triggers"]["crons"]
+    assert crons == [f"*/{SWEEP_INTERVAL_SECONDS // 60} * * * *"]
