@@ -17,13 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.devserver import (
-    ServerNotReady,
-    free_port,
-    spawn_wrangler,
-    stop_process_group,
-    wait_until_healthy,
-)
+from tests.support.devserver import ServerNotReady, wrangler_dev
 
 pytestmark = pytest.mark.workerd
 
@@ -76,46 +70,22 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reason = _why_workerd_cannot_start()
     if reason is not None:
         pytest.skip(reason)
-    tmp = tmp_path_factory.mktemp("workerd")
-    port = free_port()
-    log_path = tmp / "pywrangler.log"
-    command = [
-        "uv",
-        "run",
-        "pywrangler",
-        "dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--inspector-port",
-        str(free_port()),
-        "--show-interactive-dev-session=false",
-        "--persist-to",
-        str(tmp / "state"),
-        "--var",
-        f"ADMIN_TOKEN:{TOKEN}",
-    ]
-    process = spawn_wrangler(command, ROOT, log_path)
-    url = f"http://127.0.0.1:{port}"
     try:
-        try:
-            wait_until_healthy(
-                f"{url}/healthz",
-                process,
-                lambda: log_path.read_text(errors="replace"),
-                name="pywrangler dev",
-                timeout=STARTUP_SECONDS,
-                interval=0.5,
-                request_timeout=2,
-            )
-        except ServerNotReady as error:
-            if error.exited:  # workerd's runtime could not start here: a skip, saying why
-                pytest.skip(f"pywrangler dev exited before serving:\n{error.output[-2000:]}")
-            pytest.fail(str(error))
-        yield url
-    finally:
-        stop_process_group(process)
+        with wrangler_dev(
+            ["uv", "run", "pywrangler"],
+            "--var",
+            f"ADMIN_TOKEN:{TOKEN}",
+            cwd=ROOT,
+            folder=tmp_path_factory.mktemp("workerd"),
+            health_path="/healthz",
+            timeout=STARTUP_SECONDS,
+            interval=0.5,
+        ) as url:
+            yield url
+    except ServerNotReady as error:
+        if error.exited:  # workerd's runtime could not start here: a skip, saying why
+            pytest.skip(f"pywrangler dev exited before serving:\n{error.output[-2000:]}")
+        pytest.fail(str(error))
 
 
 def test_healthz_and_routing(workerd_url: str) -> None:
