@@ -12,6 +12,7 @@ from .invocation import OpCounts
 from .isolate import WorkerLoadError
 from .kv import KVEntry
 from .responses import EmulatorResponse
+from .scheduled import NoScheduledHandlerError, ScheduledResult
 from .testclient import TestClient
 
 __all__ = [
@@ -21,7 +22,9 @@ __all__ = [
     "JsException",
     "KVEntry",
     "ManualClock",
+    "NoScheduledHandlerError",
     "OpCounts",
+    "ScheduledResult",
     "SystemClock",
     "TestClient",
     "WorkerConfig",

@@ -309,20 +309,21 @@ class Emulator:
         when = self.clock.now() if scheduled_time is None else scheduled_time
         controller = ScheduledController(cron, round(when * 1000))
         outcome: ScheduledOutcome = "ok"
+        error: BaseException | None = None
 
         async def run_scheduled(ctx: ExecutionContext) -> None:
-            nonlocal outcome
+            nonlocal outcome, error
             try:
                 await self.isolate.scheduled(controller, ctx)
             except Exception as exc:
                 self._log_exception("Uncaught exception in scheduled handler", exc)
-                outcome = "exception"
+                outcome, error = "exception", exc
 
         invocation, wait_until_succeeded = await self._invoke(run_scheduled)
         # On the platform a scheduled event also fails when its waitUntil work does.
         if not wait_until_succeeded:
             outcome = "exception"
-        return ScheduledResult(outcome, self._ops_of(invocation), controller._no_retry)
+        return ScheduledResult(outcome, self._ops_of(invocation), controller._no_retry, error)
 
     async def _invoke(
         self, run: Callable[[ExecutionContext], Awaitable[None]]

@@ -41,6 +41,8 @@ class ScheduledResult:
     outcome: ScheduledOutcome
     kv_ops: dict[str, OpCounts]
     no_retry: bool = False  # the handler called controller.noRetry()
+    # What the handler itself raised; None when it returned (even if waitUntil work failed).
+    error: BaseException | None = None
 
 
 class NoScheduledHandlerError(TypeError):

@@ -14,6 +14,7 @@ from .responses import EmulatorResponse
 
 if TYPE_CHECKING:
     from .emulator import Emulator
+    from .scheduled import ScheduledResult
 
 T = TypeVar("T")
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | str | None
@@ -140,3 +141,12 @@ class TestClient:
 
     def delete(self, path: str, **kwargs: Any) -> EmulatorResponse:
         return self.request("DELETE", path, **kwargs)
+
+    # -- Cron Triggers --------------------------------------------------------------------
+
+    def scheduled(
+        self, cron: str = "* * * * *", scheduled_time: float | None = None
+    ) -> ScheduledResult:
+        """Fire the Worker's Cron Trigger once: ``Emulator.scheduled`` on this client's loop
+        (``scheduled_time`` in epoch seconds, default the emulator's clock now)."""
+        return self._run(self.emulator.scheduled(cron, scheduled_time))
