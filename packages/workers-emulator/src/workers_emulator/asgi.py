@@ -2,6 +2,10 @@
 
 The request body reaches the Worker as a ReadableStream that pulls from ``receive()``
 only when the Worker reads: a Worker can refuse a 1 GiB upload without it being read.
+
+Like ``wrangler dev``, it fires the Worker's Cron Trigger over HTTP: always at
+``/cdn-cgi/handler/scheduled?cron=&time=``, and at ``/__scheduled?cron=`` with
+``--test-scheduled``.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from .emulator import Emulator
 from .errors import JsException
 from .runtime.workers.response import FetchResponse
+from .scheduled import NoScheduledHandlerError, TriggerTimeError, trigger_time_ms
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -27,6 +32,25 @@ _PLATFORM_HEADERS = frozenset({"cf-connecting-ip", "cf-ray", "cf-ipcountry", "cf
 _BODY_HEADERS = frozenset({"content-length", "transfer-encoding"})
 # HTTPStatus(status) per request is an enum lookup through its metaclass: a dict is cheaper.
 _PHRASES = {s.value: s.phrase for s in HTTPStatus}
+
+# What wrangler dev answers itself, in front of the Worker, with or without --test-scheduled.
+SCHEDULED_HANDLER_PATH = "/cdn-cgi/handler/scheduled"
+LEGACY_SCHEDULED_PATH = "/cdn-cgi/mf/scheduled"
+_HANDLER_PREFIX = "/cdn-cgi/handler/"
+_EMAIL_HANDLER_PATH = "/cdn-cgi/handler/email"
+# What `wrangler dev --test-scheduled` adds in front of the Worker's fetch.
+TEST_SCHEDULED_PATH = "/__scheduled"
+TEST_SCHEDULED_BODY = "Ran scheduled event"
+# wrangler dev runs the Worker's email() there; the emulator has no email events.
+EMAIL_NOT_EMULATED = (
+    f"workers-emulator does not emulate email handlers ({_EMAIL_HANDLER_PATH}); "
+    "use wrangler dev for them"
+)
+LEGACY_SCHEDULED_WARNING = (
+    "[wrangler:warn] Triggering scheduled handlers via a request to "
+    f"`{LEGACY_SCHEDULED_PATH}` is deprecated, and will be removed in a future version of "
+    f"Miniflare. Instead, send a request to `{SCHEDULED_HANDLER_PATH}`"
+)
 
 
 def request_log_line(method: str, path: str, status: int, elapsed_ms: int) -> str:
@@ -53,8 +77,82 @@ def _body_source(receive: Receive, state: dict[str, bool]) -> AsyncIterator[byte
     return source()
 
 
-def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None = None) -> ASGIApp:
-    """An ASGI app serving ``emulator``'s Worker; ``access_log`` gets one line per request."""
+def _first_param(query: str, name: str) -> str | None:
+    """``URLSearchParams.get(name)``: the first value, ``+`` and escapes decoded."""
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key == name:
+            return value
+    return None
+
+
+def _error_line(exc: BaseException) -> str:
+    """The first line of a JavaScript error's stack, ``Name: message``, for a Python one."""
+    if isinstance(exc, JsException):
+        name, message = exc.name, exc.message
+    else:
+        name, message = type(exc).__name__, str(exc)
+    return f"{name}: {message}" if message else name
+
+
+async def _scheduled_handler_answer(emulator: Emulator, path: str, query: str) -> tuple[int, str]:
+    """``/cdn-cgi/handler/scheduled`` (or its legacy path): the Cron Trigger with ``?cron=``
+    (default ``""``) at ``?time=`` (epoch ms, default now); ``ok`` or ``exception`` as the
+    run's outcome, as wrangler dev answers."""
+    cron = _first_param(query, "cron") or ""
+    time_param = _first_param(query, "time")
+    scheduled_time = None
+    if time_param:  # an empty ?time= is no time, as in JavaScript
+        try:
+            scheduled_time = trigger_time_ms(time_param) / 1000
+        except TriggerTimeError as exc:
+            return 500, str(exc)
+    try:
+        result = await emulator.scheduled(cron, scheduled_time)
+    except NoScheduledHandlerError as exc:
+        emulator._emit("stderr", str(exc))
+        return 500, "exception"
+    finally:
+        if path == LEGACY_SCHEDULED_PATH:  # after the run's own lines, as wrangler logs it
+            emulator._emit("stderr", LEGACY_SCHEDULED_WARNING)
+    return (200, "ok") if result.outcome == "ok" else (500, "exception")
+
+
+async def _test_scheduled_answer(emulator: Emulator, query: str) -> tuple[int, str]:
+    """``/__scheduled`` under ``--test-scheduled``: the handler with ``?cron=`` (default
+    ``""``) at the current time (``?time=`` is not read here); 200 once it returns, even for
+    a Worker without a scheduled handler, and a 500 with the error's line if it raised."""
+    if not emulator.isolate.has_scheduled:
+        return 200, TEST_SCHEDULED_BODY
+    result = await emulator.scheduled(_first_param(query, "cron") or "")
+    # Only the handler's own exception counts: its waitUntil work runs after this answer.
+    if result.error is not None:
+        return 500, _error_line(result.error)
+    return 200, TEST_SCHEDULED_BODY
+
+
+async def _send_text(send: Send, method: str, status: int, text: str, close: bool) -> None:
+    body = text.encode()
+    headers = [
+        (b"content-type", b"text/plain;charset=UTF-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:  # a request body nobody reads: do not keep the connection for it
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+
+def create_app(
+    emulator: Emulator,
+    *,
+    access_log: Callable[[str], None] | None = None,
+    test_scheduled: bool = False,
+) -> ASGIApp:
+    """An ASGI app serving ``emulator``'s Worker; ``access_log`` gets one line per request.
+
+    ``test_scheduled`` serves ``/__scheduled`` as ``wrangler dev --test-scheduled`` does;
+    without it that path reaches the Worker like any other.
+    """
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -87,6 +185,24 @@ def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None =
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
         query = scope.get("query_string", b"").decode("latin-1")
+        # Matched on the path as sent (like a URL's pathname, escapes kept), before the Worker.
+        if path.startswith(_HANDLER_PREFIX) or path == LEGACY_SCHEDULED_PATH:
+            if path in (SCHEDULED_HANDLER_PATH, LEGACY_SCHEDULED_PATH):
+                answer = await _scheduled_handler_answer(emulator, path, query)
+            elif path == _EMAIL_HANDLER_PATH:
+                answer = (501, EMAIL_NOT_EMULATED)
+            else:
+                answer = (404, _not_a_handler(path))
+            # wrangler dev logs no request line for what it answers itself.
+            await _send_text(send, method, *answer, close=has_body)
+            return
+        if test_scheduled and path == TEST_SCHEDULED_PATH:
+            code, text = await _test_scheduled_answer(emulator, query)
+            await _send_text(send, method, code, text, close=has_body)
+            if access_log is not None:
+                elapsed = int((time.perf_counter() - started) * 1000)
+                access_log(request_log_line(method, scope["path"], code, elapsed))
+            return
         url = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
         client = scope.get("client")
         body_state = {"complete": not has_body}
@@ -135,6 +251,13 @@ def create_app(emulator: Emulator, *, access_log: Callable[[str], None] | None =
                 access_log(request_log_line(method, scope["path"], status["code"], elapsed))
 
     return app
+
+
+def _not_a_handler(path: str) -> str:
+    return (
+        f'"{path}" is not a valid handler. Did you mean to use "{SCHEDULED_HANDLER_PATH}" '
+        f'or "{_EMAIL_HANDLER_PATH}"?'
+    )
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

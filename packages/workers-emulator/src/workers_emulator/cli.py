@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
         "--persist-to", default=None, help="local state folder (default: .wrangler/state)"
     )
     dev.add_argument(
+        "--test-scheduled",
+        action="store_true",
+        help="also fire the Cron Trigger at /__scheduled?cron=... (as `wrangler dev "
+        "--test-scheduled`); /cdn-cgi/handler/scheduled?cron=...&time=... always does",
+    )
+    dev.add_argument(
         "--kv-fault-rate",
         type=float,
         default=0.0,
@@ -97,6 +103,8 @@ def _dev(args: argparse.Namespace) -> int:
     if args.kv_fault_rate:
         emulator.inject_kv_faults(args.kv_fault_rate, seed=None)
         print(f"Injecting KV faults: {args.kv_fault_rate:.0%} of operations fail")
+    if args.test_scheduled:
+        return run_dev_server(emulator, host=args.ip, port=args.port, test_scheduled=True)
     return run_dev_server(emulator, host=args.ip, port=args.port)
 
 

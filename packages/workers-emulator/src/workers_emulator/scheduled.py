@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Literal
 
 from .invocation import OpCounts
@@ -47,3 +48,61 @@ class ScheduledResult:
 
 class NoScheduledHandlerError(TypeError):
     """The Worker defines no ``scheduled`` handler, so it cannot have Cron Triggers."""
+
+
+# -- the trigger's ?time= parameter, as `wrangler dev` reads it ----------------------------------
+
+# What JavaScript's parseInt skips before the number: WhiteSpace (Zs and TAB, VT, FF, BOM) and
+# LineTerminator.
+_JS_SPACE = (
+    "\t\n\v\f\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_DIGITS = {10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
+# A JavaScript Date holds at most 8.64e15 ms either side of the epoch.
+_JS_DATE_LIMIT_MS = 8.64e15
+# workerd converts the Date to int64 nanoseconds and refuses what does not fit.
+_INT64_LIMIT_NS = 2.0**63
+
+
+class TriggerTimeError(ValueError):
+    """A ``?time=`` that workerd refuses; ``str()`` is its ``TypeError`` line, word for word."""
+
+
+def js_parse_int(text: str) -> float:
+    """JavaScript's ``parseInt(text)``: leading spaces, a sign, ``0x``, then as many digits as
+    there are (``"12abc"`` is 12, ``"1.5e3"`` is 1); NaN without a digit."""
+    rest = text.lstrip(_JS_SPACE)
+    sign = 1.0
+    if rest[:1] in ("+", "-") and rest:
+        sign = -1.0 if rest[0] == "-" else 1.0
+        rest = rest[1:]
+    radix = 10
+    if rest[:2] in ("0x", "0X"):
+        radix, rest = 16, rest[2:]
+    allowed = _DIGITS[radix]
+    end = 0
+    while end < len(rest) and rest[end] in allowed:
+        end += 1
+    if end == 0:
+        return math.nan
+    try:
+        return sign * float(int(rest[:end], radix))
+    except OverflowError:  # more than 308 digits: JavaScript says Infinity
+        return sign * math.inf
+
+
+def trigger_time_ms(value: str) -> int:
+    """``scheduledTime`` for a trigger's ``?time=`` value: ``new Date(parseInt(value))`` as
+    workerd takes it. Raises ``TriggerTimeError`` with workerd's message where it refuses."""
+    millis = js_parse_int(value)
+    if not math.isfinite(millis) or abs(millis) > _JS_DATE_LIMIT_MS:
+        raise TriggerTimeError(
+            "TypeError: The value cannot be converted because it is not a valid Date."
+        )
+    nanos = millis * 1e6
+    if nanos >= _INT64_LIMIT_NS:
+        raise TriggerTimeError("TypeError: This API doesn't support dates after 2189.")
+    if nanos <= -_INT64_LIMIT_NS:
+        raise TriggerTimeError("TypeError: This API doesn't support dates before 1687.")
+    return int(millis)  # parseInt gave a whole number; int() also turns -0 into 0

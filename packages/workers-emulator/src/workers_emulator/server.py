@@ -91,8 +91,13 @@ def run_dev_server(
     port: int = 8787,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    test_scheduled: bool = False,
 ) -> int:
-    """Serve until SIGINT/SIGTERM (uvicorn finishes in-flight requests first)."""
+    """Serve until SIGINT/SIGTERM (uvicorn finishes in-flight requests first).
+
+    ``test_scheduled``: also fire the Cron Trigger at ``/__scheduled``, as
+    ``wrangler dev --test-scheduled`` does (``/cdn-cgi/handler/scheduled`` always does).
+    """
     out = out or sys.stdout
     err = err or sys.stderr
 
@@ -108,7 +113,7 @@ def run_dev_server(
         print(line, file=out)
     out.flush()
     config = uvicorn.Config(
-        create_app(emulator, access_log=access_log),
+        create_app(emulator, access_log=access_log, test_scheduled=test_scheduled),
         host=host,
         port=port,
         lifespan="off",
