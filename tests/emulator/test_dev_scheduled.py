@@ -376,6 +376,33 @@ def test_the_dev_command_passes_test_scheduled_on(tmp_path, monkeypatch) -> None
     assert calls[1].get("test_scheduled", False) is False
 
 
+def test_cron_triggers_are_read_from_the_config(tmp_path) -> None:
+    from workers_emulator.server import has_cron_triggers
+
+    config = tmp_path / "wrangler.toml"
+    for text, expected in [
+        ('[triggers]\ncrons = ["*/15 * * * *"]\n', True),
+        ("[triggers]\ncrons = []\n", False),
+        ('name = "x"\n', False),
+        ('triggers = "odd"\n', False),
+    ]:
+        config.write_text(text)
+        assert has_cron_triggers(config) is expected, text
+    assert has_cron_triggers(tmp_path / "missing.toml") is False
+
+
+def test_the_warning_names_a_url_that_reaches_the_server() -> None:
+    from workers_emulator.server import scheduled_warning
+
+    def curl_line(host: str) -> str:
+        return next(line for line in scheduled_warning(host) if "curl" in line).format(port=1)
+
+    assert curl_line("127.0.0.1") == '    curl "http://127.0.0.1:1/cdn-cgi/handler/scheduled"'
+    assert curl_line("0.0.0.0") == '    curl "http://localhost:1/cdn-cgi/handler/scheduled"'
+    assert curl_line("::") == '    curl "http://localhost:1/cdn-cgi/handler/scheduled"'
+    assert curl_line("::1") == '    curl "http://[::1]:1/cdn-cgi/handler/scheduled"'
+
+
 def start_dev(config: Path, *args: str) -> tuple[subprocess.Popen[bytes], str, Path, Path]:
     """``workers-emulator dev`` on ``config``, ready; its stdout and stderr in files."""
     port = free_port()
@@ -412,7 +439,7 @@ def wait_for_text(path: Path, text: str, timeout: float = 5) -> str:
 
 def test_dev_with_test_scheduled_logs_the_run_on_stdout_like_a_fetch(tmp_path) -> None:
     make_emulator(tmp_path).close()
-    process, url, out, _ = start_dev(tmp_path / "wrangler.toml", "--test-scheduled")
+    process, url, out, err = start_dev(tmp_path / "wrangler.toml", "--test-scheduled")
     try:
         r = httpx.get(f"{url}/__scheduled?cron=from+http", timeout=10)
         assert (r.status_code, r.text) == (200, "Ran scheduled event")
@@ -425,3 +452,25 @@ def test_dev_with_test_scheduled_logs_the_run_on_stdout_like_a_fetch(tmp_path) -
     ran = next(i for i, line in enumerate(lines) if line.startswith("scheduled from http "))
     assert lines[ran + 1].startswith("[wrangler:info] GET /__scheduled 200 OK (")
     assert "scheduled cdn 42" in lines
+    assert "Scheduled Workers are not automatically triggered" not in err.read_text()
+
+
+def test_dev_without_test_scheduled_warns_how_to_fire_the_trigger(tmp_path) -> None:
+    make_emulator(tmp_path).close()
+    process, url, _, err = start_dev(tmp_path / "wrangler.toml")
+    try:
+        r = httpx.get(f"{url}/__scheduled?cron=x", timeout=10)
+        assert r.text == "fetch GET /__scheduled?cron=x"
+    finally:
+        stop_process(process)
+    port = url.rsplit(":", 1)[1]
+    stderr = err.read_text()
+    assert "Scheduled Workers are not automatically triggered during local development." in stderr
+    assert f'curl "http://127.0.0.1:{port}/cdn-cgi/handler/scheduled"' in stderr
+
+
+def test_dev_gives_no_warning_for_a_worker_without_cron_triggers(tmp_path) -> None:
+    make_emulator(tmp_path, crons=False).close()
+    process, _, _, err = start_dev(tmp_path / "wrangler.toml")
+    stop_process(process)
+    assert "Scheduled Workers" not in err.read_text()

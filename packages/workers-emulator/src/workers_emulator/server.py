@@ -9,6 +9,7 @@ import json
 import signal
 import socket
 import sys
+import tomllib
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -66,13 +67,52 @@ def banner(emulator: Emulator) -> list[str]:
     return lines
 
 
-class _Server(uvicorn.Server):
-    """uvicorn, announcing readiness once the socket listens."""
+def has_cron_triggers(config_path: Path) -> bool:
+    """Whether ``[triggers] crons`` lists a schedule (wrangler's test for its warning)."""
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the Emulator read it a moment ago; nothing to warn about then
+    triggers = data.get("triggers")
+    return isinstance(triggers, dict) and bool(triggers.get("crons"))
 
-    def __init__(self, config: uvicorn.Config, ready_line: str, out: TextIO) -> None:
+
+def scheduled_warning(host: str) -> list[str]:
+    """What wrangler dev prints for a Worker with Cron Triggers without ``--test-scheduled``:
+    the schedule does not run locally, and how to fire it. ``{port}`` is filled in later."""
+    if host in ("0.0.0.0", "::", "*"):  # noqa: S104 (compared with, not bound to)
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return [
+        "▲ [WARNING] Scheduled Workers are not automatically triggered during local development.",
+        "",
+        "  To manually trigger a scheduled event, run:",
+        f'    curl "http://{host}:{{port}}/cdn-cgi/handler/scheduled"',
+        "  For more details, see "
+        "https://developers.cloudflare.com/workers/configuration/cron-triggers/"
+        "#test-cron-triggers-locally",
+        "",
+    ]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, announcing readiness once the socket listens (after ``warning``, if any,
+    on ``err``: both name the port, known only then)."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        ready_line: str,
+        out: TextIO,
+        warning: list[str] | None = None,
+        err: TextIO | None = None,
+    ) -> None:
         super().__init__(config)
         self._ready_line = ready_line
         self._out = out
+        self._warning = warning or []
+        self._err = err or out
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -81,6 +121,10 @@ class _Server(uvicorn.Server):
             for server in self.servers:  # the real port when 0 was asked for
                 for sock in server.sockets:
                     port = sock.getsockname()[1]
+            if self._warning:
+                text = "".join(line.format(port=port) + "\n" for line in self._warning)
+                self._err.write(text)
+                self._err.flush()
             print(self._ready_line.format(port=port), file=self._out, flush=True)
 
 
@@ -124,7 +168,10 @@ def run_dev_server(
         server_header=False,
     )
     display_host = f"[{host}]" if ":" in host else host
-    server = _Server(config, f"Ready on http://{display_host}:{{port}}", out)
+    warning = None
+    if not test_scheduled and has_cron_triggers(emulator.config.path):
+        warning = scheduled_warning(host)
+    server = _Server(config, f"Ready on http://{display_host}:{{port}}", out, warning, err)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
     # handler that was there before it: make that a no-op so we can finish cleanly.
     previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
