@@ -179,7 +179,7 @@ async def delete_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     if license_id is None:
         return _not_found()
     try:
-        outcome = await storage.erase_license(ctx.bindings.kv, license_id)
+        outcome = await storage.erase_license(ctx.bindings.kv, license_id, ctx.now)
     except storage.StorageUnavailable:
         return storage_unavailable()
     if outcome is storage.EraseOutcome.NOT_FOUND:

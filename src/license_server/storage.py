@@ -5,10 +5,13 @@
 | ``license:{id}``                                 | LicenseRecord    | expires_at + 365 days |
 | ``validation:{id}:{9999999999-epoch:010d}:{r4}`` | ISO timestamp    | TTL 90 days           |
 | ``stats:{id}``                                   | StatsRecord      | same as the license   |
+| ``erasure:{id}``                                 | ISO timestamp    | TTL 1 day             |
 | ``release``                                      | Release          | none                  |
 
 Reading this module is reading the privacy promises: nothing else is written, a validation is a
 timestamp under the license id (a one-way hash, never the key), stats never outlive the license.
+An erasure marker holds only an erased license's id and the erasure's time, for the minutes
+until the Cron Trigger's sweep has checked that nothing a late heartbeat wrote names it.
 
 Each public function states its KV operation cost. Writes are retried once; a read or a write that
 still fails raises :class:`StorageUnavailable` (or returns ``False`` where the caller degrades
@@ -32,8 +35,10 @@ from license_server.models import LicenseRecord, Release, StatsRecord
 from license_server.stats import StatsCounts
 
 __all__ = [
+    "ERASURE_MARKER_TTL",
     "EXPORT_VALIDATION_PAGES",
     "RECORD_RETENTION",
+    "SWEEP_OPERATION_BUDGET",
     "VALIDATION_LOG_TTL",
     "EraseOutcome",
     "InvalidCursor",
@@ -53,6 +58,7 @@ __all__ = [
     "read_release",
     "record_validation",
     "retention_is_over",
+    "sweep_erased_licenses",
     "sweep_erasure_leftovers",
     "sync_stats_expiration",
     "write_license",
@@ -63,10 +69,14 @@ __all__ = [
 LICENSE_PREFIX = "license:"
 VALIDATION_PREFIX = "validation:"
 STATS_PREFIX = "stats:"
+ERASURE_PREFIX = "erasure:"
 RELEASE_KEY = "release"
 
 VALIDATION_LOG_TTL = 7776000  # 90 days: the policy's validation log retention
 RECORD_RETENTION = 365 * 86400  # a license record outlives its expires_at by one year
+# The erasure marker's backstop: the sweep deletes it at its first run after the grace
+# (SWEEP_GRACE_SECONDS); the TTL bounds it should the Cron Trigger not run.
+ERASURE_MARKER_TTL = 86400
 # KV refuses an absolute expiration less than 60 seconds ahead.
 KV_MIN_EXPIRATION_AHEAD = 60
 # Newest-first listing: KV lists keys in lexicographic order, so store the reversed epoch.
@@ -94,6 +104,10 @@ def validation_prefix(license_id: str) -> str:
 
 def stats_key_name(license_id: str) -> str:
     return f"{STATS_PREFIX}{license_id}"
+
+
+def erasure_marker_name(license_id: str) -> str:
+    return f"{ERASURE_PREFIX}{license_id}"
 
 
 def license_expiration(expires_at: str | None) -> int | None:
@@ -590,7 +604,7 @@ async def _erase_validations(
 
 
 async def erase_license(
-    kv: Any, license_id: str, operations: int = ERASE_OPERATION_BUDGET
+    kv: Any, license_id: str, now: int, operations: int = ERASE_OPERATION_BUDGET
 ) -> EraseOutcome:
     """GDPR erasure spending at most ``operations`` KV operations; repeat while ``IN_PROGRESS``.
 
@@ -598,8 +612,19 @@ async def erase_license(
     leaves the license findable and the next call resumes. A last sweep after the record
     catches a timestamp a concurrent heartbeat slipped in; such leftovers are still erased by
     a later call, which is not ``NOT_FOUND`` while anything names the license.
+
+    Before the record goes, an erasure marker is written (one write, two on a retry; a marker
+    that cannot be written is :class:`StorageUnavailable`, with the record still there to
+    resume from): a heartbeat that read the record a moment earlier, here or through KV's
+    up-to-60 s stale reads elsewhere, can still write a timestamp after this call returns, and
+    :func:`sweep_erased_licenses` uses the marker to find and erase it.
     """
-    budget = _Budget(operations)
+    outcome, _ = await _erase(kv, license_id, now, _Budget(operations))
+    return outcome
+
+
+async def _erase(kv: Any, license_id: str, now: int, budget: _Budget) -> tuple[EraseOutcome, bool]:
+    """:func:`erase_license`, and whether it deleted the record (and so wrote a new marker)."""
     record_text = await _get_text(kv, license_key_name(license_id), "erase_license")
     budget.spend()
     # The first page both tells whether anything names the license and starts the erasure.
@@ -607,45 +632,107 @@ async def erase_license(
     if record_text is None and not first_page.keys:
         budget.spend()
         if await _get_text(kv, stats_key_name(license_id), "erase_license") is None:
-            return EraseOutcome.NOT_FOUND
-    # Keep room for the deletes (each possibly retried) and the final sweep's list and read.
+            return EraseOutcome.NOT_FOUND, False
+    # Keep room for the marker, the deletes (each possibly retried) and the final sweep's list
+    # and read.
     if not await _erase_validations(
-        kv, license_id, budget, keep=3 * WRITE_ATTEMPTS + 2, page=first_page
+        kv, license_id, budget, keep=4 * WRITE_ATTEMPTS + 2, page=first_page
     ):
-        return EraseOutcome.IN_PROGRESS
+        return EraseOutcome.IN_PROGRESS, False
     budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
-    budget.spend(await _delete(kv, license_key_name(license_id), "erase_license"))
+    if record_text is not None:
+        budget.spend(WRITE_ATTEMPTS)
+        await _write_erasure_marker(kv, license_id, now)
+        budget.spend(await _delete(kv, license_key_name(license_id), "erase_license"))
     # A heartbeat that read the record just before it went may still write: sweep once more.
     if not await _erase_validations(kv, license_id, budget, keep=WRITE_ATTEMPTS + 1):
-        return EraseOutcome.IN_PROGRESS
+        return EraseOutcome.IN_PROGRESS, record_text is not None
     # Read before deleting again: KV refuses a second write to one key within a second.
     budget.spend()
     if await _get_text(kv, stats_key_name(license_id), "erase_license") is not None:
         budget.spend(await _delete(kv, stats_key_name(license_id), "erase_license"))
-    return EraseOutcome.COMPLETE
+    return EraseOutcome.COMPLETE, record_text is not None
 
 
-# --- the sweep for erasure leftovers (a Cron Trigger runs it; see license_server.maintenance) ---
+async def _write_erasure_marker(kv: Any, license_id: str, now: int) -> None:
+    """The marker: the id (in its name) and the erasure's time, nothing else."""
+    erased_at = format_iso(now)
+    if not await _put_with_retry(
+        kv,
+        erasure_marker_name(license_id),
+        erased_at,
+        "erase_license",
+        expirationTtl=ERASURE_MARKER_TTL,
+        metadata={"erased_at": erased_at},
+    ):
+        raise StorageUnavailable("erase_license")
+
+
+# --- sweeps for erasure leftovers (a Cron Trigger runs them; see license_server.maintenance) ---
 
 SWEEP_OPERATION_BUDGET = 900  # of the invocation's 1000, with room for the retries of a delete
-SWEEP_GRACE_SECONDS = 300  # a record written this recently may not be visible everywhere yet
+# A late write lands within a minute or so of the erasure (KV's reads are stale for up to 60 s)
+# and a listing may lag it by as much again: both are settled long before this.
+SWEEP_GRACE_SECONDS = 300
 _ERASE_RESERVE = 50  # operations set aside per leftover: its erasure is resumed next time if more
 
 
 class SweepResult(NamedTuple):
     erased: list[str]  # license ids whose leftovers were erased completely
-    complete: bool  # the whole shard was walked within the budget
+    complete: bool  # every entry the sweep looks at was walked within the budget
+    operations: int  # KV operations spent (at most the budget it was given)
+
+
+async def sweep_erased_licenses(
+    kv: Any, now: int, operations: int = SWEEP_OPERATION_BUDGET
+) -> SweepResult:
+    """Erase what heartbeats wrote after their license's erasure, found by erasure markers.
+
+    Each marker older than ``SWEEP_GRACE_SECONDS`` is settled: whatever a late heartbeat was
+    going to write is written and listed by now. Its license is erased again (a timestamp with
+    or without a stats entry, or an erasure that stopped short of its record) and the marker
+    deleted; a marker whose erasure needs more than ``_ERASE_RESERVE`` operations stays for the
+    next run, and so does one whose erasure deleted the record only now (it was rewritten, and
+    the grace starts again). One list per page of 100 markers plus at most ``_ERASE_RESERVE``
+    per settled marker (its delete included), never more than ``operations`` in all.
+    """
+    budget = _Budget(operations)
+    erased: list[str] = []
+    cursor: str | None = None
+    settled_before = now - SWEEP_GRACE_SECONDS
+    while budget.allows(1 + _ERASE_RESERVE):
+        budget.spend()
+        page = await _list(kv, ERASURE_PREFIX, FLEET_PAGE_SIZE, cursor, "sweep")
+        for entry in page.keys:
+            if not _time_before(entry.get("metadata"), "erased_at", settled_before):
+                continue
+            name = str(entry.get("name", ""))
+            license_id = name[len(ERASURE_PREFIX) :]
+            if not budget.allows(_ERASE_RESERVE):
+                return SweepResult(erased, False, operations - budget.left)
+            reserve = _Budget(_ERASE_RESERVE - WRITE_ATTEMPTS)  # the marker's delete
+            outcome, marked_again = await _erase(kv, license_id, now, reserve)
+            budget.spend(_ERASE_RESERVE - WRITE_ATTEMPTS - reserve.left)
+            if outcome is EraseOutcome.IN_PROGRESS or marked_again:
+                continue
+            if outcome is EraseOutcome.COMPLETE:
+                erased.append(license_id)
+            budget.spend(await _delete(kv, name, "sweep"))
+        if page.cursor is None:
+            return SweepResult(erased, True, operations - budget.left)
+        cursor = page.cursor
+    return SweepResult(erased, False, operations - budget.left)
 
 
 async def sweep_erasure_leftovers(
     kv: Any, shard: str, now: int, operations: int = SWEEP_OPERATION_BUDGET
 ) -> SweepResult:
-    """Erase what a heartbeat wrote after its license was erased, for ids starting ``shard``.
+    """Erase stats entries whose license record is gone, for ids starting ``shard``.
 
-    A heartbeat that read the record just before a DELETE removed it can write its stats
-    entry (and a validation timestamp) after the erasure's last sweep; for a perpetual license
-    that entry would never expire. Stats entries name their license, so they are walked a page
-    of 100 at a time (one list, then one bulk get of the records of those received more than
+    The second net under :func:`sweep_erased_licenses`: a stats entry names its license, so a
+    leftover is found even without a marker (one written before markers existed, or whose
+    marker expired before a sweep ran). Stats entries are walked a page of 100 at a time (one
+    list, then one bulk get of the records of those received more than
     ``SWEEP_GRACE_SECONDS`` ago: KV may not show a new record everywhere at once); an entry
     whose record is gone is a leftover, and :func:`erase_license` removes it with the
     timestamps beside it. Two operations per page plus at most ``_ERASE_RESERVE`` per leftover,
@@ -661,33 +748,34 @@ async def sweep_erasure_leftovers(
         settled = [
             str(entry.get("name", ""))[len(STATS_PREFIX) :]
             for entry in page.keys
-            if _received_before(entry.get("metadata"), settled_before)
+            if _time_before(entry.get("metadata"), "received_at", settled_before)
         ]
         records = await _bulk_get(kv, [license_key_name(i) for i in settled], "sweep")
         for license_id in settled:
             if records.get(license_key_name(license_id)) is not None:
                 continue
             if not budget.allows(_ERASE_RESERVE):
-                return SweepResult(erased, complete=False)
-            budget.spend(_ERASE_RESERVE)
+                return SweepResult(erased, False, operations - budget.left)
+            reserve = _Budget(_ERASE_RESERVE)
             # IN_PROGRESS leaves the stats entry (it goes after the timestamps): the shard's
             # next run resumes it, and only then is it reported erased.
-            outcome = await erase_license(kv, license_id, operations=_ERASE_RESERVE)
+            outcome, _ = await _erase(kv, license_id, now, reserve)
+            budget.spend(_ERASE_RESERVE - reserve.left)
             if outcome is EraseOutcome.COMPLETE:
                 erased.append(license_id)
         if page.cursor is None:
-            return SweepResult(erased, complete=True)
+            return SweepResult(erased, True, operations - budget.left)
         cursor = page.cursor
-    return SweepResult(erased, complete=False)
+    return SweepResult(erased, False, operations - budget.left)
 
 
-def _received_before(metadata: Any, epoch: int) -> bool:
-    """Whether a stats entry's ``received_at`` (its metadata) is before ``epoch``; an entry
-    without a readable one is treated as settled (it cannot be a write of the last minutes)."""
-    received_at = metadata.get("received_at") if isinstance(metadata, dict) else None
-    if not isinstance(received_at, str):
+def _time_before(metadata: Any, field: str, epoch: int) -> bool:
+    """Whether the ISO time in ``metadata[field]`` is before ``epoch``; an entry without a
+    readable one is treated as settled (it cannot be a write of the last minutes)."""
+    value = metadata.get(field) if isinstance(metadata, dict) else None
+    if not isinstance(value, str):
         return True
     try:
-        return parse_iso(received_at) < epoch
+        return parse_iso(value) < epoch
     except ValueError:
         return True

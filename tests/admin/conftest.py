@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 from workers_emulator import Emulator, KVEntry, ManualClock
+
+from license_server import storage
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "admin-test-token"
@@ -68,6 +71,20 @@ def everything_naming(emu: Emulator, needle: str) -> list[str]:
         if needle in text:
             found.append(entry.key)
     return found
+
+
+def left_after_erasure(emu: Emulator, license_id: str) -> list[str]:
+    """What names an erased license besides its erasure marker (which the sweep removes:
+    :func:`sweep_after_grace`, and tests/server/test_erasure_marker.py)."""
+    marker = storage.erasure_marker_name(license_id)
+    return [key for key in everything_naming(emu, license_id) if key != marker]
+
+
+def sweep_after_grace(emu: Emulator) -> None:
+    """Move past the sweep's grace and run the Worker's Cron Trigger once, as deployed."""
+    emu.clock.advance(seconds=storage.SWEEP_GRACE_SECONDS + 1)
+    result = asyncio.run(emu.scheduled("*/15 * * * *"))
+    assert result.outcome == "ok", emu.log_lines[-5:]
 
 
 def seed(emu: Emulator, entries: list[KVEntry]) -> None:

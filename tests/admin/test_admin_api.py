@@ -19,8 +19,10 @@ from tests.admin.conftest import (
     create_license,
     everything_naming,
     heartbeat,
+    left_after_erasure,
     pages,
     seed,
+    sweep_after_grace,
     total_ops,
 )
 
@@ -97,7 +99,8 @@ def test_lifecycle_create_to_erasure_leaves_nothing(emu: Emulator) -> None:
     response = client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)
     assert response.status_code == 204, response.text
     assert response.content == b""
-    assert everything_naming(emu, license_id) == []
+    # Only the erasure marker names the license now (its id and the erasure time, no more)...
+    assert everything_naming(emu, license_id) == [storage.erasure_marker_name(license_id)]
     assert everything_naming(emu, "Contoso") == []
 
     assert client.get(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 404
@@ -109,6 +112,10 @@ def test_lifecycle_create_to_erasure_leaves_nothing(emu: Emulator) -> None:
     # The bystander is untouched.
     shown = client.get(f"/v1/admin/licenses/{bystander}", headers=AUTH).json()
     assert shown["stats"] == {"nodes": 9}
+    assert len(everything_naming(emu, bystander)) == 3
+    # ...and once the Cron Trigger has run past the grace, nothing does.
+    sweep_after_grace(emu)
+    assert everything_naming(emu, license_id) == []
     assert len(everything_naming(emu, bystander)) == 3
 
 
@@ -406,8 +413,10 @@ def test_erase_of_3000_validations_completes_over_several_calls(emu: Emulator) -
         assert len(statuses) < 20
     assert statuses[-1] == 204
     assert len(statuses) >= 3 and set(statuses[:-1]) == {202}
-    assert everything_naming(emu, license_id) == []
+    assert left_after_erasure(emu, license_id) == []
     assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 404
+    sweep_after_grace(emu)
+    assert everything_naming(emu, license_id) == []
 
 
 def test_erase_also_removes_leftovers_without_a_record(emu: Emulator) -> None:
@@ -419,7 +428,7 @@ def test_erase_also_removes_leftovers_without_a_record(emu: Emulator) -> None:
     straggler = storage.validation_key_name(license_id, now, "0000")
     seed(emu, [KVEntry(straggler, b"t", now + storage.VALIDATION_LOG_TTL)])
     assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 204
-    assert everything_naming(emu, license_id) == []
+    assert left_after_erasure(emu, license_id) == []
     assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 404
 
 
@@ -439,7 +448,7 @@ def test_erase_under_kv_faults_stays_within_budget_and_completes(emu: Emulator) 
         if response.status_code == 204:
             break
     assert statuses[-1] == 204
-    assert everything_naming(emu, license_id) == []
+    assert left_after_erasure(emu, license_id) == []
     assert 503 in statuses  # the faults did bite
 
 
@@ -502,19 +511,19 @@ def test_erasure_racing_a_heartbeat_is_complete_after_the_repeated_delete(
     emu.clock.advance(seconds=120)
     again = emu.test_client().delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)
     assert again.status_code in (204, 404)
-    assert everything_naming(emu, license_id) == []
+    assert left_after_erasure(emu, license_id) == []
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="known limit (README, Known limits): a heartbeat that read the record just before "
-    "the erasure deleted it writes its stats after the erasure's last sweep; the Cron "
-    "Trigger's sweep removes them later (tests/server/test_sweep.py)",
+    "the erasure deleted it writes after the erasure's last sweep; the Cron Trigger's first "
+    "run past the grace removes it (tests/server/test_erasure_marker.py)",
 )
 def test_one_delete_racing_a_heartbeat_leaves_nothing(emu: Emulator) -> None:
-    """The interleaving that shows the limit: the DELETE starts first, the heartbeat two
+    """The interleaving that shows the limit: the DELETE starts first, the heartbeat three
     event-loop turns later. When this passes, the limit is gone: drop the xfail and README's
     entry."""
     key, license_id = create_license(emu, expires_at=None)
-    asyncio.run(_race_heartbeat_and_erasure(emu, key, license_id, False, 2))
-    assert everything_naming(emu, license_id) == []
+    asyncio.run(_race_heartbeat_and_erasure(emu, key, license_id, False, 3))
+    assert left_after_erasure(emu, license_id) == []
