@@ -256,6 +256,38 @@ def test_the_legacy_path_runs_the_trigger_and_warns(dev: Dev) -> None:
     )
 
 
+def test_the_legacy_path_warns_also_when_the_time_is_refused(dev: Dev) -> None:
+    r = dev.request("GET", "/cdn-cgi/mf/scheduled?time=abc")
+    assert r.status_code == 500
+    assert dev.emulator.log_lines[-1].startswith("[wrangler:warn] Triggering scheduled handlers")
+
+
+def test_unescaped_utf8_in_the_query_is_read_as_a_url_reads_it(dev: Dev) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def exchange() -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/cdn-cgi/handler/scheduled",
+            "raw_path": b"/cdn-cgi/handler/scheduled",
+            "query_string": "cron=é%C3%A9+x&time=5".encode(),  # raw bytes, then an escape
+            "headers": [(b"host", b"127.0.0.1:8787")],
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await dev.app(scope, receive, send)
+
+    asyncio.run(exchange())
+    assert (sent[0]["status"], sent[1]["body"]) == (200, b"ok")
+    assert dev.seen() == [{"cron": "éé x", "scheduledTime": 5}]
+
+
 @pytest.mark.parametrize(
     "path", ["/cdn-cgi/handler/scheduled/", "/cdn-cgi/handler/Scheduled", "/cdn-cgi/handler/"]
 )

@@ -79,7 +79,9 @@ def _body_source(receive: Receive, state: dict[str, bool]) -> AsyncIterator[byte
 
 def _first_param(query: str, name: str) -> str | None:
     """``URLSearchParams.get(name)``: the first value, ``+`` and escapes decoded."""
-    for key, value in parse_qsl(query, keep_blank_values=True):
+    # The query holds the raw bytes as latin-1; a URL reads bytes sent unescaped as UTF-8.
+    text = query.encode("latin-1").decode("utf-8", "replace")
+    for key, value in parse_qsl(text, keep_blank_values=True):
         if key == name:
             return value
     return None
@@ -98,6 +100,14 @@ async def _scheduled_handler_answer(emulator: Emulator, path: str, query: str) -
     """``/cdn-cgi/handler/scheduled`` (or its legacy path): the Cron Trigger with ``?cron=``
     (default ``""``) at ``?time=`` (epoch ms, default now); ``ok`` or ``exception`` as the
     run's outcome, as wrangler dev answers."""
+    try:
+        return await _run_scheduled_handler(emulator, query)
+    finally:
+        if path == LEGACY_SCHEDULED_PATH:  # after the run's own lines, as wrangler logs it
+            emulator._emit("stderr", LEGACY_SCHEDULED_WARNING)
+
+
+async def _run_scheduled_handler(emulator: Emulator, query: str) -> tuple[int, str]:
     cron = _first_param(query, "cron") or ""
     time_param = _first_param(query, "time")
     scheduled_time = None
@@ -111,9 +121,6 @@ async def _scheduled_handler_answer(emulator: Emulator, path: str, query: str) -
     except NoScheduledHandlerError as exc:
         emulator._emit("stderr", str(exc))
         return 500, "exception"
-    finally:
-        if path == LEGACY_SCHEDULED_PATH:  # after the run's own lines, as wrangler logs it
-            emulator._emit("stderr", LEGACY_SCHEDULED_WARNING)
     return (200, "ok") if result.outcome == "ok" else (500, "exception")
 
 
