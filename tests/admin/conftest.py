@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from workers_emulator import Emulator, KVEntry, ManualClock
 
 from license_server import storage
+from tests.support.kv import everything_naming
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "admin-test-token"
@@ -61,16 +61,6 @@ def heartbeat(emu: Emulator, key: str, stats: dict[str, Any] | None = None) -> d
     assert response.status_code == 200, response.text
     emu.clock.advance(seconds=2)
     return response.json()
-
-
-def everything_naming(emu: Emulator, needle: str) -> list[str]:
-    """Keys of entries whose key, value or metadata mention ``needle``."""
-    found = []
-    for entry in emu.kv_entries("LICENSE_KV"):
-        text = entry.key + entry.value.decode("utf-8", "replace") + json.dumps(entry.metadata)
-        if needle in text:
-            found.append(entry.key)
-    return found
 
 
 def left_after_erasure(emu: Emulator, license_id: str) -> list[str]:

@@ -19,19 +19,11 @@ from workers_emulator import Emulator, KVEntry
 
 from license_server import storage
 from license_server.clock import format_iso
+from tests.support.kv import everything_naming
 
 from .conftest import ADMIN, START, create_license, make_emulator
 
 CRON = "*/15 * * * *"
-
-
-def _naming(emu: Emulator, license_id: str) -> list[str]:
-    found = []
-    for entry in emu.kv_entries("LICENSE_KV"):
-        text = entry.key + entry.value.decode("utf-8", "replace") + json.dumps(entry.metadata)
-        if license_id in text:
-            found.append(entry.key)
-    return found
 
 
 def _run(emu: Emulator) -> Any:
@@ -97,12 +89,12 @@ def test_a_marker_is_deleted_by_the_first_run_past_the_grace_and_not_before(
 
     emu.clock.advance(seconds=storage.SWEEP_GRACE_SECONDS - 10)
     within = _run(emu)
-    assert _naming(emu, view["id"]) == [marker]
+    assert everything_naming(emu, view["id"]) == [marker]
     assert within.kv_ops["LICENSE_KV"].deletes == 0
 
     emu.clock.advance(seconds=11)
     past = _run(emu)
-    assert _naming(emu, view["id"]) == []
+    assert everything_naming(emu, view["id"]) == []
     # Nothing late was found, so nothing is reported erased.
     assert past.kv_ops["LICENSE_KV"].deletes == 1
     assert not any("erasure_leftover_erased" in line for line in emu.log_lines)
@@ -127,10 +119,10 @@ def test_a_late_timestamp_is_erased_by_the_sweep_without_a_second_delete(
                 {"received_at": format_iso(START + 1)},
             )
         )
-    assert late in _naming(emu, license_id)
+    assert late in everything_naming(emu, license_id)
     emu.clock.advance(seconds=storage.SWEEP_GRACE_SECONDS + 1)
     _run(emu)
-    assert _naming(emu, license_id) == []
+    assert everything_naming(emu, license_id) == []
     reports = [line for line in emu.log_lines if "erasure_leftover_erased" in line]
     assert len(reports) == 1 and license_id in reports[0]
 
@@ -180,10 +172,10 @@ def test_one_delete_racing_a_heartbeat_leaves_nothing_once_the_sweep_has_run(
             assert erased.status_code == 204
             assert beaten.status_code in (200, 404)
             marker = storage.erasure_marker_name(view["id"])
-            late_writes += bool(set(_naming(emu, view["id"])) - {marker})
+            late_writes += bool(set(everything_naming(emu, view["id"])) - {marker})
             emu.clock.advance(seconds=storage.SWEEP_GRACE_SECONDS + 1)
             _run(emu)
-            assert _naming(emu, view["id"]) == []
+            assert everything_naming(emu, view["id"]) == []
         finally:
             emu.close()
     assert late_writes >= 1
@@ -203,14 +195,14 @@ def test_an_erasure_that_stopped_before_its_record_is_finished_and_marked_again(
     emu.clock.advance(seconds=storage.SWEEP_GRACE_SECONDS + 1)
 
     _run(emu)
-    assert _naming(emu, view["id"]) == [marker]
+    assert everything_naming(emu, view["id"]) == [marker]
     refreshed = emu.kv("LICENSE_KV").store.get(marker, emu.clock.now())
     assert refreshed is not None
     assert refreshed.metadata == {"erased_at": format_iso(int(emu.clock.now()))}
 
     emu.clock.advance(seconds=storage.SWEEP_GRACE_SECONDS + 1)
     _run(emu)
-    assert _naming(emu, view["id"]) == []
+    assert everything_naming(emu, view["id"]) == []
 
 
 def test_a_delete_whose_marker_cannot_be_written_keeps_the_record_and_answers_503(
@@ -224,11 +216,11 @@ def test_a_delete_whose_marker_cannot_be_written_keeps_the_record_and_answers_50
     failed = _erase(emu, view["id"])
     assert failed.status_code == 503
     assert failed.json()["error"]["code"] == "storage_unavailable"
-    assert storage.license_key_name(view["id"]) in _naming(emu, view["id"])
+    assert storage.license_key_name(view["id"]) in everything_naming(emu, view["id"])
     emu.inject_kv_faults(rate=0.0)
     emu.clock.advance(seconds=2)
     assert _erase(emu, view["id"]).status_code == 204
-    assert _naming(emu, view["id"]) == [storage.erasure_marker_name(view["id"])]
+    assert everything_naming(emu, view["id"]) == [storage.erasure_marker_name(view["id"])]
 
 
 def test_many_markers_are_swept_within_the_run_budget_and_the_shard_sweep_still_runs(
@@ -242,7 +234,7 @@ def test_many_markers_are_swept_within_the_run_budget_and_the_shard_sweep_still_
         _seed_timestamp(emu, license_id, START + 1)
     emu.clock.advance(seconds=storage.SWEEP_GRACE_SECONDS + 1)
     runs = 0
-    while any(_naming(emu, i) for i in ids):
+    while any(everything_naming(emu, i) for i in ids):
         result = _run(emu)
         assert result.kv_ops["LICENSE_KV"].total <= storage.SWEEP_OPERATION_BUDGET
         runs += 1
@@ -263,7 +255,7 @@ def test_a_kv_failure_in_the_marker_sweep_is_logged_and_the_marker_kept(
     result = asyncio.run(emu.scheduled(CRON))
     assert result.outcome == "ok"  # logged, never thrown
     assert any('"sweep_erased_licenses"' in line and '"error"' in line for line in emu.log_lines)
-    assert storage.erasure_marker_name(license_id) in _naming(emu, license_id)
+    assert storage.erasure_marker_name(license_id) in everything_naming(emu, license_id)
     emu.inject_kv_faults(rate=0.0)
     _run(emu)
-    assert _naming(emu, license_id) == []
+    assert everything_naming(emu, license_id) == []
