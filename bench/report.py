@@ -11,7 +11,15 @@ RPS_TARGET = 1500.0
 P99_TARGET_MS = 50.0
 HEARTBEATS = ("heartbeat", "heartbeat_stats")
 # The cold-start rows of both reports, in this order.
-COLD_START_ROWS = ("pydantic", "entry", "entry_isolate", "app", "first_heartbeat")
+COLD_START_ROWS = (
+    "pydantic",
+    "entry",
+    "entry_isolate",
+    "app",
+    "first_heartbeat",
+    "first_request_only",
+    "first_request_from_snapshot",
+)
 
 
 def irreducible_line(inproc: dict[str, Any]) -> str | None:

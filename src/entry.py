@@ -1,7 +1,8 @@
 """The Worker: turns a ``workers.Request`` into a plain call and the result into a Response.
 
 All license logic lives in the plain-Python package ``license_server`` (tested without a
-runtime); this module only reads the body under the size cap, reads the bindings and converts.
+runtime); this module only reads the body under the size cap, reads the bindings and converts
+(and, at deploy on the real runtime, readies the snapshot: ``license_server.snapshot``).
 """
 
 from urllib.parse import parse_qsl, urlsplit
@@ -13,6 +14,11 @@ from license_server.clock import now
 from license_server.context import Bindings
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse
 from license_server.maintenance import run_scheduled
+from license_server.snapshot import prepare_when_snapshotted
+
+# On Cloudflare this top level runs once, at deploy, into the memory snapshot every isolate
+# starts from: the work a first request would do is done here instead (license_server.snapshot).
+prepare_when_snapshotted()
 
 
 def _declared_length(headers: dict[str, str]) -> int | None:

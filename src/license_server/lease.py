@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from license_server.compact_json import compact_encoder
 
-__all__ = ["LeaseKeyError", "LeaseSigner", "generate_signing_key"]
+__all__ = ["LeaseKeyError", "LeaseSigner", "generate_signing_key", "warm_up"]
 
 _SEED_BYTES = 32
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
@@ -107,6 +107,12 @@ def _lazy_crypto() -> dict[str, Any]:
             PublicFormat=PublicFormat,
         )
     return _crypto
+
+
+def warm_up() -> None:
+    """Import PyJWT and cryptography now rather than with the first lease (see
+    :mod:`license_server.snapshot`). Parses no key: the secret is not known at deploy."""
+    _lazy_crypto()
 
 
 class _SigningKey(NamedTuple):

@@ -43,7 +43,9 @@ class StrictModel(BaseModel):
     and ``annotated_types``: the first model pays that, whatever its fields.) ``defer_build``
     moves each schema build, and pydantic's plugin discovery (an ``importlib.metadata`` scan),
     from import to the first validation: the cold import stays close to pydantic's own; the
-    first request of an isolate pays the build once (a few ms per model).
+    first request of an isolate pays the build once (a few ms per model). On the real runtime
+    the builds happen at deploy instead, into the memory snapshot every isolate starts from
+    (:mod:`license_server.snapshot`).
     """
 
     model_config = ConfigDict(strict=True, defer_build=True)
