@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .asgi import create_app
 from .emulator import Emulator
@@ -97,75 +96,6 @@ def scheduled_warning(host: str) -> list[str]:
     ]
 
 
-class HeldWriteTransport:
-    """A connection's transport as uvicorn sees it: a write waits for the next one, and the
-    two leave in one system call.
-
-    uvicorn writes a response's status line and headers, then its body: two ``write()``
-    calls, two TCP segments, and on loopback the sender also pays for the receiving side of
-    each (~10-15 us of server CPU per response, measured at concurrency 32). Here a write is
-    held until the next write (sent together with it by ``writelines``: one ``writev``, no
-    copy) or until the event loop's next turn, whichever comes first, so a lone write (the
-    head of a streamed body still being produced, a ``100 Continue``) waits for nothing
-    but the callbacks already queued. At most one write is held, so flow control still sees
-    every other byte at once. ``close()`` sends a held write first; a held write is dropped
-    only if the connection is already gone. Everything else is the real transport's.
-    """
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._loop = loop
-        self._held: bytes | None = None
-        # What uvicorn calls on every request, bound once (not looked up via __getattr__).
-        self.is_closing = transport.is_closing
-        self.get_extra_info = transport.get_extra_info
-        self.pause_reading = transport.pause_reading
-        self.resume_reading = transport.resume_reading
-
-    def write(self, data: bytes) -> None:
-        held = self._held
-        if held is None:
-            self._held = data
-            self._loop.call_soon(self._send_held)
-        else:
-            self._held = None
-            self._transport.writelines((held, data))
-
-    def writelines(self, list_of_data: Any) -> None:
-        self._send_held()
-        self._transport.writelines(list_of_data)
-
-    def write_eof(self) -> None:
-        self._send_held()
-        self._transport.write_eof()
-
-    def close(self) -> None:
-        self._send_held()
-        self._transport.close()
-
-    def abort(self) -> None:
-        self._held = None
-        self._transport.abort()
-
-    def _send_held(self) -> None:
-        held = self._held
-        if held is not None:
-            self._held = None
-            if not self._transport.is_closing():  # lost meanwhile: nobody to send it to
-                self._transport.write(held)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-class OneWritePerResponseProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol on a :class:`HeldWriteTransport`: a response whose body
-    is known when it starts (every buffered one) goes out in one ``writev``."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(HeldWriteTransport(transport, self.loop))  # type: ignore[arg-type]
-
-
 class _Server(uvicorn.Server):
     """uvicorn, announcing readiness once the socket listens (after ``warning``, if any,
     on ``err``: both name the port, known only then)."""
@@ -236,7 +166,6 @@ def run_dev_server(
         access_log=False,
         log_level="warning",
         server_header=False,
-        http=OneWritePerResponseProtocol,
     )
     display_host = f"[{host}]" if ":" in host else host
     warning = None
