@@ -409,18 +409,22 @@ def test_the_dev_command_passes_test_scheduled_on(tmp_path, monkeypatch) -> None
 
 
 def test_cron_triggers_are_read_from_the_config(tmp_path) -> None:
-    from workers_emulator.server import has_cron_triggers
+    from workers_emulator.config import ConfigError, load_config
 
+    (tmp_path / "worker.py").write_text("")
     config = tmp_path / "wrangler.toml"
+    head = 'name = "x"\nmain = "worker.py"\n'
     for text, expected in [
-        ('[triggers]\ncrons = ["*/15 * * * *"]\n', True),
-        ("[triggers]\ncrons = []\n", False),
-        ('name = "x"\n', False),
-        ('triggers = "odd"\n', False),
+        ('[triggers]\ncrons = ["*/15 * * * *"]\n', ["*/15 * * * *"]),
+        ("[triggers]\ncrons = []\n", []),
+        ("", []),
     ]:
-        config.write_text(text)
-        assert has_cron_triggers(config) is expected, text
-    assert has_cron_triggers(tmp_path / "missing.toml") is False
+        config.write_text(head + text)
+        assert load_config(config).crons == expected, text
+    for odd in ('triggers = "odd"\n', "[triggers]\ncrons = [1]\n", '[triggers]\ncrons = "x"\n'):
+        config.write_text(head + odd)
+        with pytest.raises(ConfigError, match="crons"):
+            load_config(config)
 
 
 def test_the_warning_names_a_url_that_reaches_the_server() -> None:

@@ -45,6 +45,7 @@ class WorkerConfig:
     vars: dict[str, Any] = dataclasses.field(default_factory=dict)
     kv_namespaces: list[KVNamespaceConfig] = dataclasses.field(default_factory=list)
     ratelimits: list[RateLimitConfig] = dataclasses.field(default_factory=list)
+    crons: list[str] = dataclasses.field(default_factory=list)  # [triggers] crons
     dev_vars: dict[str, str] = dataclasses.field(default_factory=dict)
     secret_names: list[str] = dataclasses.field(default_factory=list)
 
@@ -88,6 +89,10 @@ def load_config(path: str | Path = "wrangler.toml") -> WorkerConfig:
     variables = data.get("vars", {})
     if not isinstance(variables, dict):
         raise ConfigError(f"{path}: [vars] must be a table")
+    triggers = data.get("triggers", {})
+    crons = triggers.get("crons", []) if isinstance(triggers, dict) else None
+    if not isinstance(crons, list) or not all(isinstance(c, str) for c in crons):
+        raise ConfigError(f"{path}: [triggers] crons must be a list of strings")
 
     config = WorkerConfig(
         path=path,
@@ -98,6 +103,7 @@ def load_config(path: str | Path = "wrangler.toml") -> WorkerConfig:
         vars=dict(variables),
         kv_namespaces=[_kv_namespace(path, entry) for entry in data.get("kv_namespaces", [])],
         ratelimits=[_ratelimit(path, entry) for entry in data.get("ratelimits", [])],
+        crons=list(crons),
     )
     dev_vars = path.parent / ".dev.vars"
     if dev_vars.is_file():

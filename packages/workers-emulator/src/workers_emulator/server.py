@@ -9,7 +9,6 @@ import json
 import signal
 import socket
 import sys
-import tomllib
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -65,16 +64,6 @@ def banner(emulator: Emulator) -> list[str]:
                 "(it changes on every start)"
             )
     return lines
-
-
-def has_cron_triggers(config_path: Path) -> bool:
-    """Whether ``[triggers] crons`` lists a schedule (wrangler's test for its warning)."""
-    try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # the Emulator read it a moment ago; nothing to warn about then
-    triggers = data.get("triggers")
-    return isinstance(triggers, dict) and bool(triggers.get("crons"))
 
 
 def scheduled_warning(host: str) -> list[str]:
@@ -169,7 +158,8 @@ def run_dev_server(
     )
     display_host = f"[{host}]" if ":" in host else host
     warning = None
-    if not test_scheduled and has_cron_triggers(emulator.config.path):
+    # wrangler's test for its warning: [triggers] crons lists a schedule.
+    if not test_scheduled and emulator.config.crons:
         warning = scheduled_warning(host)
     server = _Server(config, f"Ready on http://{display_host}:{{port}}", out, warning, err)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
