@@ -2,58 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
 import workers_emulator
-from workers_emulator import Emulator, ManualClock, OpCounts, TestClient
+from workers_emulator import OpCounts, TestClient
 
-NOW = 1_800_000_000.0
-NOW_MS = int(NOW * 1000)
-
-WORKER = """
-import json
-
-from workers import Response, WorkerEntrypoint
-
-seen = []
-
-
-async def fail_later():
-    raise RuntimeError("late failure")
-
-
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        return Response(json.dumps(seen))
-
-    async def scheduled(self, controller, env, ctx):
-        seen.append({"cron": controller.cron, "scheduledTime": controller.scheduledTime})
-        await env.KV.put(f"run-{len(seen)}", controller.cron)
-        if controller.cron == "throw":
-            raise RuntimeError("boom")
-        if controller.cron == "late":
-            ctx.waitUntil(fail_later())
-"""
-
-NO_HANDLER_WORKER = """
-from workers import Response, WorkerEntrypoint
-
-
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        return Response("fetched")
-"""
-
-
-def make_emulator(tmp_path: Path, source: str = WORKER) -> Emulator:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "entry.py").write_text(textwrap.dedent(source))
-    (tmp_path / "wrangler.toml").write_text(
-        'name = "t"\nmain = "src/entry.py"\n[[kv_namespaces]]\nbinding = "KV"\nid = "kv"\n'
-    )
-    return Emulator(tmp_path / "wrangler.toml", clock=ManualClock(NOW))
+from tests.support.scheduled_workers import NO_HANDLER_WORKER, NOW_MS, make_emulator
 
 
 def test_test_client_scheduled_mirrors_emulator_scheduled(tmp_path) -> None:
@@ -64,7 +17,7 @@ def test_test_client_scheduled_mirrors_emulator_scheduled(tmp_path) -> None:
         assert result.kv_ops == {"KV": OpCounts(writes=1)}
         default = client.scheduled()
         failed = client.scheduled("throw")
-        seen = client.get("/").json()
+        seen = client.get("/seen").json()
     assert default.outcome == "ok"
     assert seen[:2] == [
         {"cron": "0 * * * *", "scheduledTime": 1_700_000_000_500},
