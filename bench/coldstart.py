@@ -198,14 +198,9 @@ def run_cold_start(runs: int = 10) -> dict[str, Any]:
             "preloaded_by_setup": samples[name][0]["preloaded"],
         }
     base = result["pydantic"].get("median_ms")
-    for name in (
-        "entry",
-        "entry_isolate",
-        "app",
-        "first_heartbeat",
-        "first_request_only",
-        "first_request_from_snapshot",
-    ):
+    for name in TARGETS:
+        if name == "pydantic":
+            continue
         entry = result[name]
         if base and "median_ms" in entry:
             entry["ratio_to_pydantic"] = round(entry["median_ms"] / base, 2)
