@@ -326,12 +326,6 @@ async def write_release(kv: Any, release: Release, now: int) -> None:
     _release_cache = _CachedRelease(release, now)
 
 
-def forget_cached_release() -> None:
-    """Drop this isolate's cached release (tests; an operator action that must show at once)."""
-    global _release_cache
-    _release_cache = None
-
-
 # --- admin: listing, detail, erasure, export, fleet -------------------------------------------
 # Every function below has a fixed, small KV operation cost per call (stated in its docstring),
 # so one admin request stays far under the platform's 1000 operations per invocation.
