@@ -18,14 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.devserver import free_port
+
 MINIMAL = Path(__file__).parent / "workers" / "minimal"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def command(*args: str) -> list[str]:
