@@ -34,17 +34,13 @@ def prepare_for_snapshot() -> None:
     Everything here is what the first heartbeat (or admin call) would otherwise do: the same
     schemas, the same modules, nothing that depends on a request or on configuration.
     """
-    from license_server import admin_models, lease, models
+    # admin_models is imported for its models: every StrictModel subclass is built below.
+    from license_server import admin_models, lease, models  # noqa: F401
 
-    for model in (
-        models.ValidateRequest,
-        models.LicenseRecord,
-        models.Release,
-        models.StatsRecord,
-        admin_models.CreateLicense,
-        admin_models.PatchLicense,
-        admin_models.ReleaseUpdate,
-    ):
+    pending = list(models.StrictModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
         model.model_rebuild(force=True)
     lease.warm_up()
 
