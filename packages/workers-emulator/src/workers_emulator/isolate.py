@@ -104,6 +104,8 @@ class Isolate:
         self.entrypoint: type[entrypoints.WorkerEntrypoint] | None = None
         self.on_fetch: Any = None
         self.on_scheduled: Any = None  # a module-level on_scheduled(controller, env, ctx)
+        # How many of (event, env, ctx) the module-level handlers take (unused with Default).
+        self._on_fetch_arity = self._on_scheduled_arity = 0
         default = getattr(self.module, "Default", None)
         if isinstance(default, type) and issubclass(default, entrypoints.WorkerEntrypoint):
             if not callable(getattr(default, "fetch", None)):
@@ -154,21 +156,10 @@ class Isolate:
 
     async def fetch(self, req: request.Request, ctx: ExecutionContext) -> response.FetchResponse:
         """Call the Worker's fetch handler on a fresh entrypoint instance."""
-        env_token = current_env.set(self.env)
-        ctx_token = current_ctx.set(ctx)
-        try:
-            if self.entrypoint is not None:
-                instance: Any = self.entrypoint(ctx, self.env)  # a subclass defines fetch
-                result = instance.fetch(req)
-            else:
-                # Module-level handlers take (request, env) or (request, env, ctx).
-                args = (req, self.env, ctx)[: self._on_fetch_arity]
-                result = self.on_fetch(*args)
-            if inspect.isawaitable(result):
-                result = await result
-        finally:
-            current_ctx.reset(ctx_token)
-            current_env.reset(env_token)
+        # Module-level handlers take (request, env) or (request, env, ctx).
+        result = await self._call_handler(
+            ctx, "fetch", (req,), self.on_fetch, (req, self.env, ctx)[: self._on_fetch_arity]
+        )
         if not isinstance(result, response.FetchResponse):
             # workerd's complaint when a handler resolves to something else.
             raise TypeError(
@@ -178,18 +169,34 @@ class Isolate:
 
     async def scheduled(self, controller: ScheduledController, ctx: ExecutionContext) -> None:
         """Call the Worker's scheduled handler (``has_scheduled`` must be true)."""
+        # Module-level handlers take (controller, env, ctx) or fewer.
+        module_args = (controller, self.env, ctx)[: self._on_scheduled_arity]
+        await self._call_handler(
+            ctx, "scheduled", (controller, self.env, ctx), self.on_scheduled, module_args
+        )
+
+    async def _call_handler(
+        self,
+        ctx: ExecutionContext,
+        method: str,
+        method_args: tuple[Any, ...],
+        module_handler: Any,
+        module_args: tuple[Any, ...],
+    ) -> Any:
+        """One event's handler, with the invocation's env and ctx current: ``method`` of a fresh
+        entrypoint instance (made inside, as the runtime does per event), or the module-level
+        handler. Its result, awaited if it is awaitable."""
         env_token = current_env.set(self.env)
         ctx_token = current_ctx.set(ctx)
         try:
             if self.entrypoint is not None:
-                instance: Any = self.entrypoint(ctx, self.env)  # a subclass defines scheduled
-                result = instance.scheduled(controller, self.env, ctx)
+                instance: Any = self.entrypoint(ctx, self.env)
+                result = getattr(instance, method)(*method_args)
             else:
-                # Module-level handlers take (controller, env, ctx) or fewer.
-                args = (controller, self.env, ctx)[: self._on_scheduled_arity]
-                result = self.on_scheduled(*args)
+                result = module_handler(*module_args)
             if inspect.isawaitable(result):
-                await result
+                result = await result
+            return result
         finally:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
