@@ -1,7 +1,7 @@
 """Pydantic models: the heartbeat's body and every record the Worker stores.
 
-Request models say which fields matter; stored models are the KV layout's value types
-(``storage.py`` decides where they live). The heartbeat ignores unknown fields (newer clients
+Request models say which fields matter; stored models are the KV layout's value types (the
+storage package decides where they live). The heartbeat ignores unknown fields (newer clients
 send more than we know). The admin API's bodies are in :mod:`admin_models`, loaded by the first
 admin request rather than with the Worker (no heartbeat needs them).
 """

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from license_server import jsonbody
 from license_server.jsonbody import MAX_DEPTH, MAX_NUMBER_DIGITS, InvalidJson, parse_json_body
 
 
@@ -71,3 +76,9 @@ def test_accepted(body: bytes, value: object) -> None:
 def test_an_integer_past_the_parsers_limit_is_not_json() -> None:
     with pytest.raises(InvalidJson):
         parse_json_body(b'{"a": ' + b"9" * (MAX_NUMBER_DIGITS + 1) + b"}")
+
+
+@given(st.integers(-(10**30), 10**30), st.integers(0, 4400))
+def test_integers_decode_the_same_in_short_and_long_bodies(value: int, padding: int) -> None:
+    body = json.dumps({"n": value, "pad": " " * padding}).encode()
+    assert jsonbody.parse_json_body(body) == {"n": value, "pad": " " * padding}
