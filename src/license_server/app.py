@@ -10,17 +10,14 @@ suite proves no request reaches it.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
-from license_server import admin, heartbeat, openapi
-from license_server.context import Bindings, Context
+from license_server import admin, health, heartbeat, lease_keys, openapi
+from license_server.context import Bindings, Context, Handler
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse, error_response
 from license_server.logs import Value, log_event, log_fields
 
 __all__ = ["ROUTES", "handle", "internal_error", "request_too_large"]
-
-Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
 
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -55,8 +52,8 @@ ROUTES: list[Route] = _build_routes(
     [
         ("/v1/validate", "POST", heartbeat.validate),
         ("/v1/update-check", "GET", heartbeat.update_check),
-        ("/.well-known/jwks.json", "GET", heartbeat.jwks),
-        ("/healthz", "GET", heartbeat.healthz),
+        ("/.well-known/jwks.json", "GET", lease_keys.jwks),
+        ("/healthz", "GET", health.healthz),
         (openapi.OPENAPI_PATH, "GET", openapi.serve),
         *admin.ADMIN_ROUTES,
     ]

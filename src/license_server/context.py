@@ -1,12 +1,20 @@
-"""What a request handler is given: the Worker's bindings (as plain values) and the time."""
+"""What a request handler is given (bindings as plain values, the time), and its type."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
+from license_server.http import HttpRequest, HttpResponse
 from license_server.logs import log_event
 
-__all__ = ["DEFAULT_LEASE_TTL_SECONDS", "DEFAULT_RELEASE_CACHE_SECONDS", "Bindings", "Context"]
+__all__ = [
+    "DEFAULT_LEASE_TTL_SECONDS",
+    "DEFAULT_RELEASE_CACHE_SECONDS",
+    "Bindings",
+    "Context",
+    "Handler",
+]
 
 DEFAULT_LEASE_TTL_SECONDS = 604800
 DEFAULT_RELEASE_CACHE_SECONDS = 60
@@ -117,3 +125,7 @@ class Context:
     def client_limiter_secret(self) -> str | None:
         """The secret the client-address HMAC key is derived from (see ratelimit.py)."""
         return self.bindings.admin_token or self.bindings.lease_signing_key
+
+
+# Every route's handler: the plain request and its context in, the plain response out.
+Handler = Callable[[HttpRequest, "Context"], Awaitable[HttpResponse]]
