@@ -4,7 +4,9 @@ Unknown path: 404 ``not_found``; known path, other method: 405 ``method_not_allo
 ``Allow``. Everything under ``/v1/admin/`` is authenticated before routing, so an
 unauthenticated caller learns nothing about admin routes and costs no KV operation.
 An exception escaping a handler becomes a bare 500 ``internal_error`` and a log event; the test
-suite proves no request reaches it.
+suite proves no request reaches it. A client that goes away mid-body is no server error: it is
+answered 499 (nginx's "client closed request"; nobody receives it) and logged as
+``client_disconnected``, so it never inflates the 5xx rate or the ``internal_error`` count.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from license_server.context import Bindings, Context, Handler
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse, error_response
 from license_server.logs import Value, log_event, log_fields
 
-__all__ = ["ROUTES", "handle", "internal_error", "request_too_large"]
+__all__ = ["ROUTES", "client_disconnected", "handle", "internal_error", "request_too_large"]
 
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -137,6 +139,16 @@ def internal_error(error: Exception, route: str = "unmatched") -> HttpResponse:
     """The bare 500: the error's class name goes to the log, nothing to the client."""
     log_event("internal_error", route=route, error=type(error).__name__)
     return error_response(500, "internal_error", "internal error")
+
+
+def client_disconnected(method: str) -> HttpResponse:
+    """499 for a body the client stopped sending; entry.py answers it instead of routing."""
+    response = error_response(
+        499, "client_disconnected", "the connection closed before the body was complete"
+    )
+    known = method if method in _KNOWN_METHODS else "other"
+    log_event("client_disconnected", method=known, status=499)
+    return response
 
 
 def request_too_large() -> HttpResponse:
