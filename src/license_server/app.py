@@ -1,8 +1,11 @@
 """Routing and dispatch: the one entry point ``handle(request, bindings, now)``.
 
 Unknown path: 404 ``not_found``; known path, other method: 405 ``method_not_allowed`` with
-``Allow``. Everything under ``/v1/admin/`` is authenticated before routing, so an
-unauthenticated caller learns nothing about admin routes and costs no KV operation.
+``Allow``. ``HEAD`` is answered on every ``GET`` route as ``GET`` is, without the body (the
+route table and the OpenAPI document list ``GET`` only, as is usual). Everything under
+``/v1/admin/`` is authenticated before routing, so an unauthenticated caller learns nothing
+about admin routes and costs no KV operation.
+
 An exception escaping a handler becomes a bare 500 ``internal_error`` and a log event; the test
 suite proves no request reaches it. A client that goes away mid-body is no server error: it is
 answered 499 (nginx's "client closed request"; nobody receives it) and logged as
@@ -103,9 +106,11 @@ async def _dispatch(request: HttpRequest, ctx: Context) -> tuple[HttpResponse, s
     if resolved is None:
         return error_response(404, "not_found", "no such endpoint"), "unmatched"
     route, params = resolved
-    handler = route.methods.get(request.method)
+    # HEAD is GET without the body (RFC 9110): every GET route answers it, undeclared.
+    method = "GET" if request.method == "HEAD" else request.method
+    handler = route.methods.get(method)
     if handler is None:
-        allow = ", ".join(sorted(route.methods))
+        allow = ", ".join(sorted({*route.methods, *(["HEAD"] if "GET" in route.methods else [])}))
         return (
             error_response(
                 405, "method_not_allowed", f"use {allow} for this endpoint", {"allow": allow}
@@ -123,6 +128,8 @@ async def handle(request: HttpRequest, bindings: Bindings, now: int) -> HttpResp
         response, route = await _dispatch(request, ctx)
     except Exception as error:  # last resort: no traceback ever reaches a client
         response = internal_error(error, route)
+    if request.method == "HEAD":
+        response.body = b""
     fields: dict[str, Value] = {
         # The method is client-supplied text: log it only when it is one we know.
         "method": request.method if request.method in _KNOWN_METHODS else "other",

@@ -39,9 +39,9 @@ def test_unknown_path_is_404_not_found(client: Any, path: str) -> None:
     [
         ("GET", "/v1/validate", "POST"),
         ("PUT", "/v1/validate", "POST"),
-        ("POST", "/healthz", "GET"),
-        ("DELETE", "/v1/update-check", "GET"),
-        ("POST", "/.well-known/jwks.json", "GET"),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("DELETE", "/v1/update-check", "GET, HEAD"),
+        ("POST", "/.well-known/jwks.json", "GET, HEAD"),
     ],
 )
 def test_wrong_method_is_405_with_allow(client: Any, method: str, path: str, allow: str) -> None:
@@ -55,7 +55,7 @@ def test_wrong_method_is_405_with_allow(client: Any, method: str, path: str, all
 def test_admin_405_lists_methods(client: Any) -> None:
     response = client.request("POST", "/v1/admin/release", headers=ADMIN)
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET, PUT"
+    assert response.headers["allow"] == "GET, HEAD, PUT"
 
 
 def test_update_check(client: Any) -> None:
