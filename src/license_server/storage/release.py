@@ -15,8 +15,6 @@ from license_server.storage.layout import RELEASE_KEY
 __all__ = ["read_release", "write_release"]
 
 
-# Records are NamedTuples rather than dataclasses: a dataclass compiles its methods when it is
-# defined, a few hundred microseconds of every cold start each.
 class _CachedRelease(NamedTuple):
     release: Release | None
     fetched_at: int
