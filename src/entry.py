@@ -118,7 +118,7 @@ class Default(WorkerEntrypoint):
             plain = internal_error(error)
         if isinstance(plain, HttpResponse):
             return _to_workers_response(plain)
-        response = await handle(plain, Bindings.for_env(self.env), now())
+        response = await handle(plain, Bindings.from_env(self.env), now())
         return _to_workers_response(response)
 
     async def scheduled(self, controller: object, env: object = None, ctx: object = None) -> None:
@@ -127,4 +127,4 @@ class Default(WorkerEntrypoint):
         # controller.scheduledTime is JavaScript's milliseconds since the epoch.
         scheduled_ms = getattr(controller, "scheduledTime", None)
         scheduled = int(scheduled_ms) // 1000 if scheduled_ms is not None else now_seconds
-        await run_scheduled(Bindings.for_env(self.env), now_seconds, scheduled)
+        await run_scheduled(Bindings.from_env(self.env), now_seconds, scheduled)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Awaitable, Callable
 
-from license_server import admin_licenses, keys, storage
-from license_server.admin_licenses import expiry_too_old, license_view
+from license_server import admin_licenses, storage
 from license_server.clock import format_iso
-from license_server.context import Context
+from license_server.context import Context, Handler
 from license_server.http import (
     HttpRequest,
     HttpResponse,
@@ -25,13 +23,11 @@ from license_server.http import (
     storage_unavailable,
 )
 from license_server.logs import log_event
-from license_server.models import LicenseRecord, Release
+from license_server.models import Release
 
 __all__ = ["ADMIN_PREFIX", "ADMIN_ROUTES", "is_authorized", "unauthorized"]
 
 ADMIN_PREFIX = "/v1/admin/"
-
-Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
 
 # Compared against when no ADMIN_TOKEN is configured, so that case runs the same code as a
 # wrong token; the result is then discarded (nothing can equal an unconfigured token).
@@ -68,32 +64,6 @@ def unauthorized() -> HttpResponse:
 
 
 # --- handlers ---------------------------------------------------------------------------------
-
-
-async def create_license(request: HttpRequest, ctx: Context) -> HttpResponse:
-    """``POST /v1/admin/licenses``: one KV write. The key is returned this once, never stored."""
-    from license_server.admin_models import CreateLicense  # admin only: off the cold start
-
-    body = json_model_body(request, CreateLicense)
-    if isinstance(body, HttpResponse):
-        return body
-    if storage.retention_is_over(body.expires_at, ctx.now):
-        return expiry_too_old()
-    license_key = keys.generate_key()
-    record = LicenseRecord(
-        id=keys.license_id(license_key),
-        status="active",
-        customer=body.customer,
-        plan=body.plan,
-        created_at=format_iso(ctx.now),
-        expires_at=body.expires_at,
-    )
-    try:
-        await storage.write_license(ctx.bindings.kv, record)
-    except storage.StorageUnavailable:
-        return storage_unavailable()
-    log_event("license_created", license_id=record.id)
-    return json_response({"license_key": license_key, "license": license_view(record)}, 201)
 
 
 def _release_view(release: Release | None) -> dict[str, object]:
@@ -138,7 +108,6 @@ async def put_release(request: HttpRequest, ctx: Context) -> HttpResponse:
 # (path pattern, method, handler). ``{name}`` matches one path segment into ctx.params[name].
 
 ADMIN_ROUTES: list[tuple[str, str, Handler]] = [
-    ("/v1/admin/licenses", "POST", create_license),
     ("/v1/admin/release", "GET", get_release),
     ("/v1/admin/release", "PUT", put_release),
     *admin_licenses.LICENSE_ROUTES,

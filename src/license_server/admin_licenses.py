@@ -1,7 +1,8 @@
-"""Admin API, per-license operations: list, show, update, erase, export, validations, fleet.
+"""Admin API, the license handlers: create, list, show, update, erase, export, validations,
+fleet.
 
 Each handler validates its input before any KV operation and spends a fixed, small number of
-KV operations (see ``storage.py``), so every page stays far under the platform's 1000
+KV operations (see ``license_server.storage``), so every page stays far under the platform's 1000
 operations per invocation. Authentication happens before these handlers run (``admin.py``).
 """
 
@@ -11,9 +12,9 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from license_server import storage
+from license_server import keys, storage
 from license_server.clock import format_iso
-from license_server.context import Context
+from license_server.context import Context, Handler
 from license_server.http import (
     HttpRequest,
     HttpResponse,
@@ -27,6 +28,7 @@ from license_server.models import LicenseRecord
 
 __all__ = [
     "LICENSE_ROUTES",
+    "create_license",
     "delete_license",
     "export_license",
     "get_license",
@@ -35,8 +37,6 @@ __all__ = [
     "list_validations",
     "patch_license",
 ]
-
-Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
 
 _LICENSE_ID = re.compile(r"[0-9a-f]{32}")
 # KV cursors are opaque base64-ish strings; anything else is refused before reaching KV.
@@ -79,6 +79,32 @@ def expiry_too_old() -> HttpResponse:
 
 
 # --- handlers ---------------------------------------------------------------------------------
+
+
+async def create_license(request: HttpRequest, ctx: Context) -> HttpResponse:
+    """``POST /v1/admin/licenses``: one KV write. The key is returned this once, never stored."""
+    from license_server.admin_models import CreateLicense  # admin only: off the cold start
+
+    body = json_model_body(request, CreateLicense)
+    if isinstance(body, HttpResponse):
+        return body
+    if storage.retention_is_over(body.expires_at, ctx.now):
+        return expiry_too_old()
+    license_key = keys.generate_key()
+    record = LicenseRecord(
+        id=keys.license_id(license_key),
+        status="active",
+        customer=body.customer,
+        plan=body.plan,
+        created_at=format_iso(ctx.now),
+        expires_at=body.expires_at,
+    )
+    try:
+        await storage.write_license(ctx.bindings.kv, record)
+    except storage.StorageUnavailable:
+        return storage_unavailable()
+    log_event("license_created", license_id=record.id)
+    return json_response({"license_key": license_key, "license": license_view(record)}, 201)
 
 
 PageReader = Callable[[Any, str | None], Awaitable[tuple[list[dict[str, Any]], str | None]]]
@@ -254,6 +280,7 @@ async def list_fleet(request: HttpRequest, ctx: Context) -> HttpResponse:
 
 # (path pattern, method, handler), mounted with ``admin.ADMIN_ROUTES``.
 LICENSE_ROUTES: list[tuple[str, str, Handler]] = [
+    ("/v1/admin/licenses", "POST", create_license),
     ("/v1/admin/licenses", "GET", list_licenses),
     ("/v1/admin/licenses/{id}", "GET", get_license),
     ("/v1/admin/licenses/{id}", "PATCH", patch_license),

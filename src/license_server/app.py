@@ -10,22 +10,18 @@ suite proves no request reaches it.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
-from license_server import admin, heartbeat, openapi
-from license_server.context import Bindings, Context
+from license_server import admin, health, heartbeat, lease_keys, openapi
+from license_server.context import Bindings, Context, Handler
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse, error_response
 from license_server.logs import Value, log_event, log_fields
 
 __all__ = ["ROUTES", "handle", "internal_error", "request_too_large"]
 
-Handler = Callable[[HttpRequest, Context], Awaitable[HttpResponse]]
-
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-# A NamedTuple: cheaper to define than a dataclass (cold start), and a route never changes.
 class Route(NamedTuple):
     pattern: str
     matcher: re.Pattern[str]
@@ -55,44 +51,21 @@ ROUTES: list[Route] = _build_routes(
     [
         ("/v1/validate", "POST", heartbeat.validate),
         ("/v1/update-check", "GET", heartbeat.update_check),
-        ("/.well-known/jwks.json", "GET", heartbeat.jwks),
-        ("/healthz", "GET", heartbeat.healthz),
+        ("/.well-known/jwks.json", "GET", lease_keys.jwks),
+        ("/healthz", "GET", health.healthz),
         (openapi.OPENAPI_PATH, "GET", openapi.serve),
         *admin.ADMIN_ROUTES,
     ]
 )
 
 
-def _match_in_order(path: str) -> tuple[Route, dict[str, str]] | None:
+def _resolve(path: str) -> tuple[Route, dict[str, str]] | None:
     """The first route whose pattern matches ``path``, and the path's parameters."""
     for route in ROUTES:
         match = route.matcher.fullmatch(path)
         if match is not None:
             return route, match.groupdict()
     return None
-
-
-def _exact_paths() -> dict[str, Route]:
-    """Each parameterless pattern's own path, mapped to the route the patterns resolve it to."""
-    exact: dict[str, Route] = {}
-    for route in ROUTES:
-        if "{" not in route.pattern:
-            resolved = _match_in_order(route.pattern)
-            if resolved is not None and not resolved[1]:
-                exact[route.pattern] = resolved[0]
-    return exact
-
-
-# The heartbeat's path is found with one dict lookup instead of a regex per route; the table
-# is the regexes' own answer for those paths, so matching is the same either way.
-_EXACT_PATHS = _exact_paths()
-
-
-def _resolve(path: str) -> tuple[Route, dict[str, str]] | None:
-    exact = _EXACT_PATHS.get(path)
-    if exact is not None:
-        return exact, {}
-    return _match_in_order(path)
 
 
 async def _dispatch(request: HttpRequest, ctx: Context) -> tuple[HttpResponse, str]:

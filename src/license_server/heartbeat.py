@@ -1,4 +1,4 @@
-"""The heartbeat (``POST /v1/validate``), the update check, and the lease keys.
+"""The heartbeat (``POST /v1/validate``) and the update check (``GET /v1/update-check``).
 
 Order matters for the privacy and KV-budget promises of SPEC.md: everything that can refuse a
 request (body, key format, rate limits) runs before the license read; the stats verdict is
@@ -8,8 +8,7 @@ version string is compared in memory and then dropped (never stored, never logge
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from license_server import keys, storage
 from license_server.clock import format_iso, parse_iso
@@ -22,16 +21,14 @@ from license_server.http import (
     json_response,
     storage_unavailable,
 )
+from license_server.lease_keys import lease_signer
 from license_server.logs import log_event
 from license_server.models import LicenseRecord, Release, ValidateRequest
 from license_server.ratelimit import RETRY_AFTER_SECONDS, allow_client, allow_license
 from license_server.semver import Version, compare, parse_version
 from license_server.stats import check_stats
 
-if TYPE_CHECKING:
-    from license_server.lease import LeaseSigner
-
-__all__ = ["jwks", "license_code", "update_check", "validate"]
+__all__ = ["license_code", "update_check", "validate"]
 
 LicenseCode = Literal["VALID", "EXPIRED", "SUSPENDED", "REVOKED"]
 VERSION_MESSAGE = "version must be a semantic version (MAJOR.MINOR.PATCH), at most 64 characters"
@@ -101,37 +98,9 @@ async def _license_not_found(request: HttpRequest, ctx: Context) -> HttpResponse
     return error_response(404, "license_not_found", "no license matches this key")
 
 
-# license_server.lease, imported by the first lease rather than with this module (cold start).
-# Kept here: an import statement inside a function costs 1-2 us per call even once the module
-# is loaded, a global read a tenth of that.
-_lease_module: ModuleType | None = None
-
-
-def _lease_api() -> ModuleType:
-    global _lease_module
-    if _lease_module is None:
-        from license_server import lease
-
-        _lease_module = lease
-    return _lease_module
-
-
-def _signer(ctx: Context) -> LeaseSigner | None:
-    """The signer of ``LEASE_SIGNING_KEY``, or ``None`` (logging why: missing or invalid)."""
-    lease = _lease_api()
-    try:
-        signer = lease.LeaseSigner.from_secret(ctx.bindings.lease_signing_key)
-    except lease.LeaseKeyError:
-        log_event("lease_key_invalid")
-        return None
-    if signer is None:
-        log_event("lease_key_missing")
-    return signer
-
-
 def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None:
     """A signed lease, or ``None`` when no signing key is configured (validation still works)."""
-    signer = _signer(ctx)
+    signer = lease_signer(ctx)
     if signer is None:
         return None
     expires_at = ctx.now + ctx.bindings.lease_ttl_seconds
@@ -238,15 +207,3 @@ async def update_check(request: HttpRequest, ctx: Context) -> HttpResponse:
     except storage.StorageUnavailable:
         return storage_unavailable("the release could not be read, retry later")
     return json_response(_update_answer(version, release))
-
-
-async def jwks(request: HttpRequest, ctx: Context) -> HttpResponse:
-    """``GET /.well-known/jwks.json``: the lease verification keys (none when unconfigured)."""
-    signer = _signer(ctx)
-    document: dict[str, Any] = {"keys": []} if signer is None else signer.jwks()
-    return json_response(document, headers={"cache-control": "public, max-age=300"})
-
-
-async def healthz(request: HttpRequest, ctx: Context) -> HttpResponse:
-    """``GET /healthz``: liveness only, no KV operation."""
-    return json_response({"ok": True})

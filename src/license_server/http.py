@@ -35,8 +35,6 @@ _JSON_HEADERS = {"content-type": "application/json", "cache-control": "no-store"
 _encode = compact_encoder(ensure_ascii=False)
 
 
-# Plain classes with __slots__ rather than dataclasses: a dataclass compiles its methods when it
-# is defined, a few hundred microseconds of every cold start each.
 class HttpRequest:
     """An incoming request. Header names are lower case; ``query`` keeps each name's first value."""
 

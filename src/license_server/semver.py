@@ -19,11 +19,7 @@ _SEMVER = re.compile(
 
 
 class Version:
-    """A parsed version. Compare with :func:`compare` (SemVer precedence), not ``<``.
-
-    A plain class, not a dataclass: a dataclass compiles its methods when it is defined, a few
-    hundred microseconds of every cold start. Never changed after parsing.
-    """
+    """A parsed version, never changed after parsing. Compare with :func:`compare`, not ``<``."""
 
     __slots__ = ("major", "minor", "patch", "prerelease", "text")
 

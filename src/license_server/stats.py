@@ -42,8 +42,6 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-# A NamedTuple rather than a frozen dataclass: as immutable, and far cheaper to define (a
-# dataclass compiles its methods at import, a few hundred microseconds of every cold start).
 class StatsVerdict(NamedTuple):
     accepted: bool
     counts: StatsCounts | None = None

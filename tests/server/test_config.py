@@ -1,9 +1,19 @@
-"""wrangler.toml and .dev.vars.example say what docs/ARCHITECTURE.md's binding table says."""
+"""The Worker's configuration: wrangler.toml, .dev.vars.example, and how settings are read."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from license_server.context import (
+    DEFAULT_LEASE_TTL_SECONDS,
+    DEFAULT_RELEASE_CACHE_SECONDS,
+    Bindings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,3 +43,20 @@ def test_dev_vars_example_names_the_secrets_without_values() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert lines == ["ADMIN_TOKEN=", "LEASE_SIGNING_KEY="]
+
+
+def test_an_invalid_setting_is_logged_on_every_request_and_its_default_used(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = SimpleNamespace(
+        LEASE_TTL_SECONDS="-5", RELEASE_CACHE_SECONDS="soon", LEASE_SIGNING_KEY=""
+    )
+    for _ in range(2):
+        bindings = Bindings.from_env(env)
+        assert (bindings.lease_ttl_seconds, bindings.release_cache_seconds) == (
+            DEFAULT_LEASE_TTL_SECONDS,
+            DEFAULT_RELEASE_CACHE_SECONDS,
+        )
+        assert bindings.lease_signing_key is None  # an empty secret is no secret
+        reasons = [json.loads(line)["reason"] for line in capsys.readouterr().out.splitlines()]
+        assert reasons == ["LEASE_TTL_SECONDS", "RELEASE_CACHE_SECONDS"]
