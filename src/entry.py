@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from workers import Response, WorkerEntrypoint
 
-from license_server.app import handle, internal_error, request_too_large
+from license_server.app import client_disconnected, handle, internal_error, request_too_large
 from license_server.clock import now
 from license_server.context import Bindings
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse
@@ -92,7 +92,10 @@ async def _plain_request(request: object) -> HttpRequest | HttpResponse:
     declared = _declared_length(headers)
     if declared is not None and declared > MAX_BODY_BYTES:
         return request_too_large()
-    body = await _read_capped_body(request.body)  # type: ignore[attr-defined]
+    try:
+        body = await _read_capped_body(request.body)  # type: ignore[attr-defined]
+    except Exception:  # the platform's body stream fails only when the connection does
+        return client_disconnected(_method(request))
     if body is None:
         return request_too_large()
     url = urlsplit(request.url)  # type: ignore[attr-defined]
@@ -114,7 +117,7 @@ class Default(WorkerEntrypoint):
     async def fetch(self, request: object) -> Response:
         try:
             plain = await _plain_request(request)
-        except Exception as error:  # e.g. the client went away mid-body: never a traceback
+        except Exception as error:  # last resort: never a traceback
             plain = internal_error(error)
         if isinstance(plain, HttpResponse):
             return _to_workers_response(plain)

@@ -31,27 +31,29 @@ ADMIN_PREFIX = "/v1/admin/"
 
 # Compared against when no ADMIN_TOKEN is configured, so that case runs the same code as a
 # wrong token; the result is then discarded (nothing can equal an unconfigured token).
-_UNCONFIGURED_PLACEHOLDER = b"Bearer \x00unconfigured"
+_UNCONFIGURED_PLACEHOLDER = b"\x00unconfigured"
 
 
 def is_authorized(authorization: str | None, admin_token: str | None) -> bool:
-    """Constant time over the whole ``Authorization`` header against ``Bearer <token>``.
+    """``Authorization: Bearer <token>``, the token compared in constant time.
 
-    Both sides are hashed first so ``hmac.compare_digest`` sees equal-length inputs and the
+    RFC 9110: the scheme is case-insensitive and one or more spaces separate it from the
+    credentials (the scheme is no secret; only the token needs a constant-time comparison).
+    Both tokens are hashed first so ``hmac.compare_digest`` sees equal-length inputs and the
     comparison time reveals neither the token's length nor a matching prefix. A missing
-    header, a wrong token and an unconfigured token all take the same path.
+    header, another scheme, a wrong token and an unconfigured token all take the same path.
     """
-    provided = (authorization or "").encode("utf-8", "surrogatepass")
+    scheme, _, credentials = (authorization or "").partition(" ")
+    is_bearer = scheme.lower() == "bearer"
+    provided = credentials.lstrip(" ").encode("utf-8", "surrogatepass")
     configured = bool(admin_token)  # an empty token is no token
     expected = (
-        b"Bearer " + admin_token.encode("utf-8", "surrogatepass")
-        if admin_token
-        else _UNCONFIGURED_PLACEHOLDER
+        admin_token.encode("utf-8", "surrogatepass") if admin_token else _UNCONFIGURED_PLACEHOLDER
     )
     matches = hmac.compare_digest(
         hashlib.sha256(provided).digest(), hashlib.sha256(expected).digest()
     )
-    return matches & configured
+    return matches & configured & is_bearer
 
 
 def unauthorized() -> HttpResponse:

@@ -1,6 +1,11 @@
 """Admin API, the license handlers: create, list, show, update, erase, export, validations,
 fleet.
 
+Revocation is final: a ``PATCH`` that would move a revoked license to another status is
+``409 license_revoked`` and changes nothing (a revoked key may have leaked or been refunded;
+bringing it back is issuing a new license). Its plan and ``expires_at`` (which sets how long the
+record is kept) may still change.
+
 Each handler validates its input before any KV operation and spends a fixed, small number of
 KV operations (see ``license_server.storage``), so every page stays far under the platform's 1000
 operations per invocation. Authentication happens before these handlers run (``admin.py``).
@@ -68,6 +73,14 @@ def _invalid_cursor() -> HttpResponse:
 
 def license_view(record: LicenseRecord) -> dict[str, Any]:
     return record.model_dump(mode="json")
+
+
+def _revocation_is_final() -> HttpResponse:
+    return error_response(
+        409,
+        "license_revoked",
+        "the license is revoked, and revocation is final: issue a new license instead",
+    )
 
 
 def expiry_too_old() -> HttpResponse:
@@ -174,6 +187,8 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
         record = await storage.read_license(kv, license_id)
         if record is None:
             return _not_found()
+        if record.status == "revoked" and changes.get("status", "revoked") != "revoked":
+            return _revocation_is_final()
         updated = record.model_copy(update=changes)
         if updated != record:  # an unchanged record is not rewritten (KV: 1 write/s per key)
             if storage.retention_is_over(updated.expires_at, ctx.now):

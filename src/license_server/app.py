@@ -1,10 +1,15 @@
 """Routing and dispatch: the one entry point ``handle(request, bindings, now)``.
 
 Unknown path: 404 ``not_found``; known path, other method: 405 ``method_not_allowed`` with
-``Allow``. Everything under ``/v1/admin/`` is authenticated before routing, so an
-unauthenticated caller learns nothing about admin routes and costs no KV operation.
+``Allow``. ``HEAD`` is answered on every ``GET`` route as ``GET`` is, without the body (the
+route table and the OpenAPI document list ``GET`` only, as is usual). Everything under
+``/v1/admin/`` is authenticated before routing, so an unauthenticated caller learns nothing
+about admin routes and costs no KV operation.
+
 An exception escaping a handler becomes a bare 500 ``internal_error`` and a log event; the test
-suite proves no request reaches it.
+suite proves no request reaches it. A client that goes away mid-body is no server error: it is
+answered 499 (nginx's "client closed request"; nobody receives it) and logged as
+``client_disconnected``, so it never inflates the 5xx rate or the ``internal_error`` count.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from license_server.context import Bindings, Context, Handler
 from license_server.http import MAX_BODY_BYTES, HttpRequest, HttpResponse, error_response
 from license_server.logs import Value, log_event, log_fields
 
-__all__ = ["ROUTES", "handle", "internal_error", "request_too_large"]
+__all__ = ["ROUTES", "client_disconnected", "handle", "internal_error", "request_too_large"]
 
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -77,9 +82,11 @@ async def _dispatch(request: HttpRequest, ctx: Context) -> tuple[HttpResponse, s
     if resolved is None:
         return error_response(404, "not_found", "no such endpoint"), "unmatched"
     route, params = resolved
-    handler = route.methods.get(request.method)
+    # HEAD is GET without the body (RFC 9110): every GET route answers it, undeclared.
+    method = "GET" if request.method == "HEAD" else request.method
+    handler = route.methods.get(method)
     if handler is None:
-        allow = ", ".join(sorted(route.methods))
+        allow = ", ".join(sorted({*route.methods, *(["HEAD"] if "GET" in route.methods else [])}))
         return (
             error_response(
                 405, "method_not_allowed", f"use {allow} for this endpoint", {"allow": allow}
@@ -97,6 +104,8 @@ async def handle(request: HttpRequest, bindings: Bindings, now: int) -> HttpResp
         response, route = await _dispatch(request, ctx)
     except Exception as error:  # last resort: no traceback ever reaches a client
         response = internal_error(error, route)
+    if request.method == "HEAD":
+        response.body = b""
     fields: dict[str, Value] = {
         # The method is client-supplied text: log it only when it is one we know.
         "method": request.method if request.method in _KNOWN_METHODS else "other",
@@ -113,6 +122,16 @@ def internal_error(error: Exception, route: str = "unmatched") -> HttpResponse:
     """The bare 500: the error's class name goes to the log, nothing to the client."""
     log_event("internal_error", route=route, error=type(error).__name__)
     return error_response(500, "internal_error", "internal error")
+
+
+def client_disconnected(method: str) -> HttpResponse:
+    """499 for a body the client stopped sending; entry.py answers it instead of routing."""
+    response = error_response(
+        499, "client_disconnected", "the connection closed before the body was complete"
+    )
+    known = method if method in _KNOWN_METHODS else "other"
+    log_event("client_disconnected", method=known, status=499)
+    return response
 
 
 def request_too_large() -> HttpResponse:

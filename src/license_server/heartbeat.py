@@ -17,10 +17,12 @@ from license_server.http import (
     HttpRequest,
     HttpResponse,
     error_response,
-    json_model_body,
+    json_object_body,
     json_response,
+    model_body,
     storage_unavailable,
 )
+from license_server.jsonbody import OddValue
 from license_server.lease_keys import lease_signer
 from license_server.logs import log_event
 from license_server.models import LicenseRecord, Release, ValidateRequest
@@ -117,7 +119,14 @@ def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None
 
 async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``POST /v1/validate``: see SPEC.md for the answer and the KV budget."""
-    body = json_model_body(request, ValidateRequest)
+    payload = json_object_body(request)
+    if isinstance(payload, HttpResponse):
+        return payload
+    odd_key = payload.get("license_key")
+    if isinstance(odd_key, OddValue) and odd_key.kind == "string":
+        # A JSON string that is not text (a lone surrogate): a key failing the format test.
+        payload["license_key"] = ""
+    body = model_body(payload, ValidateRequest)
     if isinstance(body, HttpResponse):
         return body
     version: Version | None = None

@@ -24,6 +24,7 @@ __all__ = [
     "json_model_body",
     "json_object_body",
     "json_response",
+    "model_body",
     "storage_unavailable",
 ]
 
@@ -131,6 +132,11 @@ def json_model_body(request: HttpRequest, model: type[Model]) -> Model | HttpRes
     payload = json_object_body(request)
     if isinstance(payload, HttpResponse):
         return payload
+    return model_body(payload, model)
+
+
+def model_body(payload: dict[str, Any], model: type[Model]) -> Model | HttpResponse:
+    """A body already read as a JSON object, validated as ``model``, or the 400 answer."""
     try:
         return model.model_validate(payload)
     except ValidationError as problem:

@@ -10,6 +10,7 @@ import re
 from typing import Any, Literal, NamedTuple
 
 from license_server.compact_json import compact_encoder
+from license_server.jsonbody import OddValue
 
 __all__ = [
     "MAX_COUNT",
@@ -66,15 +67,35 @@ def serialised_size(stats: Any) -> int:
     refused as ``stats_invalid`` anyway, since keys are ASCII and values integers).
     """
     text = _compact_json(stats)
-    return MAX_STATS_BYTES + 1 if text is None else _utf8_size(text)
+    if text is None:
+        return _size_with_odd_values(stats)
+    return _utf8_size(text)
 
 
 def _compact_json(stats: Any) -> str | None:
+    """The compact JSON text, or ``None`` when the value holds what JSON text cannot say."""
     try:
         return _encode(stats)
-    except ValueError:
-        # An int over Python's 4300-digit str conversion limit: its digits alone exceed the cap.
+    except (ValueError, TypeError):
+        # An OddValue (valid JSON the parser kept opaque), or an int over Python's 4300-digit
+        # str conversion limit (its digits alone exceed the cap).
         return None
+
+
+def _size_with_odd_values(value: Any) -> int:
+    """SPEC's measure of a value holding :class:`OddValue` parts (each knows its own size)."""
+    if isinstance(value, OddValue):
+        return value.size
+    if type(value) is dict:
+        members = [_utf8_size(_encode(k)) + 1 + _size_with_odd_values(v) for k, v in value.items()]
+        return 2 + sum(members) + max(len(members) - 1, 0)
+    if type(value) is list:
+        items = [_size_with_odd_values(item) for item in value]
+        return 2 + sum(items) + max(len(items) - 1, 0)
+    try:
+        return _utf8_size(_encode(value))
+    except ValueError:  # an int over the conversion limit: its digits alone exceed the cap
+        return MAX_STATS_BYTES + 1
 
 
 def _utf8_size(text: str) -> int:
@@ -122,9 +143,21 @@ def _is_valid_shape(stats: dict[str, Any]) -> bool:
 def check_stats(stats: Any) -> StatsVerdict:
     """Verdict for a present, non-null ``stats`` value; reasons in SPEC.md's order."""
     if type(stats) is not dict:
+        if isinstance(stats, OddValue) and stats.is_object:
+            # An object the parser kept opaque (duplicate names, too deep): never accepted.
+            too_large = stats.size > MAX_STATS_BYTES
+            return StatsVerdict(
+                accepted=False, reason="stats_too_large" if too_large else "stats_invalid"
+            )
         return StatsVerdict(accepted=False, reason="stats_not_object")
     text = _compact_json(stats)
-    if text is None or _utf8_size(text) > MAX_STATS_BYTES:
+    if text is None:
+        # Not accepted whatever its size: it holds a value that is not a count.
+        too_large = _size_with_odd_values(stats) > MAX_STATS_BYTES
+        return StatsVerdict(
+            accepted=False, reason="stats_too_large" if too_large else "stats_invalid"
+        )
+    if _utf8_size(text) > MAX_STATS_BYTES:
         return StatsVerdict(accepted=False, reason="stats_too_large")
     if not _is_valid_shape(stats):
         return StatsVerdict(accepted=False, reason="stats_invalid")

@@ -83,7 +83,7 @@ def test_lifecycle_create_to_erasure_leaves_nothing(emu: Emulator) -> None:
     key, license_id = create_license(emu, expires_at="2027-03-01T00:00:00Z")
 
     assert heartbeat(emu, key, {"secrets_total": 120})["code"] == "VALID"
-    for status, code in [("suspended", "SUSPENDED"), ("revoked", "REVOKED"), ("active", "VALID")]:
+    for status, code in [("suspended", "SUSPENDED"), ("active", "VALID")]:
         response = client.patch(
             f"/v1/admin/licenses/{license_id}", json={"status": status}, headers=AUTH
         )
@@ -94,6 +94,12 @@ def test_lifecycle_create_to_erasure_leaves_nothing(emu: Emulator) -> None:
 
     emu.clock.set(iso_epoch("2027-03-01T00:00:00Z") + DAY)
     assert heartbeat(emu, key)["code"] == "EXPIRED"
+    revoke = client.patch(
+        f"/v1/admin/licenses/{license_id}", json={"status": "revoked"}, headers=AUTH
+    )
+    assert revoke.status_code == 200, revoke.text
+    emu.clock.advance(seconds=2)
+    assert heartbeat(emu, key)["code"] == "REVOKED"  # revoked beats expired
     assert everything_naming(emu, license_id)  # the record, stats and timestamps are held
 
     response = client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)

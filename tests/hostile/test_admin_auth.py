@@ -37,7 +37,9 @@ WRONG: list[str | None] = [
     "",
     "Bearer",
     "Bearer ",
-    "bearer " + ADMIN_TOKEN,  # the scheme is spelled as SPEC.md gives it
+    "Bearer\t" + ADMIN_TOKEN,  # RFC 9110 separates scheme and token by spaces only
+    "Bearer" + ADMIN_TOKEN,
+    "Token " + ADMIN_TOKEN,
     "Basic " + ADMIN_TOKEN,
     ADMIN_TOKEN,
     "Bearer " + ADMIN_TOKEN[:-1],
@@ -45,6 +47,8 @@ WRONG: list[str | None] = [
     "Bearer " + "x" * 10_000,
     "Bearer " + ADMIN_TOKEN + ", Bearer " + ADMIN_TOKEN,
 ]
+# The scheme is case-insensitive and may be followed by several spaces (RFC 9110).
+RIGHT = ["Bearer " + ADMIN_TOKEN, "bearer " + ADMIN_TOKEN, "BEARER   " + ADMIN_TOKEN]
 
 
 def _runner(secrets: dict[str, str]) -> Iterator[Runner]:
@@ -89,9 +93,9 @@ def test_every_refusal_is_identical_and_costs_no_kv(
     count = 0
     for runner in (configured, unconfigured, empty_token):
         for method, path in ADMIN_PATHS:
-            for authorization in [*WRONG, "Bearer " + ADMIN_TOKEN]:
-                if runner is configured and authorization == "Bearer " + ADMIN_TOKEN:
-                    continue  # the one that must succeed
+            for authorization in [*WRONG, *RIGHT]:
+                if runner is configured and authorization in RIGHT:
+                    continue  # the ones that must succeed
                 response = _send(runner, method, path, authorization)
                 assert response.status_code == 401, (method, path, authorization, response.text)
                 assert response.kv_ops["LICENSE_KV"].total == 0
@@ -105,8 +109,9 @@ def test_every_refusal_is_identical_and_costs_no_kv(
     assert ("www-authenticate", "Bearer") in headers
 
 
-def test_the_right_token_is_accepted(configured: Runner) -> None:
-    response = _send(configured, "GET", "/v1/admin/release", "Bearer " + ADMIN_TOKEN)
+@pytest.mark.parametrize("authorization", RIGHT)
+def test_the_right_token_is_accepted(configured: Runner, authorization: str) -> None:
+    response = _send(configured, "GET", "/v1/admin/release", authorization)
     assert response.status_code == 200, response.text
 
 
@@ -125,12 +130,10 @@ def test_comparison_is_compare_digest_over_fixed_length_digests(
     # The Worker's modules are loaded fresh per isolate, but the stdlib hmac is shared.
     monkeypatch.setattr(hmac, "compare_digest", spy)
     lengths = set()
-    for authorization in [*WRONG, "Bearer " + ADMIN_TOKEN]:
+    for authorization in [*WRONG, *RIGHT]:
         calls.clear()
         response = _send(runner, "GET", "/v1/admin/release", authorization)
-        expected = (
-            200 if which == "configured" and authorization == "Bearer " + ADMIN_TOKEN else 401
-        )
+        expected = 200 if which == "configured" and authorization in RIGHT else 401
         assert response.status_code == expected
         # Exactly one comparison, also for a missing header or no configured token: every
         # refusal takes the same path, and nothing is decided before the comparison.

@@ -37,6 +37,7 @@ DEFINED_CODES: dict[int, set[str]] = {
     401: {"unauthorized"},
     404: {"license_not_found", "not_found"},
     405: {"method_not_allowed"},
+    409: {"license_revoked"},
     413: {"request_too_large"},
     429: {"rate_limited"},
     503: {"storage_unavailable"},

@@ -89,14 +89,19 @@ def test_status_changes_reach_the_heartbeat(cli_env: DevServer) -> None:
     assert heartbeat(cli_env, key)["code"] == "VALID"
     for command, status, code in [
         ("suspend", "suspended", "SUSPENDED"),
-        ("revoke", "revoked", "REVOKED"),
         ("reactivate", "active", "VALID"),
+        ("revoke", "revoked", "REVOKED"),
     ]:
         result = run(command, license_id, "--json")
         assert result.code == 0, result.err
         assert set(result.json()) == {"license"}
         assert result.json()["license"]["status"] == status
         assert heartbeat(cli_env, key)["code"] == code
+    # Revocation is final: the server refuses, and the CLI says why.
+    result = run("reactivate", license_id)
+    assert result.code == 2
+    assert "license_revoked" in result.err and "final" in result.err
+    assert heartbeat(cli_env, key)["code"] == "REVOKED"
 
 
 def test_extend_by_days_and_to_a_date(cli_env: DevServer) -> None:

@@ -30,8 +30,9 @@ BAD_HEADERS: list[dict[str, str]] = [
     {"authorization": ""},
     {"authorization": "Bearer"},
     {"authorization": "Bearer "},
-    {"authorization": "bearer " + ADMIN_TOKEN},
-    {"authorization": "Bearer  " + ADMIN_TOKEN},  # (surrounding whitespace is stripped by Fetch)
+    {"authorization": "Bearer\t" + ADMIN_TOKEN},  # RFC 9110: spaces, not tabs
+    {"authorization": "Bearer" + ADMIN_TOKEN},
+    {"authorization": "Bearer " + ADMIN_TOKEN + " x"},
     {"authorization": "Bearer " + ADMIN_TOKEN[:-1]},
     {"authorization": "Bearer " + ADMIN_TOKEN + "x"},
     {"authorization": "Basic " + ADMIN_TOKEN},
@@ -71,6 +72,35 @@ def test_unconfigured_admin_token_refuses_everything_identically() -> None:
                 reference = _send(a, method, path, body, {})
                 assert response.content == reference.content
     assert unconfigured.kv_entries("LICENSE_KV") == []
+
+
+# RFC 9110: the scheme is case-insensitive, and one or more spaces follow it.
+GOOD_SPELLINGS = [
+    "Bearer " + ADMIN_TOKEN,
+    "bearer " + ADMIN_TOKEN,
+    "BEARER " + ADMIN_TOKEN,
+    "bEaReR " + ADMIN_TOKEN,
+    "Bearer  " + ADMIN_TOKEN,
+    "bearer     " + ADMIN_TOKEN,
+]
+
+
+@pytest.mark.parametrize("authorization", GOOD_SPELLINGS)
+def test_the_scheme_in_any_case_and_any_number_of_spaces_is_accepted(
+    client: Any, authorization: str
+) -> None:
+    response = client.get("/v1/admin/release", headers={"authorization": authorization})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("authorization", GOOD_SPELLINGS)
+def test_good_spellings_are_still_refused_without_a_configured_token(authorization: str) -> None:
+    unconfigured = make_emulator(secrets={}, dev_defaults=False)
+    with unconfigured.test_client() as client:
+        response = client.get("/v1/admin/release", headers={"authorization": authorization})
+    assert response.status_code == 401
+    assert response.kv_ops["LICENSE_KV"].total == 0
+    unconfigured.close()
 
 
 def test_is_authorized_unit() -> None:

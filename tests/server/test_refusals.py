@@ -50,8 +50,8 @@ INVALID_JSON_BODIES = [
     b'{"license_key": "a", "license_key": "b"}',
     b"[" * 5000 + b"]" * 5000,
     b'{"stats": ' + b"[" * 8000 + b"]" * 8000 + b"}",
-    b'{"license_key": "x", "stats": {"a": ' + b"9" * 4400 + b"}}",
-    b'{"license_key": "x", "stats": {"a": 1e400}}',
+    b'{"license_key": "x", "stats": {"a": 1e400}, "stats": {}}',
+    b'{"stats": ' + b"[" * 1000 + b"]" * 1000 + b"}",
 ]
 
 INVALID_REQUEST_BODIES: list[Any] = [

@@ -100,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in [
         ("show", "show one license with its last stats and last validation"),
         ("suspend", "suspend a license (heartbeats answer SUSPENDED)"),
-        ("revoke", "revoke a license (heartbeats answer REVOKED)"),
-        ("reactivate", "make a suspended or revoked license active again"),
+        ("revoke", "revoke a license for good (heartbeats answer REVOKED)"),
+        ("reactivate", "make a suspended license active again (revocation is final)"),
         ("validations", "list a license's validation timestamps, newest first"),
     ]:
         command(name, help_text).add_argument("id", metavar="ID", help="license id or prefix")
