@@ -39,7 +39,7 @@ def test_the_docs_exit_code_table_is_the_code_table() -> None:
 def test_the_docs_list_exactly_licensectls_own_error_codes() -> None:
     documented = {code: int(exit_code) for code, exit_code, _ in doc_table("### Error codes")}
     local = {code: int(exit_code) for code, exit_code in LOCAL_ERRORS.items()}
-    server = {"license_not_found": 1, "unauthorized": 3, "invalid_request": 2}
+    server = {"license_not_found": 1, "unauthorized": 3, "invalid_request": 2, "license_revoked": 2}
     assert documented == {**local, **server}
 
 

@@ -56,7 +56,7 @@ def test_a_full_id_needs_no_listing() -> None:
 
 def test_an_ambiguous_prefix_lists_the_matching_ids_and_changes_nothing() -> None:
     server = Server()
-    result = run_cli("revoke", "809f", environ=env(), script=server)
+    result = run_cli("revoke", "809f", "--yes", environ=env(), script=server)
     assert result.code == 2
     result.one_error_line("ambiguous_id")
     assert IDS[0] in result.err and IDS[1] in result.err and IDS[2] not in result.err

@@ -92,7 +92,7 @@ def test_status_changes_reach_the_heartbeat(cli_env: DevServer) -> None:
         ("reactivate", "active", "VALID"),
         ("revoke", "revoked", "REVOKED"),
     ]:
-        result = run(command, license_id, "--json")
+        result = run(command, license_id, "--json", stdin="y\n")
         assert result.code == 0, result.err
         assert set(result.json()) == {"license"}
         assert result.json()["license"]["status"] == status

@@ -180,3 +180,24 @@ def test_server_text_cannot_inject_markup() -> None:
     result = run_cli("show", LICENSE_ID, environ=env(), script=script)
     assert result.code == 0
     assert "[bold red]Evil[/]" in result.out
+
+
+def test_revoke_asks_first_and_a_no_sends_nothing() -> None:
+    script, seen = answers()
+    result = run_cli("revoke", LICENSE_ID, stdin="n\n", environ=env(), script=script)
+    assert result.code == 5
+    assert f"This revokes license {LICENSE_ID}" in result.err and "Revoke? [y/N]" in result.err
+    assert result.err.strip().splitlines()[-1] == (
+        "licensectl: aborted: revoke not confirmed; nothing was changed"
+    )
+    assert seen == []
+
+
+@pytest.mark.parametrize(("flag", "stdin"), [((), "y\n"), (("--yes",), ""), (("-y",), "")])
+def test_revoke_confirmed_or_with_yes_revokes(flag: tuple[str, ...], stdin: str) -> None:
+    script, seen = answers(httpx.Response(200, json={"license": license_record(status="revoked")}))
+    result = run_cli(
+        "revoke", LICENSE_ID, *flag, "--json", stdin=stdin, environ=env(), script=script
+    )
+    assert result.code == 0, result.err
+    assert [(r.method, r.content) for r in seen] == [("PATCH", b'{"status":"revoked"}')]

@@ -100,11 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in [
         ("show", "show one license with its last stats and last validation"),
         ("suspend", "suspend a license (heartbeats answer SUSPENDED)"),
-        ("revoke", "revoke a license for good (heartbeats answer REVOKED)"),
+        ("revoke", "revoke a license for good (heartbeats answer REVOKED); asks first"),
         ("reactivate", "make a suspended license active again (revocation is final)"),
         ("validations", "list a license's validation timestamps, newest first"),
     ]:
-        command(name, help_text).add_argument("id", metavar="ID", help="license id or prefix")
+        p = command(name, help_text)
+        p.add_argument("id", metavar="ID", help="license id or prefix")
+        if name == "revoke":
+            p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
     p = command("extend", "move a license's expiry date")
     p.add_argument("id", metavar="ID")
@@ -219,8 +222,8 @@ def _run(run: Invocation, sleep: Callable[[float], None], transport: Any) -> int
         if hasattr(args, "id"):
             args.id = ids.resolve(client, args.id, lambda pages: _collect(pages, run.err, "ids"))
         # Confirm once the id is whole, so the operator sees exactly what goes.
-        if args.command == "erase" and not args.yes:
-            _confirm_erase(args.id, run)
+        if args.command in _IRREVERSIBLE and not args.yes:
+            _confirm(args.command, args.id, run)
         result = _HANDLERS[args.command](client, run)
     if getattr(args, "json", False):
         if run.out.is_terminal:
@@ -257,14 +260,20 @@ def _print_plain_json(out: Console, result: Any) -> None:
     out.file.flush()
 
 
-def _confirm_erase(license_id: str, run: Invocation) -> None:
+# What each irreversible command does, as the confirmation states it.
+_IRREVERSIBLE = {
+    "erase": "This erases license {id}, its validation log and its fleet stats.",
+    "revoke": "This revokes license {id}: its heartbeats answer REVOKED from now on.",
+}
+
+
+def _confirm(command: str, license_id: str, run: Invocation) -> None:
     run.err.print(
-        f"This erases license {license_id}, its validation log and its fleet stats. "
-        "It cannot be undone.",
+        _IRREVERSIBLE[command].format(id=license_id) + " It cannot be undone.",
         markup=False,
         highlight=False,
     )
-    run.err.file.write("Erase? [y/N] ")
+    run.err.file.write(f"{command.capitalize()}? [y/N] ")
     run.err.file.flush()
     answer = run.stdin.readline()
     if not run.stdin.isatty():  # a piped answer is not echoed: end the prompt's line ourselves
@@ -272,7 +281,7 @@ def _confirm_erase(license_id: str, run: Invocation) -> None:
     if not answer:
         raise CliError("aborted", "no confirmation given (use --yes in scripts)")
     if answer.strip().lower() not in ("y", "yes"):
-        raise CliError("aborted", "erasure not confirmed; nothing was changed")
+        raise CliError("aborted", f"{command} not confirmed; nothing was changed")
 
 
 # -- command handlers: each returns the JSON document that --json prints --------------------
