@@ -30,6 +30,7 @@ from license_server.http import (
 )
 from license_server.logs import log_event
 from license_server.models import LicenseRecord
+from license_server.rules import CURSOR_PATTERN, LICENSE_ID_PATTERN
 
 __all__ = [
     "LICENSE_ROUTES",
@@ -43,9 +44,8 @@ __all__ = [
     "patch_license",
 ]
 
-_LICENSE_ID = re.compile(r"[0-9a-f]{32}")
-# KV cursors are opaque base64-ish strings; anything else is refused before reaching KV.
-_CURSOR = re.compile(r"[A-Za-z0-9_\-+/=.~]{1,1024}")
+_LICENSE_ID = re.compile(LICENSE_ID_PATTERN)
+_CURSOR = re.compile(CURSOR_PATTERN)
 
 
 def _not_found() -> HttpResponse:

@@ -11,10 +11,11 @@ import time
 from datetime import datetime
 from functools import lru_cache
 
+from license_server.rules import TIMESTAMP_PATTERN
+
 __all__ = ["format_iso", "now", "parse_iso"]
 
-# [0-9], not \d: \d also takes other scripts' digits, which fromisoformat then refuses.
-_ISO_Z = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_ISO_Z = re.compile(TIMESTAMP_PATTERN)
 
 
 def now() -> int:

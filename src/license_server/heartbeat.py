@@ -26,7 +26,12 @@ from license_server.jsonbody import OddValue
 from license_server.lease_keys import lease_signer
 from license_server.logs import log_event
 from license_server.models import LicenseRecord, Release, ValidateRequest
-from license_server.ratelimit import RETRY_AFTER_SECONDS, allow_client, allow_license
+from license_server.ratelimit import (
+    RETRY_AFTER_SECONDS,
+    allow_client,
+    allow_license,
+    client_is_over_budget,
+)
 from license_server.semver import Version, compare, parse_version
 from license_server.stats import check_stats
 
@@ -94,7 +99,7 @@ def _rate_limited() -> HttpResponse:
 async def _license_not_found(request: HttpRequest, ctx: Context) -> HttpResponse:
     """Unknown or malformed key: only the per-client limiter is consulted, never KV."""
     if not await allow_client(
-        ctx.bindings.client_limiter, request.client_ip, ctx.client_limiter_secret
+        ctx.bindings.client_limiter, request.client_ip, ctx.client_limiter_secret, ctx.now
     ):
         return _rate_limited()
     return error_response(404, "license_not_found", "no license matches this key")
@@ -138,6 +143,9 @@ async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
     canonical_key = keys.parse(body.license_key)
     if canonical_key is None:
         return await _license_not_found(request, ctx)
+    if client_is_over_budget(request.client_ip, ctx.client_limiter_secret, ctx.now):
+        # Its unknown-key budget is spent: minted keys buy no more KV reads (ratelimit.py).
+        return _rate_limited()
     license_id = keys.license_id(canonical_key)
     bindings = ctx.bindings
     if not await allow_license(bindings.license_limiter, license_id):

@@ -14,11 +14,13 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
+    StringConstraints,
     ValidationError,
 )
 
 from license_server.clock import parse_iso
-from license_server.semver import parse_version
+from license_server.rules import MAX_VERSION_CHARS, SEMVER_PATTERN, TIMESTAMP_PATTERN
 
 __all__ = [
     "IsoTimestamp",
@@ -52,20 +54,16 @@ class StrictModel(BaseModel):
 
 
 def _iso_timestamp(text: str) -> str:
-    parse_iso(text)  # raises ValueError, which pydantic reports as a validation error
+    parse_iso(text)  # a real date and time: the pattern alone admits month 13
     return text
 
 
-def _semver(text: str) -> str:
-    if parse_version(text) is None:
-        raise ValueError("not a semantic version (MAJOR.MINOR.PATCH, at most 64 characters)")
-    return text
-
-
-# Constraints are plain validators rather than Field(pattern=...): the messages are ours, and
-# the patterns are checked by the same code the rest of the Worker uses.
-IsoTimestamp = Annotated[str, AfterValidator(_iso_timestamp)]
-SemVerText = Annotated[str, AfterValidator(_semver)]
+# Constraints are declared on the types (rules.py holds each once), so the OpenAPI document
+# generated from these models states exactly what they enforce.
+IsoTimestamp = Annotated[
+    str, StringConstraints(pattern=TIMESTAMP_PATTERN), AfterValidator(_iso_timestamp)
+]
+SemVerText = Annotated[str, StringConstraints(max_length=MAX_VERSION_CHARS, pattern=SEMVER_PATTERN)]
 
 
 class ValidateRequest(StrictModel):
@@ -74,7 +72,11 @@ class ValidateRequest(StrictModel):
     model_config = ConfigDict(extra="ignore")
 
     license_key: str
-    version: str | None = None
+    # Checked by the heartbeat (semver.parse_version, the same rule), so it can name the problem.
+    version: str | None = Field(
+        default=None,
+        json_schema_extra={"pattern": SEMVER_PATTERN, "maxLength": MAX_VERSION_CHARS},
+    )
     stats: Any = None
 
 

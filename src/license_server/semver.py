@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import re
 
+from license_server.rules import MAX_VERSION_CHARS, SEMVER_PATTERN
+
 __all__ = ["MAX_VERSION_CHARS", "Version", "compare", "parse_version"]
 
-MAX_VERSION_CHARS = 64
-
-_NUMBER = r"0|[1-9]\d*"
-_PRERELEASE_ID = r"0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*"
-_SEMVER = re.compile(
-    rf"(?P<major>{_NUMBER})\.(?P<minor>{_NUMBER})\.(?P<patch>{_NUMBER})"
-    rf"(?:-(?P<pre>(?:{_PRERELEASE_ID})(?:\.(?:{_PRERELEASE_ID}))*))?"
-    r"(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?",
-    re.ASCII,
-)
+_SEMVER = re.compile(SEMVER_PATTERN)
 
 
 class Version:
@@ -55,14 +48,14 @@ def parse_version(text: object) -> Version | None:
     match = _SEMVER.fullmatch(text)
     if match is None:
         return None
-    pre = match.group("pre")
+    major, minor, patch, pre, _build = match.groups()
     prerelease: tuple[int | str, ...] = ()
     if pre:
         prerelease = tuple(int(p) if p.isdigit() else p for p in pre.split("."))
     return Version(
-        int(match.group("major")),
-        int(match.group("minor")),
-        int(match.group("patch")),
+        int(major),
+        int(minor),
+        int(patch),
         prerelease,
         text,
     )

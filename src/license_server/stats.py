@@ -11,6 +11,7 @@ from typing import Any, Literal, NamedTuple
 
 from license_server.compact_json import compact_encoder
 from license_server.jsonbody import OddValue
+from license_server.rules import MAX_COUNT, STATS_KEY, STATS_KEY_PATTERN
 
 __all__ = [
     "MAX_COUNT",
@@ -22,11 +23,10 @@ __all__ = [
 ]
 
 MAX_STATS_BYTES = 4096
-MAX_COUNT = 2**53 - 1  # the largest integer every JSON consumer (JavaScript included) keeps exact
 _encode = compact_encoder(ensure_ascii=False)
-_STAT_KEY_PATTERN = r"[A-Za-z][A-Za-z0-9_.-]{0,63}"
-_STAT_KEY = re.compile(_STAT_KEY_PATTERN)
-_STAT_KEYS = re.compile(rf"{_STAT_KEY_PATTERN}(?:\n{_STAT_KEY_PATTERN})*")
+_STAT_KEY = re.compile(STATS_KEY_PATTERN)
+# Every name at once, joined by newlines (a newline is no key character).
+_STAT_KEYS = re.compile(rf"{STATS_KEY}(?:\n{STATS_KEY})*")
 
 # The accepted shape: a count, or one level of named counts.
 StatsCounts = dict[str, int | dict[str, int]]
@@ -37,7 +37,7 @@ _MESSAGES: dict[str, str] = {
     "stats_not_object": "stats must be a JSON object of counts",
     "stats_too_large": f"stats must serialise to at most {MAX_STATS_BYTES} bytes",
     "stats_invalid": (
-        "stats keys must match ^[A-Za-z][A-Za-z0-9_.-]{0,63}$ and values must be non-negative "
+        f"stats keys must match {STATS_KEY_PATTERN} and values must be non-negative "
         "integers (at most 2^53-1) or one level of objects of them"
     ),
 }

@@ -520,16 +520,53 @@ def test_erasure_racing_a_heartbeat_is_complete_after_the_repeated_delete(
     assert left_after_erasure(emu, license_id) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit (README, Known limits): a heartbeat that read the record just before "
-    "the erasure deleted it writes after the erasure's last sweep; the Cron Trigger's first "
-    "run past the grace removes it (tests/server/test_erasure_marker.py)",
-)
-def test_one_delete_racing_a_heartbeat_leaves_nothing(emu: Emulator) -> None:
-    """The interleaving that shows the limit: the DELETE starts first, the heartbeat three
-    event-loop turns later. When this passes, the limit is gone: drop the xfail and README's
-    entry."""
+async def _heartbeat_paused_after_its_license_read(
+    emu: Emulator, key: str, license_id: str, run_while_paused: Any
+) -> tuple[Any, Any]:
+    """A heartbeat with stats that reads its license record, then waits (a hook on the KV
+    binding) while ``run_while_paused`` runs to the end, then goes on to write."""
+    kv = emu.kv("LICENSE_KV")
+    read_the_record, go_on = asyncio.Event(), asyncio.Event()
+    plain_get = kv.get
+
+    async def get(key_name: Any, *args: Any, **options: Any) -> Any:
+        value = await plain_get(key_name, *args, **options)
+        if key_name == storage.license_key_name(license_id) and not read_the_record.is_set():
+            read_the_record.set()
+            await go_on.wait()
+        return value
+
+    kv.get = get  # type: ignore[method-assign]
+    body = json.dumps({"license_key": key, "version": "2.4.1", "stats": {"secrets_total": 3}})
+    beat = asyncio.ensure_future(
+        emu.fetch(
+            "POST", "/v1/validate", headers={"content-type": "application/json"}, body=body.encode()
+        )
+    )
+    await read_the_record.wait()
+    meanwhile = await run_while_paused()
+    go_on.set()
+    return await beat, meanwhile
+
+
+def test_a_heartbeat_that_read_the_record_before_one_delete_writes_after_it_until_the_sweep(
+    emu: Emulator,
+) -> None:
+    """README's known limit, driven step by step: the heartbeat reads the record, the DELETE
+    runs to its end (204, marker written), then the heartbeat writes its timestamp and stats.
+    Those name the license until the Cron Trigger's first run past the grace erases them."""
     key, license_id = create_license(emu, expires_at=None)
-    asyncio.run(_race_heartbeat_and_erasure(emu, key, license_id, False, 3))
-    assert left_after_erasure(emu, license_id) == []
+
+    async def erase() -> Any:
+        return await emu.fetch("DELETE", f"/v1/admin/licenses/{license_id}", headers=AUTH)
+
+    beat, erased = asyncio.run(
+        _heartbeat_paused_after_its_license_read(emu, key, license_id, erase)
+    )
+    assert erased.status_code == 204
+    assert beat.status_code == 200 and beat.json()["stats"] == {"accepted": True}
+    late = left_after_erasure(emu, license_id)
+    assert sorted(name.split(":")[0] for name in late) == ["stats", "validation"]
+    assert storage.erasure_marker_name(license_id) in everything_naming(emu, license_id)
+    sweep_after_grace(emu)
+    assert everything_naming(emu, license_id) == []

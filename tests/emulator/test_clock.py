@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 
 import pytest
@@ -73,3 +74,38 @@ def test_patched_time_keeps_an_earlier_patch_underneath(monkeypatch: pytest.Monk
     with patched_time(ManualClock(7.0)):
         assert time.time() == 7.0
     assert time.time is frozen
+
+
+def test_a_sleep_under_a_manual_clock_advances_it_at_once() -> None:
+    clock = ManualClock(1000.0)
+    original = asyncio.sleep
+
+    async def main() -> tuple[float, float, float]:
+        started = SystemClock().now()
+        with patched_time(clock):
+            await asyncio.sleep(1.5)
+            await asyncio.sleep(0)
+            seen = time.time()
+        return seen, clock.now(), SystemClock().now() - started
+
+    seen, now, waited = asyncio.run(main())
+    assert (seen, now) == (1001.5, 1001.5)
+    assert waited < 0.5  # virtual time: no real waiting
+    assert asyncio.sleep is original
+
+
+def test_a_sleep_outside_a_manual_clocks_context_really_waits() -> None:
+    clock = ManualClock(1000.0)
+
+    async def other_task() -> float:
+        started = SystemClock().now()
+        await asyncio.sleep(0.05)
+        return SystemClock().now() - started
+
+    async def main() -> float:
+        with patched_time(clock):
+            # Another task (not in this context) keeps real time, and the clock stays put.
+            return await asyncio.create_task(other_task(), context=contextvars.Context())
+
+    assert asyncio.run(main()) >= 0.04
+    assert clock.now() == 1000.0

@@ -94,8 +94,50 @@ def test_per_client_limit_for_unknown_well_formed_keys(
         assert response.kv_ops["LICENSE_KV"].writes == 0
     limited = _heartbeat(runner, keys.generate_key(), ip=ADDRESSES[2])
     _assert_limited(limited)
-    # The per-client limit is for unknown keys only: a real license from that client works.
+    # The address spent its unknown-key budget: refused before the read, a real key included,
+    # until Retry-After has passed (ratelimit.py: the trade-off for bounded KV reads).
+    refused = _heartbeat(runner, lic.key, ip=ADDRESSES[2])
+    _assert_limited(refused)
+    assert refused.kv_ops["LICENSE_KV"].total == 0
+    # Other addresses are not affected, and the address recovers after Retry-After.
+    assert _heartbeat(runner, lic.key, ip=ADDRESSES[1]).status_code == 200
+    clock.advance(int(refused.headers["retry-after"]))
     assert _heartbeat(runner, lic.key, ip=ADDRESSES[2]).status_code == 200
+
+
+def test_minted_keys_buy_a_bounded_number_of_kv_reads(
+    emulator: Emulator, runner: Runner, clock: ManualClock
+) -> None:
+    """Well-formed keys with valid check codes that no license has, as fast as one client can."""
+    _to_next_window(clock)
+    before = emulator.kv_counters("LICENSE_KV")
+    answers: dict[int, int] = {}
+    for _ in range(1000):
+        response = _heartbeat(runner, keys.generate_key(), ip=ADDRESSES[0], stats=False)
+        answers[response.status_code] = answers.get(response.status_code, 0) + 1
+    after = emulator.kv_counters("LICENSE_KV")
+    # One isolate: the budget's reads, plus the one whose miss found the budget spent.
+    assert after.reads - before.reads == CLIENT_LIMIT + 1
+    assert answers == {404: CLIENT_LIMIT, 429: 1000 - CLIENT_LIMIT}
+    assert after.writes == before.writes
+    # A minute later the same client gets the budget again, and no more.
+    clock.advance(PERIOD)
+    _to_next_window(clock)
+    before = emulator.kv_counters("LICENSE_KV")
+    for _ in range(200):
+        _heartbeat(runner, keys.generate_key(), ip=ADDRESSES[0], stats=False)
+    assert emulator.kv_counters("LICENSE_KV").reads - before.reads == CLIENT_LIMIT + 1
+
+
+def test_any_number_of_known_keys_may_share_an_address(
+    runner: Runner, clock: ManualClock, new_license: Any
+) -> None:
+    """Many deployments behind one NAT address: known keys never spend the unknown-key budget."""
+    licenses: list[License] = [new_license() for _ in range(3 * CLIENT_LIMIT)]
+    _to_next_window(clock)
+    for lic in licenses:
+        response = _heartbeat(runner, lic.key, ip=ADDRESSES[1], stats=False)
+        assert response.status_code == 200, response.text
 
 
 def test_nothing_identifying_is_kept(

@@ -2,13 +2,19 @@
 
 Writes and deletes are retried once; a read or a write that still fails raises
 :class:`StorageUnavailable` (or returns ``False`` where the caller degrades instead of
-failing). The binding raises JavaScript errors (``JsException``) whose text may quote a key
-name, so only the error's class name is logged. Results arrive converted from JavaScript (a
-dict, or a ``JsDict`` that also allows attribute access) and leave as plain dicts and lists.
+failing). KV takes one write per second per key and refuses a faster one with a 429: such a
+write is retried after waiting out that second (``asyncio.sleep``: wall time, which costs no
+CPU time on Workers), so ordinary sequences (create then suspend, two release updates, two
+heartbeats' stats) succeed; an immediate retry could only fail again.
+
+The binding raises JavaScript errors (``JsException``) whose text may quote a key name, so only
+the error's class name is logged. Results arrive converted from JavaScript (a dict, or a
+``JsDict`` that also allows attribute access) and leave as plain dicts and lists.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, NamedTuple
 
@@ -16,6 +22,7 @@ from license_server.logs import log_event
 
 __all__ = [
     "WRITE_ATTEMPTS",
+    "WRITE_WINDOW_SECONDS",
     "InvalidCursor",
     "KeyPage",
     "StorageUnavailable",
@@ -28,6 +35,8 @@ __all__ = [
 ]
 
 WRITE_ATTEMPTS = 2  # a failed write is retried once
+# KV's window for writes to one key; a write refused inside it is retried after this wait.
+WRITE_WINDOW_SECONDS = 1.0
 
 
 class StorageUnavailable(Exception):
@@ -53,13 +62,27 @@ async def get_text(kv: Any, key: str, operation: str) -> str | None:
         raise StorageUnavailable(operation) from None
 
 
+def _is_write_rate_limited(error: Exception) -> bool:
+    # The binding's error reads "KV PUT failed: 429 Too Many Requests".
+    return "429" in str(error)
+
+
 async def put_with_retry(kv: Any, key: str, value: str, operation: str, **options: Any) -> bool:
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             await kv.put(key, value, **options)
             return True
         except Exception as error:  # any binding failure: retry once, then report
-            log_event("kv_error", operation=operation, attempt=attempt, error=type(error).__name__)
+            rate_limited = _is_write_rate_limited(error)
+            log_event(
+                "kv_error",
+                operation=operation,
+                attempt=attempt,
+                error=type(error).__name__,
+                reason="write_rate" if rate_limited else None,
+            )
+            if rate_limited and attempt < WRITE_ATTEMPTS:
+                await asyncio.sleep(WRITE_WINDOW_SECONDS)
     return False
 
 
