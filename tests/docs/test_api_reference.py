@@ -12,7 +12,7 @@ import pytest
 
 from license_server import http, ratelimit, stats
 from license_server.jsonbody import MAX_DEPTH, MAX_NUMBER_DIGITS
-from license_server.semver import MAX_VERSION_CHARS
+from license_server.rules import MAX_COUNT, MAX_VERSION_CHARS
 from license_server.storage.erasure import ERASE_OPERATION_BUDGET
 from license_server.storage.layout import ERASURE_MARKER_TTL, VALIDATION_LOG_TTL
 from license_server.storage.reads import (
@@ -73,7 +73,7 @@ def test_the_rate_limits_are_wrangler_tomls() -> None:
         f"nesting deeper than {MAX_DEPTH:,} levels",
         f"longer than {MAX_NUMBER_DIGITS:,} digits",
         f"at most {MAX_VERSION_CHARS} characters",
-        f"at most 2^{stats.MAX_COUNT.bit_length()}-1",
+        f"at most 2^{MAX_COUNT.bit_length()}-1",
         f"up to {LICENSE_PAGE_SIZE:,} per page |",
         f"up to {FLEET_PAGE_SIZE:,} per page |",
         f"newest first, up to {VALIDATION_PAGE_SIZE:,} per page |",

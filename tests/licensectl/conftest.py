@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -64,18 +63,26 @@ def run_cli(
     width: int = 200,
     terminal: bool = False,
 ) -> Run:
-    """licensectl.cli.main in-process; ``script`` answers instead of a server, and a run with
-    a script never really sleeps (its waits are recorded in ``Run.sleeps``)."""
+    """licensectl.cli.main in-process, against ``script`` or else the environment's server.
+
+    Every wait licensectl makes (a retry, the erasure's settle) is recorded in ``Run.sleeps``
+    and takes no time unless ``sleep`` is given, which is then called as well.
+    """
     out, err = io.StringIO(), io.StringIO()
     sleeps: list[float] = []
-    record = sleeps.append if sleep is None else sleep
+
+    def wait(seconds: float) -> None:
+        sleeps.append(seconds)
+        if sleep is not None:
+            sleep(seconds)
+
     code = main(
         list(argv),
         stdout=Console(file=out, width=width, color_system=None, force_terminal=terminal),
         stderr=Console(file=err, width=width, color_system=None),
         environ=dict(os.environ) if environ is None else environ,
         stdin=stdin if isinstance(stdin, Stdin) else Stdin(stdin),
-        sleep=record if script is not None else (sleep or time.sleep),
+        sleep=wait,
         now=(lambda: now) if now is not None else (lambda: datetime.now(UTC)),
         transport=httpx.MockTransport(script) if script is not None else None,
     )

@@ -84,6 +84,8 @@ def test_create_json_shape(cli_env: DevServer) -> None:
 
 
 def test_status_changes_reach_the_heartbeat(cli_env: DevServer) -> None:
+    """Each change lands within a second of the last write to the record: the server waits out
+    KV's one-write-per-second window itself, so licensectl never has to retry (no wait)."""
     created = create("--expires-at", "2031-06-30")
     key, license_id = created["license_key"], created["license"]["id"]
     assert heartbeat(cli_env, key)["code"] == "VALID"
@@ -94,6 +96,7 @@ def test_status_changes_reach_the_heartbeat(cli_env: DevServer) -> None:
     ]:
         result = run(command, license_id, "--json", stdin="y\n")
         assert result.code == 0, result.err
+        assert result.sleeps == []
         assert set(result.json()) == {"license"}
         assert result.json()["license"]["status"] == status
         assert heartbeat(cli_env, key)["code"] == code
@@ -108,6 +111,7 @@ def test_extend_by_days_and_to_a_date(cli_env: DevServer) -> None:
     license_id = create("--expires-at", "2031-01-01")["license"]["id"]
     result = run("extend", license_id, "--by-days", "31", "--json")
     assert result.code == 0, result.err
+    assert result.sleeps == []  # no retry: the server waited out the write window
     assert result.json()["license"]["expires_at"] == "2031-02-01T00:00:00Z"
     result = run("extend", license_id, "--expires-at", "2032-03-04T05:06:07Z")
     assert result.code == 0, result.err
@@ -197,9 +201,10 @@ def test_erase_confirmed_then_gone(cli_env: DevServer) -> None:
     created = create("--expires-at", "2031-01-01")
     key, license_id = created["license_key"], created["license"]["id"]
     heartbeat(cli_env, key, {"nodes": 2})
-    # A one-second settle: the second pass runs against the real server and finds nothing.
+    # The settle is waited through the run's clock; the second pass finds nothing left.
     result = run("erase", license_id, "--settle", "1", stdin="y\n")
     assert result.code == 0, result.err
+    assert result.sleeps == [1]
     assert "erased" in result.out
     assert "erasing once more in 1 s" in result.err
     assert run("show", license_id).code == 1
