@@ -21,7 +21,10 @@ def test_every_table_in_the_doc_is_measured_not_typed(measured: Measurement) -> 
     text = DOC.read_text(encoding="utf-8")
     for heading, rows in tables(measured).items():
         for row in rows:
-            assert row in text, f"docs/COSTS.md, {heading}: expected the row\n{row}"
+            assert row in text, (
+                f"docs/COSTS.md, {heading}: expected the row\n{row}\n"
+                "(`uv run python -m tests.costs.bill` prints every table from a new measurement)"
+            )
     assert f"{measured.bytes_per_license:,} bytes" in text
     largest = FLEETS[-1]
     heartbeat = measured.changing_stats
