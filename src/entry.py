@@ -57,10 +57,10 @@ def _headers(request: object) -> dict[str, str]:
     """Lower-cased names; for a repeated header the runtime has already joined the values.
 
     Read from the JavaScript Request under the SDK object (``request.js_object.headers``, which
-    iterates as ``[name, value]`` pairs): the SDK's own ``request.headers`` copies them into an
-    ``http.client.HTTPMessage`` on every access first, which cost more than the rest of reading
-    the request. Values are stripped as that copy strips them. A bare JavaScript Request (no
-    ``js_object``) is read the same way; a mapping is read by ``items()``.
+    iterates as ``[name, value]`` pairs), not the SDK's ``request.headers``, which copies them
+    into an ``http.client.HTTPMessage`` on every access. Values are stripped as that copy strips
+    them. A bare JavaScript Request (no ``js_object``) is read the same way; a mapping is read
+    by ``items()``.
     """
     headers = getattr(request, "js_object", request).headers  # type: ignore[attr-defined]
     pairs = headers.items() if hasattr(headers, "items") else headers

@@ -88,7 +88,7 @@ async def get_release(request: HttpRequest, ctx: Context) -> HttpResponse:
 
 async def put_release(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``PUT /v1/admin/release``: one write; answers the stored release."""
-    from license_server.admin_models import ReleaseUpdate  # admin only: off the cold start
+    from license_server.admin_models import ReleaseUpdate  # admin only: no heartbeat imports it
 
     body = json_model_body(request, ReleaseUpdate)
     if isinstance(body, HttpResponse):

@@ -96,7 +96,7 @@ def expiry_too_old() -> HttpResponse:
 
 async def create_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     """``POST /v1/admin/licenses``: one KV write. The key is returned this once, never stored."""
-    from license_server.admin_models import CreateLicense  # admin only: off the cold start
+    from license_server.admin_models import CreateLicense  # admin only: no heartbeat imports it
 
     body = json_model_body(request, CreateLicense)
     if isinstance(body, HttpResponse):
@@ -170,7 +170,7 @@ async def patch_license(request: HttpRequest, ctx: Context) -> HttpResponse:
     license_id = _license_id(ctx)
     if license_id is None:
         return _not_found()
-    from license_server.admin_models import PatchLicense  # admin only: off the cold start
+    from license_server.admin_models import PatchLicense  # admin only: no heartbeat imports it
 
     body = json_model_body(request, PatchLicense)
     if isinstance(body, HttpResponse):

@@ -1,8 +1,7 @@
 """Pydantic models of the admin API's request bodies (``POST``/``PATCH`` licenses, ``PUT`` release).
 
 Admin bodies forbid unknown fields (an operator's typo should fail loudly). This module is
-imported by the admin handlers on first use, not with the Worker: defining a model class costs
-about a millisecond of cold start, and no heartbeat needs these.
+imported by the admin handlers on first use, not with the Worker: no heartbeat needs it.
 """
 
 from __future__ import annotations

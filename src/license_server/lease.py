@@ -19,12 +19,11 @@ Rotating: set the secret to ``<new>,<old>`` and deploy (new leases are signed wi
 leases signed with the old one still verify), wait one lease lifetime (``LEASE_TTL_SECONDS``),
 then set it to ``<new>`` alone and deploy again.
 
-The JWS is produced by PyJWT (the lease issue asks for a well-kept library, not hand-rolled
-JOSE), through one reusable ``jwt.PyJWS`` object: the claims are JSON-encoded here exactly as
-``jwt.encode`` would (compact separators), and PyJWS builds the header, signs and assembles the
-token. PyJWT and cryptography are imported on first use, not at module import, to keep the
-Worker's cold start small; parsed keys (and their JWS header parameters) are cached per secret
-value so a heartbeat derives nothing.
+The JWS is produced by PyJWT (a well-kept library, not hand-rolled JOSE) through one reusable
+``jwt.PyJWS`` object: the claims are JSON-encoded here exactly as ``jwt.encode`` would, and
+PyJWS builds the header, signs and assembles the token. PyJWT and cryptography are imported on
+first use (at deploy on the real runtime: :mod:`license_server.snapshot`); parsed keys are
+cached per secret value so a heartbeat derives nothing.
 """
 
 from __future__ import annotations

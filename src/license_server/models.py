@@ -1,7 +1,7 @@
 """Pydantic models: the heartbeat's body and every record the Worker stores.
 
-Request models say which fields matter; stored models are the KV layout's value types
-(``storage.py`` decides where they live). The heartbeat ignores unknown fields (newer clients
+Request models say which fields matter; stored models are the KV layout's value types (the
+storage package decides where they live). The heartbeat ignores unknown fields (newer clients
 send more than we know). The admin API's bodies are in :mod:`admin_models`, loaded by the first
 admin request rather than with the Worker (no heartbeat needs them).
 """
@@ -38,16 +38,10 @@ LicenseStatus = Literal["active", "suspended", "revoked"]
 
 
 class StrictModel(BaseModel):
-    """Every model: strict types (a number is not a string) and schemas built on first use.
+    """Every model: strict types (a number is not a string), one setting for every field.
 
-    ``strict`` in the config rather than ``StrictStr`` fields: one setting for every field.
-    (Defining any model class imports ``pydantic.fields``, which imports ``pydantic.types``
-    and ``annotated_types``: the first model pays that, whatever its fields.) ``defer_build``
-    moves each schema build, and pydantic's plugin discovery (an ``importlib.metadata`` scan),
-    from import to the first validation: the cold import stays close to pydantic's own; the
-    first request of an isolate pays the build once (a few ms per model). On the real runtime
-    the builds happen at deploy instead, into the memory snapshot every isolate starts from
-    (:mod:`license_server.snapshot`).
+    ``defer_build``: under CPython a schema is built by its first validation, not at import; on
+    the real runtime every model is built at deploy (:mod:`license_server.snapshot`).
     """
 
     model_config = ConfigDict(strict=True, defer_build=True)

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from workers_emulator import Emulator, KVEntry, ManualClock
+from workers_emulator import Emulator, KVEntry
 
 from license_server import storage
 from tests.support.kv import everything_naming
+from tests.support.worker import ADMIN, START, create_license, make_emulator
 
-REPO = Path(__file__).resolve().parents[2]
-TOKEN = "admin-test-token"
-AUTH = {"authorization": f"Bearer {TOKEN}"}
-START = 1_798_761_600.0  # 2027-01-01T00:00:00Z
+__all__ = [
+    "ADMIN",
+    "PLATFORM_OPS_LIMIT",
+    "START",
+    "create_license",
+    "everything_naming",
+    "heartbeat",
+    "left_after_erasure",
+    "pages",
+    "seed",
+    "sweep_after_grace",
+    "total_ops",
+]
+
 PLATFORM_OPS_LIMIT = 1000
 
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    emulator = Emulator(
-        str(REPO / "wrangler.toml"),
-        clock=ManualClock(start=START),
-        secrets={"ADMIN_TOKEN": TOKEN},
-    )
+    emulator = make_emulator()
     try:
         yield emulator
     finally:
@@ -36,21 +42,6 @@ def emu() -> Iterator[Emulator]:
 def total_ops(response: Any) -> int:
     """Every KV operation the request made, over all bindings."""
     return sum(counts.total for counts in response.kv_ops.values())
-
-
-def create_license(
-    emu: Emulator, customer: str = "Contoso Ltd", expires_at: str | None = "2028-01-01T00:00:00Z"
-) -> tuple[str, str]:
-    """A new license through the API: (key, id)."""
-    response = emu.test_client().post(
-        "/v1/admin/licenses",
-        json={"customer": customer, "plan": "enterprise", "expires_at": expires_at},
-        headers=AUTH,
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    emu.clock.advance(seconds=2)  # KV takes one write per second per key
-    return body["license_key"], body["license"]["id"]
 
 
 def heartbeat(emu: Emulator, key: str, stats: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -93,7 +84,7 @@ def pages(client: Any, path: str) -> Iterator[Any]:
     cursor = None
     while True:
         params = {"cursor": cursor} if cursor else {}
-        response = client.get(path, params=params, headers=AUTH)
+        response = client.get(path, params=params, headers=ADMIN)
         yield response
         cursor = response.json()["cursor"]
         if cursor is None:

@@ -14,7 +14,7 @@ from license_server import storage
 from license_server.clock import format_iso, parse_iso
 from license_server.storage import ERASE_OPERATION_BUDGET
 from tests.admin.conftest import (
-    AUTH,
+    ADMIN,
     PLATFORM_OPS_LIMIT,
     create_license,
     everything_naming,
@@ -78,14 +78,16 @@ def call(emu: Emulator, method: str, path: str, body: Any = None, **kwargs: Any)
 
 def test_lifecycle_create_to_erasure_leaves_nothing(emu: Emulator) -> None:
     client = emu.test_client()
-    bystander_key, bystander = create_license(emu, customer="Bystander GmbH")
+    bystander_created = create_license(emu, customer="Bystander GmbH", then_advance=2)
+    bystander_key, bystander = bystander_created.key, bystander_created.id
     heartbeat(emu, bystander_key, {"nodes": 9})
-    key, license_id = create_license(emu, expires_at="2027-03-01T00:00:00Z")
+    created = create_license(emu, expires_at="2027-03-01T00:00:00Z", then_advance=2)
+    key, license_id = created.key, created.id
 
     assert heartbeat(emu, key, {"secrets_total": 120})["code"] == "VALID"
     for status, code in [("suspended", "SUSPENDED"), ("active", "VALID")]:
         response = client.patch(
-            f"/v1/admin/licenses/{license_id}", json={"status": status}, headers=AUTH
+            f"/v1/admin/licenses/{license_id}", json={"status": status}, headers=ADMIN
         )
         assert response.status_code == 200, response.text
         assert response.json()["license"]["status"] == status
@@ -95,28 +97,28 @@ def test_lifecycle_create_to_erasure_leaves_nothing(emu: Emulator) -> None:
     emu.clock.set(iso_epoch("2027-03-01T00:00:00Z") + DAY)
     assert heartbeat(emu, key)["code"] == "EXPIRED"
     revoke = client.patch(
-        f"/v1/admin/licenses/{license_id}", json={"status": "revoked"}, headers=AUTH
+        f"/v1/admin/licenses/{license_id}", json={"status": "revoked"}, headers=ADMIN
     )
     assert revoke.status_code == 200, revoke.text
     emu.clock.advance(seconds=2)
     assert heartbeat(emu, key)["code"] == "REVOKED"  # revoked beats expired
     assert everything_naming(emu, license_id)  # the record, stats and timestamps are held
 
-    response = client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+    response = client.delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
     assert response.status_code == 204, response.text
     assert response.content == b""
     # Only the erasure marker names the license now (its id and the erasure time, no more)...
     assert everything_naming(emu, license_id) == [storage.erasure_marker_name(license_id)]
     assert everything_naming(emu, "Contoso") == []
 
-    assert client.get(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 404
-    again = client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+    assert client.get(f"/v1/admin/licenses/{license_id}", headers=ADMIN).status_code == 404
+    again = client.delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
     assert again.status_code == 404
     assert again.json()["error"]["code"] == "license_not_found"
     gone = client.post("/v1/validate", json={"license_key": key})
     assert gone.status_code == 404
     # The bystander is untouched.
-    shown = client.get(f"/v1/admin/licenses/{bystander}", headers=AUTH).json()
+    shown = client.get(f"/v1/admin/licenses/{bystander}", headers=ADMIN).json()
     assert shown["stats"] == {"nodes": 9}
     assert len(everything_naming(emu, bystander)) == 3
     # ...and once the Cron Trigger has run past the grace, nothing does.
@@ -129,7 +131,7 @@ def test_lifecycle_create_to_erasure_leaves_nothing(emu: Emulator) -> None:
 
 
 def test_every_route_needs_the_token_and_costs_nothing_without_it(emu: Emulator) -> None:
-    _, license_id = create_license(emu)
+    license_id = create_license(emu, then_advance=2).id
     routes = [*id_routes(license_id), ("GET", "/v1/admin/licenses", None)]
     routes.append(("GET", "/v1/admin/fleet", None))
     for method, path, body in routes:
@@ -149,7 +151,7 @@ def test_every_route_needs_the_token_and_costs_nothing_without_it(emu: Emulator)
 )
 def test_malformed_ids_are_404_with_zero_kv_operations(emu: Emulator, bad_id: str) -> None:
     for method, path, body in id_routes(bad_id):
-        response = call(emu, method, path, body, headers=AUTH)
+        response = call(emu, method, path, body, headers=ADMIN)
         assert response.status_code == 404, (method, path)
         assert response.json()["error"]["code"] == "license_not_found"
         assert total_ops(response) == 0
@@ -157,7 +159,7 @@ def test_malformed_ids_are_404_with_zero_kv_operations(emu: Emulator, bad_id: st
 
 def test_unknown_ids_are_404(emu: Emulator) -> None:
     for method, path, body in id_routes(UNKNOWN_ID):
-        response = call(emu, method, path, body, headers=AUTH)
+        response = call(emu, method, path, body, headers=ADMIN)
         assert response.status_code == 404, (method, path)
         assert response.json()["error"]["code"] == "license_not_found"
         assert emu.kv("LICENSE_KV").counters.writes == 0
@@ -167,15 +169,16 @@ def test_unknown_ids_are_404(emu: Emulator) -> None:
 
 
 def test_show_has_last_stats_and_last_validation(emu: Emulator) -> None:
-    key, license_id = create_license(emu)
+    created = create_license(emu, then_advance=2)
+    key, license_id = created.key, created.id
     client = emu.test_client()
-    shown = client.get(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+    shown = client.get(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
     assert shown.json()["stats"] is None and shown.json()["last_validated_at"] is None
     heartbeat(emu, key, {"a": 1})
     emu.clock.advance(seconds=3600)
     heartbeat(emu, key, {"a": 2})
     last = emu.clock.now() - 2  # heartbeat() advanced the clock after answering
-    shown = client.get(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+    shown = client.get(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
     assert shown.status_code == 200
     body = shown.json()
     assert set(body) == {"license", "stats", "stats_received_at", "last_validated_at"}
@@ -194,7 +197,8 @@ def entry(emu: Emulator, key: str) -> Any:
 
 
 def test_patch_expires_at_moves_record_and_stats_expiration(emu: Emulator) -> None:
-    key, license_id = create_license(emu, expires_at="2028-01-01T00:00:00Z")
+    created = create_license(emu, expires_at="2028-01-01T00:00:00Z", then_advance=2)
+    key, license_id = created.key, created.id
     heartbeat(emu, key, {"nodes": 3})
     record_key, stats_key = f"license:{license_id}", f"stats:{license_id}"
     old = iso_epoch("2028-01-01T00:00:00Z") + YEAR
@@ -208,7 +212,7 @@ def test_patch_expires_at_moves_record_and_stats_expiration(emu: Emulator) -> No
 
     client = emu.test_client()
     path = f"/v1/admin/licenses/{license_id}"
-    response = client.patch(path, json={"expires_at": "2029-06-30T00:00:00Z"}, headers=AUTH)
+    response = client.patch(path, json={"expires_at": "2029-06-30T00:00:00Z"}, headers=ADMIN)
     assert response.status_code == 200, response.text
     assert response.json()["license"]["expires_at"] == "2029-06-30T00:00:00Z"
     assert total_ops(response) <= 4
@@ -219,13 +223,13 @@ def test_patch_expires_at_moves_record_and_stats_expiration(emu: Emulator) -> No
     assert json.loads(entry(emu, stats_key).value)["stats"] == {"nodes": 3}
 
     emu.clock.advance(seconds=2)
-    response = client.patch(path, json={"expires_at": None}, headers=AUTH)
+    response = client.patch(path, json={"expires_at": None}, headers=ADMIN)
     assert response.status_code == 200
     assert entry(emu, record_key).expiration is None
     assert entry(emu, stats_key).expiration is None
 
     emu.clock.advance(seconds=2)
-    response = client.patch(path, json={"expires_at": "2027-06-01T00:00:00Z"}, headers=AUTH)
+    response = client.patch(path, json={"expires_at": "2027-06-01T00:00:00Z"}, headers=ADMIN)
     assert response.status_code == 200
     shorter = iso_epoch("2027-06-01T00:00:00Z") + YEAR
     assert entry(emu, record_key).expiration == shorter
@@ -240,7 +244,8 @@ def test_patch_expires_at_moves_record_and_stats_expiration(emu: Emulator) -> No
 
 def test_repeating_a_patch_repairs_the_stats_expiration(emu: Emulator) -> None:
     """If the stats write of an expiry move failed, sending the same PATCH again fixes it."""
-    key, license_id = create_license(emu, expires_at="2028-01-01T00:00:00Z")
+    created = create_license(emu, expires_at="2028-01-01T00:00:00Z", then_advance=2)
+    key, license_id = created.key, created.id
     heartbeat(emu, key, {"nodes": 3})
     stats_key = f"stats:{license_id}"
     stale = entry(emu, stats_key)
@@ -249,7 +254,7 @@ def test_repeating_a_patch_repairs_the_stats_expiration(emu: Emulator) -> None:
     response = emu.test_client().patch(
         f"/v1/admin/licenses/{license_id}",
         json={"expires_at": "2028-01-01T00:00:00Z"},
-        headers=AUTH,
+        headers=ADMIN,
     )
     assert response.status_code == 200
     assert entry(emu, stats_key).expiration == entry(emu, f"license:{license_id}").expiration
@@ -257,11 +262,11 @@ def test_repeating_a_patch_repairs_the_stats_expiration(emu: Emulator) -> None:
 
 
 def test_patch_plan_and_status_keep_the_expiration(emu: Emulator) -> None:
-    _, license_id = create_license(emu, expires_at="2028-01-01T00:00:00Z")
+    license_id = create_license(emu, expires_at="2028-01-01T00:00:00Z", then_advance=2).id
     response = emu.test_client().patch(
         f"/v1/admin/licenses/{license_id}",
         json={"plan": "team", "status": "suspended"},
-        headers=AUTH,
+        headers=ADMIN,
     )
     assert response.status_code == 200
     record = entry(emu, f"license:{license_id}")
@@ -285,17 +290,17 @@ def test_patch_plan_and_status_keep_the_expiration(emu: Emulator) -> None:
     ],
 )
 def test_patch_refuses_bad_bodies_without_writing(emu: Emulator, body: dict[str, Any]) -> None:
-    _, license_id = create_license(emu)
-    response = emu.test_client().patch(f"/v1/admin/licenses/{license_id}", json=body, headers=AUTH)
+    license_id = create_license(emu, then_advance=2).id
+    response = emu.test_client().patch(f"/v1/admin/licenses/{license_id}", json=body, headers=ADMIN)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_request"
     assert response.kv_ops["LICENSE_KV"].writes == 0
 
 
 def test_patch_refuses_non_json(emu: Emulator) -> None:
-    _, license_id = create_license(emu)
+    license_id = create_license(emu, then_advance=2).id
     response = emu.test_client().patch(
-        f"/v1/admin/licenses/{license_id}", content=b"{nope", headers=AUTH
+        f"/v1/admin/licenses/{license_id}", content=b"{nope", headers=ADMIN
     )
     assert response.status_code == 400
     assert total_ops(response) == 0
@@ -305,14 +310,15 @@ def test_patch_refuses_non_json(emu: Emulator) -> None:
 
 
 def test_validations_newest_first_within_retention(emu: Emulator) -> None:
-    key, license_id = create_license(emu, expires_at=None)
+    created = create_license(emu, expires_at=None, then_advance=2)
+    key, license_id = created.key, created.id
     times = []
     for _ in range(5):
         times.append(int(emu.clock.now()))
         heartbeat(emu, key)
         emu.clock.advance(days=20)
     client = emu.test_client()
-    response = client.get(f"/v1/admin/licenses/{license_id}/validations", headers=AUTH)
+    response = client.get(f"/v1/admin/licenses/{license_id}/validations", headers=ADMIN)
     assert response.status_code == 200
     stamps = response.json()["validations"]
     # Now is 100 days after the first: it is past the 90-day retention.
@@ -323,14 +329,14 @@ def test_validations_newest_first_within_retention(emu: Emulator) -> None:
 
 
 def test_bad_cursor_is_400_without_kv_operations(emu: Emulator) -> None:
-    _, license_id = create_license(emu)
+    license_id = create_license(emu, then_advance=2).id
     for path in (
         "/v1/admin/licenses",
         "/v1/admin/fleet",
         f"/v1/admin/licenses/{license_id}/validations",
         f"/v1/admin/licenses/{license_id}/export",
     ):
-        response = emu.test_client().get(path, params={"cursor": "<script>"}, headers=AUTH)
+        response = emu.test_client().get(path, params={"cursor": "<script>"}, headers=ADMIN)
         assert response.status_code == 400, path
         assert response.json()["error"]["code"] == "invalid_request"
         assert total_ops(response) == 0
@@ -340,14 +346,16 @@ def test_bad_cursor_is_400_without_kv_operations(emu: Emulator) -> None:
 
 
 def test_export_holds_every_datum_and_nothing_of_others(emu: Emulator) -> None:
-    key, license_id = create_license(emu, customer="Alpha Corp")
-    other_key, other_id = create_license(emu, customer="Beta Corp")
+    created = create_license(emu, customer="Alpha Corp", then_advance=2)
+    key, license_id = created.key, created.id
+    other_created = create_license(emu, customer="Beta Corp", then_advance=2)
+    other_key, other_id = other_created.key, other_created.id
     for _ in range(3):
         heartbeat(emu, key, {"secrets_total": 5, "certs": {"expiring_30d": 1}})
         heartbeat(emu, other_key, {"beta_only_count": 77})
         emu.clock.advance(seconds=3600)
 
-    response = emu.test_client().get(f"/v1/admin/licenses/{license_id}/export", headers=AUTH)
+    response = emu.test_client().get(f"/v1/admin/licenses/{license_id}/export", headers=ADMIN)
     assert response.status_code == 200
     document = response.json()
     assert document["cursor"] is None
@@ -372,7 +380,7 @@ def test_export_holds_every_datum_and_nothing_of_others(emu: Emulator) -> None:
 
 
 def test_export_of_a_long_log_continues_with_a_cursor(emu: Emulator) -> None:
-    _, license_id = create_license(emu, expires_at=None)
+    license_id = create_license(emu, expires_at=None, then_advance=2).id
     count = storage.EXPORT_VALIDATION_PAGES * storage.VALIDATION_PAGE_SIZE + 250
     seed_validations(
         emu, license_id, count, every=60, suffix=lambda i: "beef", value=lambda t: b"x"
@@ -394,7 +402,8 @@ def test_export_of_a_long_log_continues_with_a_cursor(emu: Emulator) -> None:
 
 
 def test_erase_of_3000_validations_completes_over_several_calls(emu: Emulator) -> None:
-    key, license_id = create_license(emu, expires_at=None)
+    created = create_license(emu, expires_at=None, then_advance=2)
+    key, license_id = created.key, created.id
     heartbeat(emu, key, {"nodes": 1})
     seed_validations(
         emu,
@@ -407,47 +416,48 @@ def test_erase_of_3000_validations_completes_over_several_calls(emu: Emulator) -
     client = emu.test_client()
     statuses = []
     while True:
-        response = client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+        response = client.delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
         assert total_ops(response) <= ERASE_OPERATION_BUDGET < PLATFORM_OPS_LIMIT
         statuses.append(response.status_code)
         if response.status_code != 202:
             break
         assert response.json() == {"erasure": "in_progress"}
         # The record goes last: an unfinished erasure leaves the license findable.
-        shown = client.get(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+        shown = client.get(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
         assert shown.status_code == 200
         assert len(statuses) < 20
     assert statuses[-1] == 204
     assert len(statuses) >= 3 and set(statuses[:-1]) == {202}
     assert left_after_erasure(emu, license_id) == []
-    assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 404
+    assert client.delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN).status_code == 404
     sweep_after_grace(emu)
     assert everything_naming(emu, license_id) == []
 
 
 def test_erase_also_removes_leftovers_without_a_record(emu: Emulator) -> None:
     """A timestamp slipped in after the record went is still erased (and not called 404)."""
-    _, license_id = create_license(emu)
+    license_id = create_license(emu, then_advance=2).id
     client = emu.test_client()
-    assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 204
+    assert client.delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN).status_code == 204
     now = int(emu.clock.now())
     straggler = storage.validation_key_name(license_id, now, "0000")
     seed(emu, [KVEntry(straggler, b"t", now + storage.VALIDATION_LOG_TTL)])
-    assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 204
+    assert client.delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN).status_code == 204
     assert left_after_erasure(emu, license_id) == []
-    assert client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH).status_code == 404
+    assert client.delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN).status_code == 404
 
 
 def test_erase_under_kv_faults_stays_within_budget_and_completes(emu: Emulator) -> None:
     """Failed deletes are retried and counted: no call overspends, and repeating finishes."""
-    key, license_id = create_license(emu, expires_at=None)
+    created = create_license(emu, expires_at=None, then_advance=2)
+    key, license_id = created.key, created.id
     heartbeat(emu, key, {"nodes": 1})
     seed_validations(emu, license_id, 1500, every=30, suffix=lambda i: "f00d", value=lambda t: b"t")
     emu.inject_kv_faults(rate=0.02, seed=7, ops=("delete",))
     client = emu.test_client()
     statuses = []
     for _ in range(60):
-        response = client.delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+        response = client.delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
         assert total_ops(response) <= ERASE_OPERATION_BUDGET
         statuses.append(response.status_code)
         assert response.status_code in (202, 204, 503), response.text
@@ -465,14 +475,14 @@ def test_a_status_change_in_the_last_minute_of_retention_is_refused_not_retried(
     last minute of retention would answer 503 on every retry. It is a 400 that says why, with
     no KV write."""
     # expires_at + 365 days (the record's KV expiration) is START + 120 s.
-    _, license_id = create_license(emu, expires_at="2026-01-01T00:02:00Z")
+    license_id = create_license(emu, expires_at="2026-01-01T00:02:00Z", then_advance=2).id
     client = emu.test_client()
     # With 118 s of retention left the change is still written.
-    early = client.patch(f"/v1/admin/licenses/{license_id}", json={"plan": "pro"}, headers=AUTH)
+    early = client.patch(f"/v1/admin/licenses/{license_id}", json={"plan": "pro"}, headers=ADMIN)
     assert early.status_code == 200 and early.kv_ops["LICENSE_KV"].writes == 1
     emu.clock.advance(seconds=70)  # 48 s of retention left
     for change in ({"status": "suspended"}, {"plan": "starter"}):
-        response = client.patch(f"/v1/admin/licenses/{license_id}", json=change, headers=AUTH)
+        response = client.patch(f"/v1/admin/licenses/{license_id}", json=change, headers=ADMIN)
         assert response.status_code == 400, response.text
         assert response.json()["error"]["code"] == "invalid_request"
         assert "more than a year in the past" in response.json()["error"]["message"]
@@ -495,7 +505,7 @@ async def _race_heartbeat_and_erasure(
     beat = emu.fetch(
         "POST", "/v1/validate", headers={"content-type": "application/json"}, body=body.encode()
     )
-    erase = emu.fetch("DELETE", f"/v1/admin/licenses/{license_id}", headers=AUTH)
+    erase = emu.fetch("DELETE", f"/v1/admin/licenses/{license_id}", headers=ADMIN)
     beat_answer, erase_answer = await asyncio.gather(
         _after_yields(beat, 0 if heartbeat_first else offset),
         _after_yields(erase, offset if heartbeat_first else 0),
@@ -512,10 +522,11 @@ def test_erasure_racing_a_heartbeat_is_complete_after_the_repeated_delete(
 ) -> None:
     """Whatever a heartbeat racing the erasure of its (perpetual) license wrote, the DELETE
     repeated later, as README's "Known limits" tells operators, leaves nothing naming it."""
-    key, license_id = create_license(emu, expires_at=None)
+    created = create_license(emu, expires_at=None, then_advance=2)
+    key, license_id = created.key, created.id
     asyncio.run(_race_heartbeat_and_erasure(emu, key, license_id, heartbeat_first, offset))
     emu.clock.advance(seconds=120)
-    again = emu.test_client().delete(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+    again = emu.test_client().delete(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
     assert again.status_code in (204, 404)
     assert left_after_erasure(emu, license_id) == []
 
@@ -555,10 +566,11 @@ def test_a_heartbeat_that_read_the_record_before_one_delete_writes_after_it_unti
     """README's known limit, driven step by step: the heartbeat reads the record, the DELETE
     runs to its end (204, marker written), then the heartbeat writes its timestamp and stats.
     Those name the license until the Cron Trigger's first run past the grace erases them."""
-    key, license_id = create_license(emu, expires_at=None)
+    created = create_license(emu, expires_at=None, then_advance=2)
+    key, license_id = created.key, created.id
 
     async def erase() -> Any:
-        return await emu.fetch("DELETE", f"/v1/admin/licenses/{license_id}", headers=AUTH)
+        return await emu.fetch("DELETE", f"/v1/admin/licenses/{license_id}", headers=ADMIN)
 
     beat, erased = asyncio.run(
         _heartbeat_paused_after_its_license_read(emu, key, license_id, erase)

@@ -7,17 +7,19 @@ from typing import Any
 import pytest
 from workers_emulator import Emulator
 
-from tests.admin.conftest import AUTH, create_license, heartbeat
+from tests.admin.conftest import heartbeat
+from tests.support.worker import ADMIN, create_license
 
 
 def patch(emu: Emulator, license_id: str, body: dict[str, object]) -> Any:
-    response = emu.test_client().patch(f"/v1/admin/licenses/{license_id}", json=body, headers=AUTH)
+    response = emu.test_client().patch(f"/v1/admin/licenses/{license_id}", json=body, headers=ADMIN)
     emu.clock.advance(seconds=2)  # KV takes one write per second per key
     return response
 
 
 def revoked_license(emu: Emulator) -> tuple[str, str]:
-    key, license_id = create_license(emu)
+    key, view = create_license(emu, then_advance=2)
+    license_id = view["id"]
     response = patch(emu, license_id, {"status": "revoked"})
     assert response.status_code == 200, response.text
     return key, license_id

@@ -10,7 +10,7 @@ from typing import Any
 
 from workers_emulator import Emulator
 
-from tests.admin.conftest import AUTH
+from tests.support.worker import ADMIN
 
 LICENSE = {"customer": "Contoso Ltd", "plan": "enterprise", "expires_at": "2028-01-01T00:00:00Z"}
 
@@ -21,12 +21,12 @@ def kv_error_lines(emu: Emulator) -> list[str]:
 
 def test_create_then_suspend_within_one_second_succeeds(emu: Emulator) -> None:
     client = emu.test_client()
-    created = client.post("/v1/admin/licenses", json=LICENSE, headers=AUTH)
+    created = client.post("/v1/admin/licenses", json=LICENSE, headers=ADMIN)
     assert created.status_code == 201, created.text
     started = emu.clock.now()
     license_id = created.json()["license"]["id"]
     suspended = client.patch(
-        f"/v1/admin/licenses/{license_id}", json={"status": "suspended"}, headers=AUTH
+        f"/v1/admin/licenses/{license_id}", json={"status": "suspended"}, headers=ADMIN
     )
     assert suspended.status_code == 200, suspended.text
     assert suspended.json()["license"]["status"] == "suspended"
@@ -34,28 +34,28 @@ def test_create_then_suspend_within_one_second_succeeds(emu: Emulator) -> None:
     assert suspended.kv_ops["LICENSE_KV"].writes == 2
     assert emu.clock.now() - started == 1.0
     assert [line for line in kv_error_lines(emu) if '"reason":"write_rate"' in line]
-    shown = client.get(f"/v1/admin/licenses/{license_id}", headers=AUTH)
+    shown = client.get(f"/v1/admin/licenses/{license_id}", headers=ADMIN)
     assert shown.json()["license"]["status"] == "suspended"
 
 
 def test_two_release_updates_within_one_second_both_succeed(emu: Emulator) -> None:
     client = emu.test_client()
     for version in ("2.5.0", "2.5.1"):
-        answer = client.put("/v1/admin/release", json={"latest_version": version}, headers=AUTH)
+        answer = client.put("/v1/admin/release", json={"latest_version": version}, headers=ADMIN)
         assert answer.status_code == 200, answer.text
-    assert client.get("/v1/admin/release", headers=AUTH).json()["latest_version"] == "2.5.1"
+    assert client.get("/v1/admin/release", headers=ADMIN).json()["latest_version"] == "2.5.1"
 
 
 def test_two_heartbeats_stats_within_one_second_are_both_stored(emu: Emulator) -> None:
     client = emu.test_client()
-    created = client.post("/v1/admin/licenses", json=LICENSE, headers=AUTH)
+    created = client.post("/v1/admin/licenses", json=LICENSE, headers=ADMIN)
     key, license_id = created.json()["license_key"], created.json()["license"]["id"]
     emu.clock.advance(seconds=5)
     for count in (1, 2):
         answer = client.post("/v1/validate", json={"license_key": key, "stats": {"n": count}})
         assert answer.status_code == 200, answer.text
         assert answer.json()["stats"] == {"accepted": True}
-    shown = client.get(f"/v1/admin/licenses/{license_id}", headers=AUTH).json()
+    shown = client.get(f"/v1/admin/licenses/{license_id}", headers=ADMIN).json()
     assert shown["stats"] == {"n": 2}
 
 
@@ -63,7 +63,7 @@ def test_a_real_kv_failure_is_still_503_and_is_not_waited_for(emu: Emulator) -> 
     client = emu.test_client()
     emu.inject_kv_faults(rate=1.0, seed=1, ops=("write",))
     started = emu.clock.now()
-    answer: Any = client.put("/v1/admin/release", json={"latest_version": "3.0.0"}, headers=AUTH)
+    answer: Any = client.put("/v1/admin/release", json={"latest_version": "3.0.0"}, headers=ADMIN)
     assert answer.status_code == 503, answer.text
     assert answer.json()["error"]["code"] == "storage_unavailable"
     assert answer.headers["retry-after"]

@@ -11,12 +11,12 @@ import httpx
 from certifyclouds_license._keys import license_id
 
 from license_server.lease import LeaseSigner
+from tests.support.worker import START
 
 LICENSE_KEY = "CC-ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345"
 OTHER_KEY = "CC-2345-6789-ABCD-EFGH-JKMN-PQRS-TVWX"
 SEED_A = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
 SEED_B = base64.urlsafe_b64encode(bytes(range(50, 82))).rstrip(b"=").decode()
-START = 1_798_761_600.0  # 2027-01-01T00:00:00Z
 TTL = 7 * 86400
 
 

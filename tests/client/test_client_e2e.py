@@ -17,11 +17,8 @@ from workers_emulator import Emulator, ManualClock
 
 from license_server.lease import LeaseSigner, generate_signing_key
 from tests.support.devserver import EXECUTABLE, DevServer
+from tests.support.worker import ADMIN, ADMIN_TOKEN, START, create_license, make_emulator
 
-REPO = Path(__file__).resolve().parents[2]
-TOKEN = "e2e-admin-token"
-AUTH = {"authorization": f"Bearer {TOKEN}"}
-START = 1_798_761_600.0  # 2027-01-01T00:00:00Z
 DAY = 86400.0
 
 
@@ -46,7 +43,7 @@ class Clock:
 def dev_server(tmp_path: Path) -> Iterator[DevServer]:
     if not EXECUTABLE.exists():
         pytest.skip("workers-emulator console script not installed")
-    secrets = {"ADMIN_TOKEN": TOKEN, "LEASE_SIGNING_KEY": generate_signing_key()}
+    secrets = {"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": generate_signing_key()}
     with DevServer(tmp_path, secrets) as server:
         yield server
 
@@ -57,7 +54,7 @@ def test_http_heartbeat_then_offline_grace_then_expired(dev_server: DevServer, t
     created = httpx.post(
         f"{url}/v1/admin/licenses",
         json={"customer": "Contoso", "plan": "enterprise", "expires_at": None},
-        headers=AUTH,
+        headers=ADMIN,
     )
     assert created.status_code == 201, created.text
     key = created.json()["license_key"]
@@ -129,24 +126,13 @@ class EmulatorTransport(httpx.BaseTransport):
         self.test_client.close()
 
 
-def make_emulator(persist_to: Path, signing_secret: str, clock: ManualClock) -> Emulator:
-    return Emulator(
-        str(REPO / "wrangler.toml"),
+def emulator_at(persist_to: Path, signing_secret: str, clock: ManualClock) -> Emulator:
+    """The Worker persisting to ``persist_to`` and signing with ``signing_secret``."""
+    return make_emulator(
+        clock,
         persist_to=str(persist_to),
-        clock=clock,
-        secrets={"ADMIN_TOKEN": TOKEN, "LEASE_SIGNING_KEY": signing_secret},
+        secrets={"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": signing_secret},
     )
-
-
-def create_license(emulator: Emulator, expires_at: str | None) -> str:
-    response = emulator.test_client().post(
-        "/v1/admin/licenses",
-        json={"customer": "Contoso", "plan": "enterprise", "expires_at": expires_at},
-        headers=AUTH,
-    )
-    assert response.status_code == 201, response.text
-    emulator.clock.advance(seconds=2)
-    return response.json()["license_key"]
 
 
 def client_for(emulator: Emulator, key: str, cache_dir: Path, **kwargs: Any) -> LicenseClient:
@@ -166,10 +152,10 @@ def client_for(emulator: Emulator, key: str, cache_dir: Path, **kwargs: Any) -> 
 def test_inprocess_rotation_suspension_and_lease_capped_by_license(tmp_path):
     clock = ManualClock(start=START)
     old, new = generate_signing_key(), generate_signing_key()
-    emulator = make_emulator(tmp_path / "state", old, clock)
+    emulator = emulator_at(tmp_path / "state", old, clock)
     try:
         # The license ends in 2 days: the lease must not outlive it.
-        key = create_license(emulator, "2027-01-03T00:00:00Z")
+        key = create_license(emulator, expires_at="2027-01-03T00:00:00Z", then_advance=2).key
         client = client_for(emulator, key, tmp_path / "cache", grace_period=timedelta(days=30))
         first = client.heartbeat("2.4.1")
         assert first.valid
@@ -181,7 +167,7 @@ def test_inprocess_rotation_suspension_and_lease_capped_by_license(tmp_path):
         emulator.close()
 
     # Rotation: the new key is prepended; the client refreshes the JWKS exactly once.
-    emulator = make_emulator(tmp_path / "state", f"{new},{old}", clock)
+    emulator = emulator_at(tmp_path / "state", f"{new},{old}", clock)
     try:
         client = client_for(emulator, key, tmp_path / "cache", grace_period=timedelta(days=30))
         rotated = client.heartbeat("2.4.1")
@@ -205,16 +191,16 @@ def test_inprocess_rotation_suspension_and_lease_capped_by_license(tmp_path):
 
 def test_inprocess_suspended_license_forgets_the_lease(tmp_path):
     clock = ManualClock(start=START)
-    emulator = make_emulator(tmp_path / "state", generate_signing_key(), clock)
+    emulator = emulator_at(tmp_path / "state", generate_signing_key(), clock)
     try:
-        key = create_license(emulator, None)
+        key = create_license(emulator, expires_at=None, then_advance=2).key
         client = client_for(emulator, key, tmp_path / "cache")
         result = client.heartbeat("2.4.1")
         assert result.valid
         patched = emulator.test_client().patch(
             f"/v1/admin/licenses/{result.license.id}",
             json={"status": "suspended"},
-            headers=AUTH,
+            headers=ADMIN,
         )
         assert patched.status_code == 200, patched.text
         clock.advance(seconds=2)

@@ -13,7 +13,7 @@ from tests.hostile.harness import (
     FIGURES,
     START,
     DevServer,
-    License,
+    NewLicense,
     Runner,
     create_license,
     make_emulator,
@@ -41,8 +41,8 @@ def runner(emulator: Emulator) -> Iterator[Runner]:
 
 
 @pytest.fixture
-def new_license(runner: Runner) -> Callable[..., License]:
-    return lambda **kwargs: create_license(runner, **kwargs)
+def new_license(runner: Runner) -> Callable[..., NewLicense]:
+    return lambda **kwargs: create_license(runner.emulator, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -6,22 +6,40 @@ It lives outside conftest.py so that every test module imports the very same obj
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workers_emulator import Emulator, EmulatorResponse, JsException, ManualClock
+from workers_emulator import Emulator, EmulatorResponse, JsException
 
 from tests.support.devserver import DevServer
+from tests.support.worker import (
+    ADMIN,
+    ADMIN_TOKEN,
+    LEASE_SIGNING_KEY,
+    REPO,
+    SECRETS,
+    START,
+    NewLicense,
+    create_license,
+    make_emulator,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-ADMIN_TOKEN = "hostile-admin-token-" + "k" * 24
-# A fixed Ed25519 seed: leases are signed the same way on every run.
-LEASE_SIGNING_KEY = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
-START = 1_798_761_600.0  # 2027-01-01T00:00:00Z
-ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+__all__ = [
+    "ADMIN",
+    "ADMIN_TOKEN",
+    "FIGURES",
+    "LEASE_SIGNING_KEY",
+    "REPO",
+    "START",
+    "DevServer",
+    "NewLicense",
+    "Runner",
+    "Undeliverable",
+    "create_license",
+    "make_emulator",
+    "start_dev_server",
+]
 
 
 class Undeliverable(Exception):
@@ -72,50 +90,12 @@ class Runner:
         self.loop.close()
 
 
-def make_emulator(
-    clock: ManualClock | None = None, secrets: dict[str, str] | None = None
-) -> Emulator:
-    return Emulator(
-        REPO / "wrangler.toml",
-        clock=clock or ManualClock(start=START),
-        secrets=(
-            {"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": LEASE_SIGNING_KEY}
-            if secrets is None
-            else secrets
-        ),
-    )
-
-
-@dataclass(frozen=True)
-class License:
-    key: str
-    id: str
-
-
-def create_license(runner: Runner, expires_at: str | None = "2030-01-01T00:00:00Z") -> License:
-    body = (
-        b'{"customer":"Hostile Test Ltd","plan":"enterprise","expires_at":'
-        + (b"null" if expires_at is None else f'"{expires_at}"'.encode())
-        + b"}"
-    )
-    response = runner.send(
-        "POST",
-        "/v1/admin/licenses",
-        [("authorization", f"Bearer {ADMIN_TOKEN}"), ("content-type", "application/json")],
-        body,
-    )
-    assert response.status_code == 201, response.text
-    data = response.json()
-    return License(key=data["license_key"], id=data["license"]["id"])
-
-
 # ---- dev server (a real `workers-emulator dev` subprocess) -----------------------------------
 
 
 def start_dev_server(folder: Path, *extra_args: str, timeout: float = 30.0) -> DevServer:
     """The Worker served by `workers-emulator dev` from ``folder``, with this harness's secrets."""
-    secrets = {"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": LEASE_SIGNING_KEY}
-    return DevServer(folder, secrets, *extra_args, timeout=timeout).start()
+    return DevServer(folder, dict(SECRETS), *extra_args, timeout=timeout).start()
 
 
 # ---- figures ---------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from tests.hostile.harness import (
     LEASE_SIGNING_KEY,
     REPO,
     START,
-    License,
+    NewLicense,
     Runner,
     create_license,
     make_emulator,
@@ -49,7 +49,7 @@ class Ledger:
         self.statuses[status] = self.statuses.get(status, 0) + 1
 
 
-def _payload(i: int, lic: License) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _payload(i: int, lic: NewLicense) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The i-th heartbeat: mostly valid stats (each unique), some refused, some without."""
     stats: Any
     kind = i % 10
@@ -68,7 +68,7 @@ def _payload(i: int, lic: License) -> tuple[dict[str, Any], dict[str, Any] | Non
     return body, accepted
 
 
-def _run_heartbeats(emu: Emulator, runner: Runner, licenses: list[License]) -> Ledger:
+def _run_heartbeats(emu: Emulator, runner: Runner, licenses: list[NewLicense]) -> Ledger:
     clock: ManualClock = emu.clock
     ledger = Ledger()
     for i in range(HEARTBEATS):
@@ -179,7 +179,7 @@ def test_heartbeats_under_kv_faults_tell_the_truth(seed: int, ops: tuple[str, ..
     emu = make_emulator(ManualClock(start=START))
     runner = Runner(emu)
     try:
-        licenses = [create_license(runner, expires_at=None) for _ in range(LICENSES)]
+        licenses = [create_license(runner.emulator, expires_at=None) for _ in range(LICENSES)]
         emu.clock.advance(2)
         release = runner.send("PUT", "/v1/admin/release", ADMIN, b'{"latest_version":"2.0.0"}')
         assert release.status_code == 200
@@ -216,7 +216,7 @@ def test_admin_api_under_kv_faults_never_500s() -> None:
     emu = make_emulator(ManualClock(start=START))
     runner = Runner(emu)
     try:
-        lic = create_license(runner, expires_at="2030-01-01T00:00:00Z")
+        lic = create_license(runner.emulator, expires_at="2030-01-01T00:00:00Z")
         emu.inject_kv_faults(rate=0.3, seed=11)
         statuses: dict[int, int] = {}
         requests = [
@@ -315,7 +315,7 @@ def test_unreadable_release_is_not_reported_as_no_release(tmp_path: Any) -> None
 
     first = isolate()
     runner = Runner(first)
-    lic = create_license(runner)
+    lic = create_license(runner.emulator)
     release = runner.send("PUT", "/v1/admin/release", ADMIN, b'{"latest_version":"2.0.0"}')
     assert release.status_code == 200
     runner.close()

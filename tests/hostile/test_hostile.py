@@ -59,7 +59,7 @@ def hostile() -> Iterator[tuple[Emulator, Runner, Target]]:
     clock = ManualClock(start=1_798_761_600.0)
     emu = make_emulator(clock)
     runner = Runner(emu)
-    license_ = create_license(runner, expires_at="2099-01-01T00:00:00Z")
+    license_ = create_license(runner.emulator, expires_at="2099-01-01T00:00:00Z")
     yield emu, runner, Target(license_.key, license_.id, ADMIN_TOKEN)
     runner.close()
     emu.close()

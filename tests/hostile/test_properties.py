@@ -19,7 +19,7 @@ from workers_emulator import Emulator, EmulatorResponse, ManualClock
 from license_server.semver import compare, parse_version
 from license_server.stats import check_stats
 from tests.hostile import oracles
-from tests.hostile.harness import START, License, Runner, create_license, make_emulator
+from tests.hostile.harness import START, NewLicense, Runner, create_license, make_emulator
 from tests.hostile.strategies import (
     json_scalars,
     json_values,
@@ -169,10 +169,10 @@ def test_semver_known_good(text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def heartbeat_target() -> Iterator[tuple[Emulator, Runner, License]]:
+def heartbeat_target() -> Iterator[tuple[Emulator, Runner, NewLicense]]:
     emu = make_emulator(ManualClock(start=START))
     runner = Runner(emu)
-    lic = create_license(runner, expires_at=None)
+    lic = create_license(runner.emulator, expires_at=None)
     yield emu, runner, lic
     runner.close()
     emu.close()
@@ -203,7 +203,7 @@ def _post(emu: Emulator, runner: Runner, body: bytes) -> EmulatorResponse:
 @example(stats={"a": 2**53})
 @example(stats=[])
 def test_heartbeat_stats_verdict_and_store_follow_the_oracle(
-    heartbeat_target: tuple[Emulator, Runner, License], stats: Any
+    heartbeat_target: tuple[Emulator, Runner, NewLicense], stats: Any
 ) -> None:
     emu, runner, lic = heartbeat_target
     assume(_depth(stats) < 30)  # deeper is refused as invalid_json, a documented parser limit
@@ -246,7 +246,7 @@ heartbeat_bodies = st.one_of(
 )
 @given(body=heartbeat_bodies, use_real_key=st.booleans())
 def test_heartbeat_never_500s_on_arbitrary_bodies(
-    heartbeat_target: tuple[Emulator, Runner, License], body: bytes, use_real_key: bool
+    heartbeat_target: tuple[Emulator, Runner, NewLicense], body: bytes, use_real_key: bool
 ) -> None:
     emu, runner, lic = heartbeat_target
     if use_real_key and body.startswith(b'{"license_key": '):

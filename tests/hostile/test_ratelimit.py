@@ -12,7 +12,7 @@ from typing import Any
 from workers_emulator import Emulator, EmulatorResponse, ManualClock
 
 from license_server import keys
-from tests.hostile.harness import License, Runner
+from tests.hostile.harness import NewLicense, Runner
 
 JSON = [("content-type", "application/json")]
 PERIOD = 60
@@ -48,8 +48,8 @@ def _assert_limited(response: EmulatorResponse) -> None:
 def test_per_license_limit_then_recovery(
     runner: Runner, clock: ManualClock, new_license: Any
 ) -> None:
-    lic: License = new_license()
-    other: License = new_license()
+    lic: NewLicense = new_license()
+    other: NewLicense = new_license()
     _to_next_window(clock)
     for i in range(LICENSE_LIMIT):
         response = _heartbeat(runner, lic.key, ip=ADDRESSES[i % 3])
@@ -86,7 +86,7 @@ def test_per_client_limit_for_malformed_keys(runner: Runner, clock: ManualClock)
 def test_per_client_limit_for_unknown_well_formed_keys(
     runner: Runner, clock: ManualClock, new_license: Any
 ) -> None:
-    lic: License = new_license()
+    lic: NewLicense = new_license()
     _to_next_window(clock)
     for i in range(CLIENT_LIMIT):
         response = _heartbeat(runner, keys.generate_key(), ip=ADDRESSES[2])
@@ -133,7 +133,7 @@ def test_any_number_of_known_keys_may_share_an_address(
     runner: Runner, clock: ManualClock, new_license: Any
 ) -> None:
     """Many deployments behind one NAT address: known keys never spend the unknown-key budget."""
-    licenses: list[License] = [new_license() for _ in range(3 * CLIENT_LIMIT)]
+    licenses: list[NewLicense] = [new_license() for _ in range(3 * CLIENT_LIMIT)]
     _to_next_window(clock)
     for lic in licenses:
         response = _heartbeat(runner, lic.key, ip=ADDRESSES[1], stats=False)
@@ -143,7 +143,7 @@ def test_any_number_of_known_keys_may_share_an_address(
 def test_nothing_identifying_is_kept(
     emulator: Emulator, runner: Runner, clock: ManualClock, new_license: Any
 ) -> None:
-    lic: License = new_license()
+    lic: NewLicense = new_license()
     probes = [lic.key, "CC-NOT-A-REAL-KEY", keys.generate_key()]
     for _ in range(2):  # enough to hit both limiters
         for i in range(70):

@@ -1,36 +1,41 @@
-"""Fixtures for the Worker's tests: an emulated isolate with a fake clock and known secrets."""
+"""Fixtures for the Worker's tests: an emulated isolate (tests/support/worker.py) and helpers."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from workers_emulator import Emulator, ManualClock
+from workers_emulator import Emulator
 
 from license_server import storage
 from license_server.clock import format_iso
 from license_server.models import LicenseRecord
+from tests.support.worker import (
+    ADMIN,
+    ADMIN_TOKEN,
+    DAY,
+    LEASE_SIGNING_KEY,
+    START,
+    WRANGLER_TOML,
+    create_license,
+    make_emulator,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER_TOML = ROOT / "wrangler.toml"
-START = 1_798_761_600  # 2027-01-01T00:00:00Z
-ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
-LEASE_SEED = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
-ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
-DAY = 86400
-
-
-def make_emulator(**overrides: Any) -> Emulator:
-    options: dict[str, Any] = {
-        "clock": ManualClock(start=float(START)),
-        "secrets": {"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": LEASE_SEED},
-    }
-    options.update(overrides)
-    return Emulator(WRANGLER_TOML, **options)
+__all__ = [
+    "ADMIN",
+    "ADMIN_TOKEN",
+    "DAY",
+    "LEASE_SIGNING_KEY",
+    "START",
+    "WRANGLER_TOML",
+    "create_license",
+    "iso",
+    "kv_text",
+    "make_emulator",
+    "set_status",
+]
 
 
 @pytest.fixture
@@ -44,16 +49,6 @@ def emu() -> Iterator[Emulator]:
 def client(emu: Emulator) -> Iterator[Any]:
     with emu.test_client() as test_client:
         yield test_client
-
-
-def create_license(
-    client: Any, expires_at: str | None = "2028-01-01T00:00:00Z", **extra: Any
-) -> tuple[str, dict[str, Any]]:
-    """Create a license through the admin API; returns (plaintext key, license view)."""
-    body = {"customer": "Contoso Ltd", "plan": "enterprise", "expires_at": expires_at, **extra}
-    response = client.post("/v1/admin/licenses", json=body, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return response.json()["license_key"], response.json()["license"]
 
 
 def set_status(emu: Emulator, license_view: dict[str, Any], status: str) -> None:

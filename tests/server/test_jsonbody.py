@@ -160,3 +160,9 @@ _JSON = st.recursive(
 def test_the_tolerant_parser_reads_ordinary_json_as_json_does(value: Any, indent: Any) -> None:
     text = json.dumps(value, indent=indent, ensure_ascii=bool(indent))
     assert jsonbody._parse_tolerant(text) == json.loads(text)
+
+
+@given(st.integers(-(10**30), 10**30), st.integers(0, 4400))
+def test_integers_decode_the_same_in_short_and_long_bodies(value: int, padding: int) -> None:
+    body = json.dumps({"n": value, "pad": " " * padding}).encode()
+    assert jsonbody.parse_json_body(body) == {"n": value, "pad": " " * padding}

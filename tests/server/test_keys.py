@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from license_server import keys
 
@@ -94,3 +97,76 @@ def test_license_id_is_a_domain_separated_hash() -> None:
     # Not a bare hash of the key: a lookup table of SHA-256(key) does not apply.
     assert license_id != hashlib.sha256(key.encode()).hexdigest()[:32]
     assert _symbols(key) not in license_id
+
+
+_ALPHABET_ONLY = re.compile(f"[{keys.ALPHABET}]*")
+
+
+def _parse_by_definition(key: object) -> str | None:
+    """What parse() must answer, written plainly: a regex for the alphabet, format_key."""
+    if not isinstance(key, str) or len(key) > 128 or not key.isascii():
+        return None
+    compact = key.upper().replace("-", "").replace(" ", "").replace("\t", "")
+    if len(compact) != len(keys.PREFIX) + keys.KEY_SYMBOLS or not compact.startswith("CC"):
+        return None
+    body = compact[2:].replace("O", "0").replace("I", "1").replace("L", "1")
+    if not _ALPHABET_ONLY.fullmatch(body) or body == "0" * keys.KEY_SYMBOLS:
+        return None
+    values = [keys.ALPHABET.index(c) for c in body]
+    if not keys._is_codeword(values):
+        return None
+    return keys.format_key(body)
+
+
+_KEY_CHARACTERS = st.sampled_from(keys.ALPHABET + "oilOILu-! \t\x00é" + "abcxyz")
+
+
+@given(st.data())
+def test_parse_answers_as_the_definition_for_retyped_keys(data: st.DataObject) -> None:
+    key = keys.generate_key()
+    # A real key, retyped: case changes, confusable letters, damaged or odd characters.
+    chars = list(key)
+    for _ in range(data.draw(st.integers(0, 3))):
+        position = data.draw(st.integers(0, len(chars) - 1))
+        chars[position] = data.draw(_KEY_CHARACTERS)
+    if data.draw(st.booleans()):
+        chars = [c.lower() if data.draw(st.booleans()) else c for c in chars]
+    candidate = "".join(chars)
+    assert keys.parse(candidate) == _parse_by_definition(candidate)
+    assert keys.parse(key) == key == _parse_by_definition(key)
+
+
+@given(st.text(max_size=40) | st.text(_KEY_CHARACTERS, min_size=28, max_size=40))
+def test_parse_answers_as_the_definition_for_any_text(text: str) -> None:
+    assert keys.parse(text) == _parse_by_definition(text)
+    assert keys.parse("CC" + text) == _parse_by_definition("CC" + text)
+
+
+def _is_codeword_by_horner(symbols: list[int]) -> bool:
+    # Syndromes at alpha, alpha^2, alpha^3 by Horner's rule with plain GF(32) multiplication.
+    for root in range(1, keys.CHECK_SYMBOLS + 1):
+        point = keys._EXP[root]
+        accumulator = 0
+        for symbol in symbols:
+            accumulator = keys._mul(accumulator, point) ^ symbol
+        if accumulator:
+            return False
+    return True
+
+
+def test_check_code_verdicts_are_the_syndromes_by_horners_rule() -> None:
+    rng = random.Random(20261126)
+    cases: list[list[int]] = []
+    for _ in range(300):
+        key = keys.generate_key().replace("-", "")[len(keys.PREFIX) :]
+        valid = [keys._SYMBOL_VALUE[c] for c in key]
+        cases.append(valid)
+        for _ in range(5):  # one to three substitutions: always detected
+            damaged = list(valid)
+            for position in rng.sample(range(keys.KEY_SYMBOLS), rng.randint(1, 3)):
+                damaged[position] ^= rng.randint(1, 31)
+            cases.append(damaged)
+        cases.append([rng.randrange(32) for _ in range(keys.KEY_SYMBOLS)])
+    for symbols in cases:
+        assert keys._is_codeword(symbols) is _is_codeword_by_horner(symbols)
+    assert sum(map(_is_codeword_by_horner, cases)) >= 300

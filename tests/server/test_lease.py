@@ -7,6 +7,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from typing import Any
 
 import jwt
 import pytest
@@ -188,3 +189,69 @@ def test_import_does_not_load_jwt_or_cryptography():
         cwd=".",
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("license_id", "code", "iat", "exp"),
+    [
+        ("0" * 32, "VALID", 0, 0),
+        ("ab" * 16, "VALID", 1_798_761_600, 1_799_366_400),
+        ("f" * 32, "VALID", 2**40, 2**40 + 604_800),
+    ],
+)
+def test_lease_is_pyjwt_made_and_verifies_against_the_jwks(
+    license_id: str, code: str, iat: int, exp: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signer = LeaseSigner.from_secret(KEY_A)
+    assert signer is not None
+    # The JWS comes out of PyJWT's PyJWS.encode (the issue: no hand-rolled JOSE).
+    made_by_pyjwt: list[str] = []
+    original = jwt.PyJWS.encode
+
+    def spy(self: jwt.PyJWS, *args: Any, **kwargs: Any) -> str:
+        token: str = original(self, *args, **kwargs)
+        made_by_pyjwt.append(token)
+        return token
+
+    monkeypatch.setattr(jwt.PyJWS, "encode", spy)
+    lease = signer.sign(license_id=license_id, code=code, issued_at=iat, expires_at=exp)
+    assert made_by_pyjwt == [lease]
+    monkeypatch.undo()
+
+    # Exactly the header and claims promised, verified by PyJWT with the published key alone.
+    assert jwt.get_unverified_header(lease) == {"alg": "EdDSA", "kid": signer.kid, "typ": "JWT"}
+    (published,) = jwt.PyJWKSet.from_dict(signer.jwks()).keys
+    assert published.key_id == signer.kid
+    claims = jwt.decode(
+        lease,
+        published.key,
+        algorithms=["EdDSA"],
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    assert claims == {"sub": license_id, "code": code, "iat": iat, "exp": exp}
+    # And it is what the straightforward jwt.encode gives (Ed25519 is deterministic).
+    key = signer._keys[0]
+    reference = jwt.encode(
+        {"sub": license_id, "code": code, "iat": iat, "exp": exp},
+        key.private_key,
+        algorithm="EdDSA",
+        headers={"typ": "JWT", "kid": key.kid},
+    )
+    assert lease == reference
+
+
+def test_a_tampered_lease_does_not_verify() -> None:
+    signer = LeaseSigner.from_secret(KEY_A)
+    assert signer is not None
+    lease = signer.sign(license_id="ab" * 16, code="VALID", issued_at=10, expires_at=20)
+    header, _claims, signature = lease.split(".")
+    forged_claims = b'{"sub":"' + b"cd" * 16 + b'","code":"VALID","iat":10,"exp":20}'
+    forged = base64.urlsafe_b64encode(forged_claims).rstrip(b"=").decode()
+    (published,) = jwt.PyJWKSet.from_dict(signer.jwks()).keys
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(
+            f"{header}.{forged}.{signature}",
+            published.key,
+            algorithms=["EdDSA"],
+            options={"verify_exp": False, "verify_iat": False},
+        )

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from typing import Any
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from license_server import stats
 from license_server.stats import MAX_STATS_BYTES, check_stats, serialised_size
 
 from .payloads import spec_size, stats_of_size, stats_of_size_non_ascii
@@ -98,3 +104,45 @@ def test_refusal_answer_names_reason_and_message() -> None:
 def test_lone_surrogate_does_not_crash() -> None:
     assert check_stats({"\ud800": 1}).reason == "stats_invalid"
     assert MAX_STATS_BYTES == 4096
+
+
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+
+
+def _shape_by_definition(payload: dict[str, Any]) -> bool:
+    """The definition: every key matches, every value a count or one level of counts."""
+
+    def is_count(value: object) -> bool:
+        return type(value) is int and 0 <= value <= stats.MAX_COUNT
+
+    for key, value in payload.items():
+        if not _KEY.fullmatch(key):
+            return False
+        if is_count(value):
+            continue
+        if type(value) is not dict:
+            return False
+        for inner_key, inner_value in value.items():
+            if not _KEY.fullmatch(inner_key) or not is_count(inner_value):
+                return False
+    return True
+
+
+_NAMES = st.from_regex(_KEY, fullmatch=True) | st.text(
+    st.sampled_from("aZ09_.-\n\r é\x00"), max_size=70
+)
+_COUNTS = st.integers(-2, 2**54) | st.booleans() | st.floats() | st.none() | st.text(max_size=3)
+_STATS = st.dictionaries(
+    _NAMES, _COUNTS | st.dictionaries(_NAMES, _COUNTS, max_size=4) | st.lists(_COUNTS), max_size=8
+)
+
+
+@given(_STATS)
+def test_shape_check_answers_as_the_definition(payload: dict[str, Any]) -> None:
+    assert stats._is_valid_shape(payload) is _shape_by_definition(payload)
+
+
+def test_newline_inside_a_key_is_refused() -> None:
+    assert not stats._is_valid_shape({"a\nb": 1, "c": 2})
+    assert not stats._is_valid_shape({"a": {"b\n": 1}})
+    assert stats._is_valid_shape({}) and stats._is_valid_shape({"a": {}})

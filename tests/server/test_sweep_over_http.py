@@ -20,23 +20,22 @@ from license_server import storage
 from license_server.clock import format_iso
 from tests.support.devserver import DevServer
 from tests.support.kv import everything_naming
+from tests.support.worker import ADMIN, ADMIN_TOKEN
 
-TOKEN = "sweep-over-http-token"
-AUTH = {"authorization": f"Bearer {TOKEN}"}
 CRON = "*/15 * * * *"
 
 
 def test_firing_the_cron_trigger_over_http_erases_a_late_timestamp(tmp_path: Path) -> None:
-    with DevServer(tmp_path / "dev", {"ADMIN_TOKEN": TOKEN}) as server:
+    with DevServer(tmp_path / "dev", {"ADMIN_TOKEN": ADMIN_TOKEN}) as server:
         created = httpx.post(
             f"{server.url}/v1/admin/licenses",
             json={"customer": "Contoso", "plan": "pro", "expires_at": None},
-            headers=AUTH,
+            headers=ADMIN,
         )
         assert created.status_code == 201, created.text
         license_id = created.json()["license"]["id"]
         assert (
-            httpx.delete(f"{server.url}/v1/admin/licenses/{license_id}", headers=AUTH).status_code
+            httpx.delete(f"{server.url}/v1/admin/licenses/{license_id}", headers=ADMIN).status_code
             == 204
         )
         with Emulator(str(server.config), persist_to=server.persist_to) as side:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.support.devserver import ServerNotReady, wrangler_dev
+from tests.support.worker import ADMIN, ADMIN_TOKEN
 
 pytestmark = pytest.mark.workerd
 
@@ -27,7 +28,6 @@ WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 NEEDED_HOSTS = [("registry.npmjs.org", 443), ("cdn.jsdelivr.net", 443)]
 PROBE_SECONDS = 3.0
 STARTUP_SECONDS = 180
-TOKEN = "workerd-test-admin-token"
 
 
 def _reachable(host: str, port: int, results: dict[str, bool]) -> None:
@@ -74,7 +74,7 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with wrangler_dev(
             ["uv", "run", "pywrangler"],
             "--var",
-            f"ADMIN_TOKEN:{TOKEN}",
+            f"ADMIN_TOKEN:{ADMIN_TOKEN}",
             cwd=ROOT,
             folder=tmp_path_factory.mktemp("workerd"),
             health_path="/healthz",
@@ -106,7 +106,7 @@ def test_refusals(workerd_url: str) -> None:
 
 
 def test_license_lifecycle(workerd_url: str) -> None:
-    admin = {"authorization": f"Bearer {TOKEN}"}
+    admin = ADMIN
     created = httpx.post(
         f"{workerd_url}/v1/admin/licenses",
         json={"customer": "Contoso", "plan": "enterprise", "expires_at": None},
