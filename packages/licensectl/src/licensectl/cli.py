@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NoReturn, TextIO
 
+import httpx
 from rich.console import Console
 
-from licensectl import render
-from licensectl.client import (
-    EXIT_ABORTED,
-    EXIT_OK,
-    EXIT_SERVER,
-    EXIT_USAGE,
-    AdminClient,
-    AdminError,
-)
+from licensectl import checks, exits, ids, render, settings
+from licensectl.client import AdminClient, AdminError
+from licensectl.exits import LOCAL_ERRORS, CliError, Exit
 
 # A server that never finishes an erasure must not keep us looping forever.
 _MAX_ERASE_ROUNDS = 10_000
@@ -31,32 +27,27 @@ _MAX_ERASE_ROUNDS = 10_000
 # long removes what it wrote (README, "Known limits").
 DEFAULT_ERASE_SETTLE_SECONDS = 90
 
-_EPILOG = """\
+_EPILOG = f"""\
 environment:
-  LICENSE_SERVER_URL   server base URL (instead of --url)
-  LICENSE_ADMIN_TOKEN  admin bearer token; when unset, it is asked for without echo
+  {settings.URL_VARIABLE}   server base URL (instead of --url); a trailing /v1 is dropped
+  {settings.TOKEN_VARIABLE}  admin bearer token; when unset, asked for without echo on a
+                       terminal (without a terminal: exit 3, no_token)
+
+license ids:
+  ID is the full 32-character id or its first 4 or more characters when no other
+  license id starts with them (as git accepts a unique commit prefix).
 
 output:
-  Human-readable tables by default; --json prints one JSON document on stdout
-  (see docs/licensectl.md for the shapes). Errors go to stderr as one line:
-  "licensectl: <error_code>: <message>".
+  Human-readable tables by default (full values, unwrapped, when stdout is not a
+  terminal); --json prints one JSON document on stdout (see docs/licensectl.md for the
+  shapes). Errors go to stderr as one line: "licensectl: <error_code>: <message>",
+  where <error_code> is the server's (license_not_found, unauthorized, invalid_request,
+  ...) or one of licensectl's own, here with their exit codes:
+{exits.local_errors_text()}
 
 exit codes:
-  0  success
-  1  not found (unknown license id)
-  2  usage error (bad arguments, or the server refused the request as invalid)
-  3  authentication failed (401: missing or wrong admin token)
-  4  server or network error
-  5  aborted by the user (declined confirmation, Ctrl-C)
+{exits.help_text()}
 """
-
-
-class UsageError(Exception):
-    """Bad command-line input, found after argument parsing."""
-
-
-class Aborted(Exception):
-    """The operator declined or interrupted."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +55,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         print(f"licensectl: usage_error: {message} (see licensectl --help)", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(Exit.USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,24 +93,31 @@ def build_parser() -> argparse.ArgumentParser:
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--expires-at", metavar="DATE", help="YYYY-MM-DD or ISO 8601 UTC time")
     when.add_argument("--perpetual", action="store_true", help="the license never expires")
+    p.add_argument("--allow-past", action="store_true", help="accept an expiry in the past")
 
     command("list", "list every license (follows pagination)")
 
     for name, help_text in [
         ("show", "show one license with its last stats and last validation"),
         ("suspend", "suspend a license (heartbeats answer SUSPENDED)"),
-        ("revoke", "revoke a license for good (heartbeats answer REVOKED)"),
+        ("revoke", "revoke a license for good (heartbeats answer REVOKED); asks first"),
         ("reactivate", "make a suspended license active again (revocation is final)"),
         ("validations", "list a license's validation timestamps, newest first"),
     ]:
-        command(name, help_text).add_argument("id", metavar="ID", help="license id")
+        p = command(name, help_text)
+        p.add_argument("id", metavar="ID", help="license id or prefix")
+        if name == "revoke":
+            p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
     p = command("extend", "move a license's expiry date")
     p.add_argument("id", metavar="ID")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--expires-at", metavar="DATE", help="new expiry: YYYY-MM-DD or ISO 8601")
-    how.add_argument("--by-days", type=int, metavar="N", help="move the current expiry by N days")
+    how.add_argument(
+        "--by-days", type=int, metavar="N", help="move the current expiry N days later (N >= 1)"
+    )
     how.add_argument("--perpetual", action="store_true", help="remove the expiry date")
+    p.add_argument("--allow-past", action="store_true", help="accept a new expiry in the past")
 
     p = command("erase", "erase a license and all its data (GDPR erasure; irreversible)")
     p.add_argument("id", metavar="ID")
@@ -149,13 +147,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
     stdout: Console | None = None,
     stderr: Console | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = _utc_now,
+    transport: httpx.BaseTransport | None = None,
 ) -> int:
-    """Run one command; returns (and, as a console script, exits with) the exit code."""
+    """Run one command; returns (and, as a console script, exits with) the exit code.
+
+    ``sleep`` waits between retries and before the erasure's second pass, ``now`` dates the
+    expiry checks, ``transport`` carries the HTTP calls: tests pass their own.
+    """
     out = stdout or Console(soft_wrap=True)
     err = stderr or Console(stderr=True, soft_wrap=True)
     try:
@@ -164,20 +175,25 @@ def main(
             args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return int(exc.code or 0)
+    run = Invocation(
+        args=args,
+        out=out,
+        err=err,
+        environ=os.environ if environ is None else environ,
+        stdin=sys.stdin if stdin is None else stdin,
+        now=now(),
+    )
     try:
-        return _run(args, out, err)
-    except AdminError as exc:
+        return _run(run, sleep, transport)
+    except CliError as exc:
         _fail(err, exc.code, exc.message)
         return exc.exit_code
-    except UsageError as exc:
-        _fail(err, "usage_error", str(exc))
-        return EXIT_USAGE
-    except (Aborted, KeyboardInterrupt, EOFError) as exc:
-        _fail(err, "aborted", str(exc) or "aborted by the user")
-        return EXIT_ABORTED
+    except (KeyboardInterrupt, EOFError):
+        _fail(err, "aborted", "aborted by the user")
+        return Exit.ABORTED
     except OSError as exc:  # e.g. export -o to an unwritable path
         _fail(err, "local_error", str(exc))
-        return EXIT_SERVER
+        return LOCAL_ERRORS["local_error"]
 
 
 def _fail(err: Console, code: str, message: str) -> None:
@@ -185,26 +201,57 @@ def _fail(err: Console, code: str, message: str) -> None:
     err.print(f"licensectl: {code}: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    url = getattr(args, "url", None) or os.environ.get("LICENSE_SERVER_URL")
-    if not url:
-        raise UsageError("no server URL: pass --url or set LICENSE_SERVER_URL")
-    if not url.startswith(("http://", "https://")):
-        raise UsageError(f"the server URL must start with http:// or https://, got {url!r}")
-    as_json = bool(getattr(args, "json", False))
+@dataclass(frozen=True)
+class Invocation:
+    """One run's parsed arguments, streams, environment and moment."""
 
-    # Confirm before asking for a token: a declined erase should cost nothing.
-    if args.command == "erase" and not args.yes:
-        _confirm_erase(args.id, err)
+    args: argparse.Namespace
+    out: Console
+    err: Console
+    environ: Mapping[str, str]
+    stdin: TextIO
+    now: datetime
 
-    with AdminClient(url, _admin_token()) as client:
-        handler = _HANDLERS[args.command]
-        result = handler(client, args, err)
-    if as_json:
-        out.print_json(data=result) if out.is_terminal else _print_plain_json(out, result)
+
+def _run(run: Invocation, sleep: Callable[[float], None], transport: Any) -> int:
+    args = run.args
+    url = settings.server_url(getattr(args, "url", None) or run.environ.get(settings.URL_VARIABLE))
+    _check_before_any_call(run)
+    token = settings.admin_token(run.environ, run.stdin)
+    with AdminClient(url, token, sleep=sleep, transport=transport) as client:
+        if hasattr(args, "id"):
+            args.id = ids.resolve(client, args.id, lambda pages: _collect(pages, run.err, "ids"))
+        # Confirm once the id is whole, so the operator sees exactly what goes.
+        if args.command in _IRREVERSIBLE and not args.yes:
+            _confirm(args.command, args.id, run)
+        result = _HANDLERS[args.command](client, run)
+    if getattr(args, "json", False):
+        if run.out.is_terminal:
+            run.out.print_json(data=result)
+        else:
+            _print_plain_json(run.out, result)
     else:
-        render.human(args, result, out)
-    return EXIT_OK
+        render.human(args, result, run.out)
+    return Exit.OK
+
+
+def _check_before_any_call(run: Invocation) -> None:
+    """Input that can be refused without the server: refused before the token is asked for."""
+    args = run.args
+    if hasattr(args, "id"):
+        checks.id_or_prefix(args.id)
+    if args.command == "release" and args.release_command == "set":
+        checks.version(args.version)
+    if args.command in ("create", "extend") and args.expires_at is not None:
+        _given_expiry(run)
+    if args.command == "extend" and args.by_days is not None:
+        checks.days_later(args.by_days)
+
+
+def _given_expiry(run: Invocation) -> str:
+    """`--expires-at`, in the API's form, refused in the past unless `--allow-past`."""
+    given = checks.parse_time(run.args.expires_at)
+    return checks.future_expiry(given, run.now, allow_past=run.args.allow_past)
 
 
 def _print_plain_json(out: Console, result: Any) -> None:
@@ -213,70 +260,68 @@ def _print_plain_json(out: Console, result: Any) -> None:
     out.file.flush()
 
 
-def _admin_token() -> str:
-    token = os.environ.get("LICENSE_ADMIN_TOKEN", "").strip()
-    if token:
-        return token
-    # getpass reads without echo from the terminal: the token never reaches shell history.
-    token = getpass.getpass("Admin token (input hidden): ").strip()
-    if not token:
-        raise UsageError("no admin token: set LICENSE_ADMIN_TOKEN or type it at the prompt")
-    return token
+# What each irreversible command does, as the confirmation states it.
+_IRREVERSIBLE = {
+    "erase": "This erases license {id}, its validation log and its fleet stats.",
+    "revoke": "This revokes license {id}: its heartbeats answer REVOKED from now on.",
+}
 
 
-def _confirm_erase(license_id: str, err: Console) -> None:
-    err.print(
-        f"This erases license {license_id}, its validation log and its fleet stats. "
-        "It cannot be undone.",
+def _confirm(command: str, license_id: str, run: Invocation) -> None:
+    run.err.print(
+        _IRREVERSIBLE[command].format(id=license_id) + " It cannot be undone.",
         markup=False,
         highlight=False,
     )
-    err.file.write("Erase? [y/N] ")
-    err.file.flush()
-    answer = sys.stdin.readline()
-    if not sys.stdin.isatty():  # a piped answer is not echoed: end the prompt's line ourselves
-        err.file.write("\n")
+    run.err.file.write(f"{command.capitalize()}? [y/N] ")
+    run.err.file.flush()
+    answer = run.stdin.readline()
+    if not run.stdin.isatty():  # a piped answer is not echoed: end the prompt's line ourselves
+        run.err.file.write("\n")
     if not answer:
-        raise Aborted("no confirmation given (use --yes in scripts)")
+        raise CliError("aborted", "no confirmation given (use --yes in scripts)")
     if answer.strip().lower() not in ("y", "yes"):
-        raise Aborted("erasure not confirmed; nothing was changed")
+        raise CliError("aborted", f"{command} not confirmed; nothing was changed")
 
 
 # -- command handlers: each returns the JSON document that --json prints --------------------
 
-Handler = Callable[[AdminClient, argparse.Namespace, Console], Any]
+Handler = Callable[[AdminClient, Invocation], Any]
 
 
-def _create(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
-    expires = None if args.perpetual else parse_time(args.expires_at)
+def _create(client: AdminClient, run: Invocation) -> Any:
+    args = run.args
+    expires = None if args.perpetual else _given_expiry(run)
     return client.create_license(args.customer, args.plan, expires)
 
 
-def _list(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
-    return {"licenses": _collect(client.iter_licenses(), err, "licenses")}
+def _list(client: AdminClient, run: Invocation) -> Any:
+    return {"licenses": _collect(client.iter_licenses(), run.err, "licenses")}
 
 
-def _show(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
-    return client.show(args.id)
+def _show(client: AdminClient, run: Invocation) -> Any:
+    return client.show(run.args.id)
 
 
 def _status(status: str) -> Handler:
-    def handler(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
-        return client.patch(args.id, {"status": status})
+    def handler(client: AdminClient, run: Invocation) -> Any:
+        return client.patch(run.args.id, {"status": status})
 
     return handler
 
 
-def _extend(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
+def _extend(client: AdminClient, run: Invocation) -> Any:
+    args = run.args
     if args.perpetual:
         new: str | None = None
     elif args.expires_at is not None:
-        new = parse_time(args.expires_at)
+        new = _given_expiry(run)
     else:
         current = client.show(args.id)["license"].get("expires_at")
         if current is None:
-            raise UsageError("the license is perpetual; give --expires-at to set a date")
-        new = format_time(_parse_iso(current) + timedelta(days=args.by_days))
+            raise CliError("usage_error", "the license is perpetual; give --expires-at for a date")
+        later = checks.parse_time(current) + checks.days_later(args.by_days)
+        new = checks.future_expiry(later, run.now, allow_past=args.allow_past)
     return client.patch(args.id, {"expires_at": new})
 
 
@@ -291,7 +336,8 @@ def _erase_until_done(client: AdminClient, license_id: str, err: Console, resume
     raise AdminError("erasure_incomplete", "the server kept answering 'in progress'")
 
 
-def _erase(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
+def _erase(client: AdminClient, run: Invocation) -> Any:
+    args, err = run.args, run.err
     calls = _erase_until_done(client, args.id, err, resumed=False)
     if args.settle:
         err.print(
@@ -305,7 +351,8 @@ def _erase(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
     return {"erased": args.id, "calls": calls, "settle_seconds": args.settle}
 
 
-def _export(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
+def _export(client: AdminClient, run: Invocation) -> Any:
+    args = run.args
     document = client.export(args.id)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
@@ -314,18 +361,20 @@ def _export(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
     return document
 
 
-def _validations(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
+def _validations(client: AdminClient, run: Invocation) -> Any:
+    license_id = run.args.id
     return {
-        "license_id": args.id,
-        "validations": _collect(client.iter_validations(args.id), err, "validations"),
+        "license_id": license_id,
+        "validations": _collect(client.iter_validations(license_id), run.err, "validations"),
     }
 
 
-def _fleet(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
-    return {"items": _collect(client.iter_fleet(), err, "licenses")}
+def _fleet(client: AdminClient, run: Invocation) -> Any:
+    return {"items": _collect(client.iter_fleet(), run.err, "licenses")}
 
 
-def _release(client: AdminClient, args: argparse.Namespace, err: Console) -> Any:
+def _release(client: AdminClient, run: Invocation) -> Any:
+    args = run.args
     if args.release_command == "set":
         return client.set_release(args.version, args.notes_url)
     return client.get_release()
@@ -347,7 +396,7 @@ _HANDLERS: dict[str, Handler] = {
 }
 
 
-def _collect(pages: Any, err: Console, noun: str) -> list[Any]:
+def _collect(pages: Iterable[list[Any]], err: Console, noun: str) -> list[Any]:
     """Drain a paginated listing, showing progress on stderr once it spans several pages."""
     items: list[Any] = []
     status = None
@@ -371,9 +420,6 @@ def _collect(pages: Any, err: Console, noun: str) -> list[Any]:
     return items
 
 
-# -- time input ----------------------------------------------------------------------------
-
-
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -382,25 +428,6 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
-
-
-def parse_time(text: str) -> str:
-    """Accept `YYYY-MM-DD` or ISO 8601 (UTC or with an offset); return the API's `...Z` form."""
-    try:
-        return format_time(_parse_iso(text))
-    except ValueError:
-        raise UsageError(f"not a date or ISO 8601 time: {text!r}") from None
-
-
-def _parse_iso(text: str) -> datetime:
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if value.tzinfo is None:  # a bare date or naive time is taken as UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def console_main() -> NoReturn:

@@ -9,41 +9,22 @@ from urllib.parse import quote
 
 import httpx
 
-# Exit codes, shared with the CLI (documented in `licensectl --help`).
-EXIT_OK = 0
-EXIT_NOT_FOUND = 1
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_SERVER = 4
-EXIT_ABORTED = 5
+from licensectl.exits import CliError, exit_for_status
 
-# 429/503 are transient (KV also refuses a second write to one key within a second): a short
-# wait and a retry is kinder than failing, e.g. `suspend` right after `create`. A failed write
-# was not stored, so repeating a POST cannot create a second license.
+# 429/503 are transient: a short wait and a retry is kinder than failing. (The server waits
+# out KV's one-write-per-second window itself, so a 503 now means KV really failed.) A failed
+# write was not stored, so repeating a POST cannot create a second license.
 _RETRY_STATUSES = frozenset({429, 503})
 _MAX_RETRIES = 3
 _MAX_RETRY_WAIT = 2.0
 
 
-class AdminError(Exception):
+class AdminError(CliError):
     """An admin call failed; `code` is the server's error code (or a local one)."""
 
     def __init__(self, code: str, message: str, status: int | None = None) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+        super().__init__(code, message, None if status is None else exit_for_status(status))
         self.status = status
-
-    @property
-    def exit_code(self) -> int:
-        """The CLI exit code this failure maps to."""
-        if self.status == 404:
-            return EXIT_NOT_FOUND
-        if self.status in (401, 403):
-            return EXIT_AUTH
-        if self.status is not None and 400 <= self.status < 500 and self.status != 429:
-            return EXIT_USAGE
-        return EXIT_SERVER
 
 
 class AdminClient:
@@ -94,8 +75,7 @@ class AdminClient:
             try:
                 response = self._http.request(method, path, json=json, params=params)
             except httpx.HTTPError as exc:
-                detail = _one_line(str(exc) or type(exc).__name__)
-                raise AdminError("network_error", detail) from None
+                raise AdminError("network_error", _unreachable(exc)) from None
             self.last_attempts = attempt + 1
             if response.status_code in _RETRY_STATUSES and attempt < _MAX_RETRIES:
                 self._sleep(_retry_after(response))
@@ -217,6 +197,16 @@ def _error_from(response: httpx.Response) -> AdminError:
     except (ValueError, AttributeError):
         pass
     return AdminError(code, _one_line(message), response.status_code)
+
+
+def _unreachable(exc: httpx.HTTPError) -> str:
+    """What failed and where: the URL (the token travels in a header, never in it)."""
+    detail = _one_line(str(exc) or type(exc).__name__)
+    try:
+        url = exc.request.url.copy_with(query=None)
+    except RuntimeError:  # an error raised before a request existed
+        return detail
+    return f"could not reach {url}: {detail}"
 
 
 def _one_line(text: str) -> str:

@@ -13,10 +13,20 @@ from rich.table import Table
 from rich.text import Text
 
 _STATUS_STYLE = {"active": "green", "suspended": "yellow", "revoked": "red"}
+# Off a terminal nothing is cut or wrapped: a pipe or a file has no width to fit.
+_UNBOUNDED_WIDTH = 1_000_000
 
 
 def human(args: argparse.Namespace, result: Any, out: Console) -> None:
-    """Print one command's result for a person."""
+    """Print one command's result for a person: fitted to a terminal, whole anywhere else."""
+    if not out.is_terminal:
+        out = Console(
+            file=out.file,
+            width=_UNBOUNDED_WIDTH,
+            color_system=out.color_system,  # type: ignore[arg-type]
+            no_color=out.no_color,
+            soft_wrap=True,
+        )
     command = args.command
     if command == "create":
         _created(result, out)
@@ -66,7 +76,7 @@ def _created(result: dict[str, Any], out: Console) -> None:
 
 def _licenses(licenses: list[dict[str, Any]], out: Console) -> None:
     # Listings are scanned, not read: the expiry as a day, light borders, long customer names
-    # folded rather than cut, so an 80-column terminal (or a pipe) shows every ID whole.
+    # folded rather than cut, so an 80-column terminal shows every ID whole.
     # `show` has the full record, creation time included.
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("ID", no_wrap=True)
