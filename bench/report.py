@@ -141,8 +141,8 @@ def steady_lines(inproc: dict[str, Any]) -> list[str]:
         r = steady.get(name)
         if r:
             lines.append(
-                f"{title}: {r['reads']['mean']:g} reads (usually {r['reads']['mode']}), "
-                f"{r['writes']['mean']:g} writes per heartbeat"
+                f"{title}: {r['reads']['mean']:.2f} reads (usually {r['reads']['mode']}), "
+                f"{r['writes']['mean']:.2f} writes per heartbeat"
             )
     return lines
 
