@@ -246,6 +246,7 @@ def run_ab(rev: str, rounds: int, per_round: int, warmup: int, licenses: int) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ab", description=__doc__)
     parser.add_argument("rev", nargs="?", help="the revision to compare this tree with")
+    parser.add_argument("--against", metavar="REV", help="the same, as an option")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--per-round", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=300)
@@ -256,9 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve is not None:
         serve(args.serve, args.licenses)
         return 0
-    if not args.rev:
+    rev = args.rev or args.against
+    if not rev:
         parser.error("give the revision to compare with (e.g. main, HEAD~3)")
-    result = run_ab(args.rev, args.rounds, args.per_round, args.warmup, args.licenses)
+    result = run_ab(rev, args.rounds, args.per_round, args.warmup, args.licenses)
     print(render(result["rev_commit"], result["cases"]))
     if args.output:
         args.output.write_text(json.dumps(result, indent=2) + "\n")
