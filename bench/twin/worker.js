@@ -1,8 +1,10 @@
 // The heartbeat's JavaScript twin: what src/ does for POST /v1/validate, GET /v1/update-check
 // and GET /healthz, written as a JavaScript Worker for real workerd. Same key check and
 // license id, same KV reads and writes (key names, values, expirations), the same answer
-// shape, one Ed25519 lease signature (WebCrypto) and one log line per request. Only the bench
-// uses it: `python -m bench` serves it with `wrangler dev` beside `workers-emulator dev`.
+// shape, one Ed25519 lease signature (WebCrypto) and one log line per request. Not the whole
+// Worker: no admin API, no per-client limiter on unknown keys, refusals reduced to their codes
+// (the load is valid heartbeats). Only the bench uses it: `python -m bench` serves it with
+// `wrangler dev` beside `workers-emulator dev`.
 // POST /__bench/seed writes the entries the bench copied from the Python Worker's KV;
 // GET /__bench/entries lists what the twin's KV holds (for the test that compares the two).
 
