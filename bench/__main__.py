@@ -1,4 +1,4 @@
-"""``uv run python -m bench [--quick] [--skip-http]``: measure, print a table, write JSON."""
+"""``uv run python -m bench [--quick] [--skip-http] [--ab REV]``: measure, print, write JSON."""
 
 from __future__ import annotations
 
@@ -34,7 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quiet-load", type=float, default=0.7, help="the load average --wait-quiet waits for"
     )
+    parser.add_argument(
+        "--ab",
+        metavar="REV",
+        help="instead: this tree against REV, interleaved in one run (see bench/ab.py)",
+    )
     args = parser.parse_args(argv)
+    if args.ab:
+        from bench import ab
+
+        return ab.main([args.ab, *(["--output", str(args.output)] if args.output else [])])
 
     n = args.requests or (500 if args.quick else 5000)
     warmup = 50 if args.quick else 500
@@ -84,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(render(results))
     print(f"\nwrote {out}")
+    if out == RESULTS:
+        from bench import readme
+
+        readme.main([])
     return 0
 
 

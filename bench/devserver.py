@@ -197,45 +197,123 @@ def run_loadgen(
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def group_cpu_seconds(pgid: int) -> float | None:
+    """User + system CPU time of every live process in a process group (wrangler, workerd)."""
+    total, seen = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command name: state, ppid, pgrp, ...; utime and stime are fields 14 and 15.
+        if int(fields[2]) == pgid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            seen = True
+    return total if seen else None
+
+
+def heartbeat_specs(keys: list[str]) -> list[dict[str, Any]]:
+    """Heartbeats with version and stats, one per license (the load, for either server)."""
+    return [
+        {
+            "method": "POST",
+            "path": "/v1/validate",
+            "headers": {"content-type": "application/json"},
+            "body": json.dumps(
+                {"license_key": k, "version": VERSION, "stats": STATS}, separators=(",", ":")
+            ),
+        }
+        for k in keys
+    ]
+
+
+def measure_level(
+    port: int, requests_file: Path, concurrency: int, duration: float, warmup: float, cpu: Any
+) -> dict[str, Any]:
+    """One load level; ``cpu()`` reads the server's CPU seconds so far."""
+    cpu_before = cpu()
+    level = run_loadgen(port, requests_file, concurrency, duration, warmup)
+    cpu_after = cpu()
+    # The server's CPU per request (warm-up included in both counts): unlike requests per
+    # second it hardly moves when other work shares the machine.
+    served = level["requests"] + level["warmup_requests"]
+    if cpu_before is not None and cpu_after is not None and served:
+        per_request = (cpu_after - cpu_before) / served
+        level["server_cpu_us_per_request"] = round(per_request * 1e6, 1)
+        level["one_core_capacity_rps"] = round(1 / per_request) if per_request else None
+    return level
+
+
+def ratios(python: dict[str, Any], js: dict[str, Any]) -> dict[str, float | None]:
+    """The Python dev server's figures over the twin's under wrangler dev, for one level."""
+
+    def ratio(name: str) -> float | None:
+        a, b = python.get(name), js.get(name)
+        return round(a / b, 2) if a is not None and b else None
+
+    return {
+        "rps": ratio("rps"),
+        "p99_ms": ratio("p99_ms"),
+        "server_cpu_us_per_request": ratio("server_cpu_us_per_request"),
+    }
+
+
 def run_http(
     duration: float, warmup: float, licenses: int, levels: tuple[int, ...] = (1, 32)
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-dev-") as tmp:
-        folder = Path(tmp)
-        with dev_server(folder) as (proc, port):
-            rss_idle = vm_rss_kib(proc.pid)
-            t0 = time.perf_counter()
-            keys = set_up_licenses(port, licenses)
-            setup_s = time.perf_counter() - t0
-            specs = [
-                {
-                    "method": "POST",
-                    "path": "/v1/validate",
-                    "headers": {"content-type": "application/json"},
-                    "body": json.dumps(
-                        {"license_key": k, "version": VERSION, "stats": STATS},
-                        separators=(",", ":"),
-                    ),
-                }
-                for k in keys
-            ]
-            requests_file = folder / "requests.json"
-            requests_file.write_text(json.dumps(specs))
-            levels_out = {}
-            for c in levels:
-                cpu_before = cpu_seconds(proc.pid)
-                level = run_loadgen(port, requests_file, c, duration, warmup)
-                cpu_after = cpu_seconds(proc.pid)
-                # The server's CPU per request (warm-up included in both counts): unlike
-                # requests per second it hardly moves when other work shares the machine.
-                served = level["requests"] + level["warmup_requests"]
-                if cpu_before is not None and cpu_after is not None and served:
-                    per_request = (cpu_after - cpu_before) / served
-                    level["server_cpu_us_per_request"] = round(per_request * 1e6, 1)
-                    level["one_core_capacity_rps"] = round(1 / per_request) if per_request else None
-                levels_out[str(c)] = level
-            hwm = vm_hwm_kib(proc.pid)
-            server_log_tail = (folder / "server.log").read_text(errors="replace")[-2000:]
+    from bench import twin
+
+    twin_reason = twin.unavailable()
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-dev-")))
+        proc, port = stack.enter_context(dev_server(folder))
+        rss_idle = vm_rss_kib(proc.pid)
+        t0 = time.perf_counter()
+        keys = set_up_licenses(port, licenses)
+        setup_s = time.perf_counter() - t0
+        requests_file = folder / "requests.json"
+        requests_file.write_text(json.dumps(heartbeat_specs(keys)))
+        twin_port = twin_pgid = None
+        if twin_reason is None:
+            twin_folder = folder / "twin"
+            twin_folder.mkdir()
+            url, twin_pgid = stack.enter_context(twin.twin_server(twin_folder))
+            twin_port = int(url.rsplit(":", 1)[1])
+            emu, twin_keys = twin.python_worker(licenses)
+            twin.seed(url, twin.kv_entries(emu))
+            twin_requests = twin_folder / "requests.json"
+            twin_requests.write_text(json.dumps(heartbeat_specs(twin_keys)))
+        levels_out: dict[str, Any] = {}
+        twin_levels: dict[str, Any] = {}
+        for c in levels:
+            # The two servers take turns per level, so a slow spell falls on both alike.
+            levels_out[str(c)] = measure_level(
+                port, requests_file, c, duration, warmup, lambda: cpu_seconds(proc.pid)
+            )
+            if twin_port is not None and twin_pgid is not None:
+                group = twin_pgid
+                twin_levels[str(c)] = measure_level(
+                    twin_port,
+                    twin_requests,
+                    c,
+                    duration,
+                    warmup,
+                    lambda group=group: group_cpu_seconds(group),
+                )
+        hwm = vm_hwm_kib(proc.pid)
+        server_log_tail = (folder / "server.log").read_text(errors="replace")[-2000:]
+    twin_out: dict[str, Any] = {
+        "what": (
+            "bench/twin/worker.js (the heartbeat as a JavaScript Worker: same key check, KV "
+            "reads and writes, answer and one Ed25519 lease via WebCrypto) under `wrangler dev "
+            "--local` (real workerd, its local KV), seeded with the Python Worker's own KV "
+            "entries for as many licenses, driven by the same load generator and load, the two "
+            "servers taking turns per level; server CPU: wrangler's whole process group"
+        ),
+        "unavailable": twin_reason,
+        "levels": twin_levels,
+        "ratios": {c: ratios(levels_out[c], twin_levels[c]) for c in twin_levels},
+    }
     return {
         "what": (
             "`workers-emulator dev` (SQLite persistence in a scratch folder) on 127.0.0.1; "
@@ -249,6 +327,7 @@ def run_http(
         "--persist-to <scratch>/state",
         "license_setup_s": round(setup_s, 2),
         "levels": levels_out,
+        "workerd_twin": twin_out,
         "memory": {
             "rss_idle_mib": None if rss_idle is None else round(rss_idle / 1024, 1),
             "peak_rss_mib": None if hwm is None else round(hwm / 1024, 1),

@@ -18,12 +18,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.cases import LATEST, build_cases
+from bench.cases import LATEST, Case, build_cases
 from bench.inprocess import (
     ADMIN_TOKEN,
     LEASE_SIGNING_KEY,
     LICENSE_EXPIRES_AT,
+    ROUNDS,
+    SignatureRun,
     client_headers,
+    floor_table,
+    measure_floor,
     unknown_keys,
 )
 from bench.stats import summarize_ns
@@ -115,41 +119,92 @@ async def _run(cases_n: int, warmup: int, licenses: int) -> dict[str, dict[str, 
     # Unknown keys are limited per (would-be) license id too: one key per request.
     gone = unknown_keys(cases_n + warmup)
 
-    out: dict[str, dict[str, Any]] = {}
-    clock = time.process_time_ns
+    # Each case, the floor of its payloads and one lease signature per request take turns in
+    # the same slices: the target is a ratio, so both sides must share the machine's spells.
+    table = floor_table(keys)
+    signature = SignatureRun()
+    runs: list[HandlerRun] = []
     offset = 0
     for case in build_cases(keys, gone):
-        total = cases_n + warmup
-        requests = []
-        for i in range(total):
-            path, _, qs = case.path.partition("?")
-            headers = {**case.headers, **client_headers(offset + i)}
-            requests.append(
-                HttpRequest(
+        runs.append(HandlerRun(case, offset, cases_n + warmup, handle, bindings, HttpRequest))
+        offset += cases_n + warmup
+    for run in runs:
+        await run.step(warmup, table, signature, record=False)
+    per_round = max(1, cases_n // ROUNDS)
+    for _ in range(ROUNDS):
+        for run in runs:
+            await run.step(per_round, table, signature)
+    return {run.case.name: run.result() for run in runs}
+
+
+class HandlerRun:
+    """One case's requests to ``handle``, built beforehand, measured slice by slice."""
+
+    def __init__(
+        self, case: Case, first: int, count: int, handle: Any, bindings: Any, request: Any
+    ) -> None:
+        self.case = case
+        self.handle = handle
+        self.bindings = bindings
+        path, _, qs = case.path.partition("?")
+        query = dict(p.split("=", 1) for p in qs.split("&")) if qs else {}
+        self.requests = []
+        self.payloads = []
+        for i in range(first, first + count):
+            headers = {**case.headers, **client_headers(i)}
+            body = case.body_for(i)
+            self.requests.append(
+                request(
                     method=case.method,
                     path=path,
-                    query=dict(p.split("=", 1) for p in qs.split("&")) if qs else {},
+                    query=query,
                     headers=headers,
-                    body=case.body_for(offset + i),
+                    body=body,
                     client_ip=headers["cf-connecting-ip"],
                 )
             )
-        offset += total
+            self.payloads.append((case.floor_payload or case.body_for)(i))
+        self.next = 0
+        self.samples: list[int] = []
+        self.floor: list[int] = []
+        self.signature: list[int] = []
+        self.statuses: dict[int, int] = {}
+
+    async def step(
+        self, count: int, table: dict[str, Any], signature: SignatureRun, record: bool = True
+    ) -> None:
+        clock = time.process_time_ns
+        handle, bindings = self.handle, self.bindings
+        chosen = slice(self.next, self.next + count)
+        self.next += count
         samples: list[int] = []
-        statuses: dict[int, int] = {}
-        for i, req in enumerate(requests):
+        for req in self.requests[chosen]:
             now = int(time.time())
             t0 = clock()
             resp = await handle(req, bindings, now)
-            elapsed = clock() - t0
-            if i >= warmup:
-                samples.append(elapsed)
-                statuses[resp.status] = statuses.get(resp.status, 0) + 1
-        out[case.name] = {
-            **summarize_ns(samples),
-            "statuses": {str(k): v for k, v in sorted(statuses.items())},
+            samples.append(clock() - t0)
+            if record:
+                self.statuses[resp.status] = self.statuses.get(resp.status, 0) + 1
+        floor = measure_floor(self.payloads[chosen], table)
+        signatures = signature.time(count)
+        if record:
+            self.samples += samples
+            self.floor += floor
+            self.signature += signatures
+
+    def result(self) -> dict[str, Any]:
+        cpu = summarize_ns(self.samples)
+        floor = summarize_ns(self.floor)
+        sig = summarize_ns(self.signature)
+        baseline = floor["median_us"] + sig["median_us"]
+        return {
+            **cpu,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "floor": floor,
+            "lease_signature": sig,
+            "floor_plus_signature_us": round(baseline, 2),
+            "ratio_to_floor_plus_signature": round(cpu["median_us"] / baseline, 2),
         }
-    return out
 
 
 def run_handler(n: int, warmup: int, licenses: int) -> dict[str, dict[str, Any]]:

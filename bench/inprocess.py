@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.cases import LATEST, Case, build_cases
+from bench.cases import LATEST, STATS, Case, build_cases
 from bench.stats import distribution, summarize_ns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -350,6 +350,62 @@ async def probe_release_cache() -> dict[str, Any]:
     }
 
 
+STEADY_LICENSES = 60
+
+
+async def probe_steady_state(licenses: int = STEADY_LICENSES) -> dict[str, Any]:
+    """KV reads and writes per heartbeat once a fleet beats hourly, from the emulator's
+    per-request counters on a fake clock: ``licenses`` deployments, one second apart, each
+    round an hour after the last; the first round sends stats, then the same stats again,
+    then changed stats, then none."""
+    from workers_emulator import Emulator, ManualClock
+
+    clock = ManualClock(start=time.time())
+    emu = Emulator(
+        str(CONFIG),
+        clock=clock,
+        secrets={"ADMIN_TOKEN": ADMIN_TOKEN, "LEASE_SIGNING_KEY": LEASE_SIGNING_KEY},
+    )
+    fetch = Fetcher(emu)
+    keys, _ = await set_up(fetch, licenses, 0)
+    changed = {**STATS, "secrets_total": STATS["secrets_total"] + 1}  # type: ignore[operator]
+    rounds = [
+        ("first", STATS),
+        ("same_stats", STATS),
+        ("changed_stats", changed),
+        ("no_stats", None),
+    ]
+    out: dict[str, Any] = {
+        "what": (
+            f"{licenses} licenses beating hourly on a fake clock (one second apart, so the "
+            "isolate's release cache expires about once a minute as under steady load); KV "
+            "operations per heartbeat from each response's counters"
+        )
+    }
+    for name, stats in rounds:
+        clock.advance(seconds=3600)
+        reads: list[int] = []
+        writes: list[int] = []
+        statuses: Counter[int] = Counter()
+        for i, key in enumerate(keys):
+            clock.advance(seconds=1)
+            doc: dict[str, Any] = {"license_key": key, "version": "2.4.1"}
+            if stats is not None:
+                doc["stats"] = stats
+            headers = {"content-type": "application/json", **client_headers(i)}
+            resp = await fetch("POST", "/v1/validate", json.dumps(doc).encode(), headers)
+            statuses[resp.status_code] += 1
+            r, w, _li, _d = kv_ops_of(resp)
+            reads.append(r)
+            writes.append(w)
+        out[name] = {
+            "reads": distribution(reads),
+            "writes": distribution(writes),
+            "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        }
+    return out
+
+
 NULL_WORKER = """
 from workers import Response, WorkerEntrypoint
 
@@ -406,15 +462,21 @@ class SignatureRun:
         self.now = int(time.time())
         self.samples: list[int] = []
 
-    def step(self, count: int, record: bool = True) -> None:
+    def time(self, count: int) -> list[int]:
+        """``count`` signatures, each timed; the samples are returned, not kept."""
         clock = time.process_time_ns
         sign, license_id, now = self.signer.sign, self.license_id, self.now
+        samples = []
         for i in range(count):
             t0 = clock()
             sign(license_id=license_id, code="VALID", issued_at=now + i, expires_at=now + i + 1)
-            elapsed = clock() - t0
-            if record:
-                self.samples.append(elapsed)
+            samples.append(clock() - t0)
+        return samples
+
+    def step(self, count: int, record: bool = True) -> None:
+        samples = self.time(count)
+        if record:
+            self.samples += samples
 
     def result(self) -> dict[str, Any]:
         return {
@@ -436,6 +498,7 @@ def run_inprocess(n: int, warmup: int, licenses: int) -> dict[str, Any]:
     results = asyncio.run(run_async(n, warmup, licenses))
     results["dispatch_only"] = asyncio.run(measure_dispatch(n, warmup))
     results["release_cache_probe"] = asyncio.run(probe_release_cache())
+    results["steady_state"] = asyncio.run(probe_steady_state())
     for name, case in results["cases"].items():
         case["handler"] = handler.get(name)
     results["handler_error"] = handler.get("error")
