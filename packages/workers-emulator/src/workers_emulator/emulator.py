@@ -92,11 +92,12 @@ def kv_store_path(persist_to: str | Path, namespace_id: str) -> Path:
 
 
 class Emulator:
-    """One isolate of the Worker configured by ``config_path``, with its bindings."""
+    """One isolate of the Worker configured by ``config_path`` (default: the config wrangler
+    would find from the working directory), with its bindings."""
 
     def __init__(
         self,
-        config_path: str | Path = "wrangler.toml",
+        config_path: str | Path | None = None,
         *,
         persist_to: str | Path | None = None,
         clock: Clock | None = None,
