@@ -7,9 +7,9 @@ from collections.abc import Coroutine
 from typing import Any
 
 import pytest
+from workers_emulator.bindings.kv import KV_LIMITS, KVNamespace, MemoryKVStore
 from workers_emulator.clock import ManualClock
 from workers_emulator.errors import JsException
-from workers_emulator.kv import KV_LIMITS, KVNamespace, MemoryKVStore
 
 NOW = 1_800_000_000
 

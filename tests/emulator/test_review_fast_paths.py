@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from workers_emulator import jsjson
+from workers_emulator.bindings.kv import KVEntry, MemoryKVStore
 from workers_emulator.errors import JsException
-from workers_emulator.kv import KVEntry, MemoryKVStore
 from workers_emulator.runtime.workers._context import Env
 from workers_emulator.runtime.workers._headers import JsHeaders
 from workers_emulator.runtime.workers._streams import ReadableStream

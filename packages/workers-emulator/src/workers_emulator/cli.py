@@ -116,8 +116,8 @@ def _dev(args: argparse.Namespace) -> int:
 
 
 def _kv(args: argparse.Namespace) -> int:
+    from .bindings.kv import SqliteKVStore
     from .emulator import kv_store_path
-    from .kv import SqliteKVStore
     from .server import default_persist_to
 
     config = load_config(args.config)

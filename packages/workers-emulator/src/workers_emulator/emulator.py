@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .bindings.kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
+from .bindings.ratelimit import RateLimiter
 from .clock import Clock, SystemClock, patched_time
 from .config import WorkerConfig, generate_secret, load_config
 from .faults import FaultInjector
 from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
 from .isolate import Isolate
 from .jsdict import to_jsdict
-from .kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
 from .logs import LineCollector, captured_output
-from .ratelimit import RateLimiter
 from .responses import EmulatorResponse, Headers
 from .runtime.workers._context import Env, ExecutionContext
 from .runtime.workers._streams import ReadableStream

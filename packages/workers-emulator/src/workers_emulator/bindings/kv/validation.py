@@ -12,8 +12,8 @@ import math
 import re
 from typing import Any, Final
 
-from ..errors import JsException
-from ..jsjson import stringify
+from ...errors import JsException
+from ...jsjson import stringify
 from .limits import KV_LIMITS, KVLimits
 
 
