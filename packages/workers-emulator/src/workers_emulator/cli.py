@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--prefix", default="")
         sub.add_argument("--config", default=None, help=CONFIG_HELP)
         sub.add_argument("--persist-to", default=None)
+
+    from .bindings.d1.commands import add_d1_parser
+
+    add_d1_parser(commands, _Parser)
     return parser
 
 
@@ -82,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "dev":
             return _dev(args)
+        if args.command == "d1":
+            from .bindings.d1.commands import run_d1
+            from .server import default_persist_to
+
+            return run_d1(args, default_persist_to)
         return _kv(args)
     except ConfigError as exc:
         return _fail(EXIT_USAGE, str(exc))
