@@ -10,11 +10,13 @@ import json
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from .config import ConfigError, load_config, resolve_config_path
+from .errors import WorkersEmulatorWarning
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -49,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also fire the Cron Trigger at /__scheduled?cron=... (as `wrangler dev "
         "--test-scheduled`); /cdn-cgi/handler/scheduled?cron=...&time=... always does",
+    )
+    dev.add_argument(
+        "--no-kv-write-limit",
+        dest="kv_write_limit",
+        action="store_false",
+        help="accept several writes to one KV key within a second, as `wrangler dev` does "
+        "(default: refuse the second with production's 429, naming this switch, as the "
+        "deployed KV may)",
     )
     dev.add_argument(
         "--kv-fault-rate",
@@ -109,7 +119,15 @@ def _dev(args: argparse.Namespace) -> int:
     config_path = resolve_config_path(args.config)
     persist_to = args.persist_to or default_persist_to(config_path)
     try:
-        emulator = Emulator(config_path, persist_to=persist_to, dev_defaults=True)
+        with warnings.catch_warnings():
+            # run_dev_server prints them as wrangler does, not as Python warnings.
+            warnings.simplefilter("ignore", WorkersEmulatorWarning)
+            emulator = Emulator(
+                config_path,
+                persist_to=persist_to,
+                dev_defaults=True,
+                kv_write_limit=args.kv_write_limit,
+            )
     except ConfigError:
         raise
     except Exception as exc:
@@ -126,7 +144,7 @@ def _dev(args: argparse.Namespace) -> int:
 
 def _kv(args: argparse.Namespace) -> int:
     from .bindings.kv import SqliteKVStore
-    from .emulator import kv_store_path
+    from .bindings.providers import kv_store_path
     from .server import default_persist_to
 
     config = load_config(args.config)

@@ -16,3 +16,13 @@ class JsException(Exception):
 
     def __repr__(self) -> str:
         return f"JsException({self.name!r}, {self.message!r})"
+
+
+class NotEmulatedError(NotImplementedError):
+    """The Worker used something the real runtime has and the emulator does not provide;
+    the message names it and says it is not emulated."""
+
+
+class WorkersEmulatorWarning(UserWarning):
+    """Something the Worker's config asks for that the emulator ignores or does not
+    provide (an unknown config key, a binding it does not emulate)."""

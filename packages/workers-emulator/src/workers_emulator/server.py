@@ -17,6 +17,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from .asgi import create_app
+from .bindings.providers import NotEmulatedBinding
 from .emulator import Emulator
 
 
@@ -27,6 +28,10 @@ def _version() -> str:
         return "dev"
 
 
+# How wrangler marks a warning on the terminal (without colour).
+WARNING_MARK = "▲ [WARNING] "
+
+
 def default_persist_to(config_path: str | Path) -> Path:
     """``.wrangler/state`` beside the config, as wrangler uses."""
     return Path(config_path).resolve().parent / ".wrangler" / "state"
@@ -34,22 +39,29 @@ def default_persist_to(config_path: str | Path) -> Path:
 
 def banner(emulator: Emulator) -> list[str]:
     """The startup lines: the bindings table as wrangler prints it, then generated secrets."""
-    rows: list[tuple[str, str]] = []
-    for ns in emulator.config.kv_namespaces:
-        rows.append((f"env.{ns.binding} ({ns.id})", "KV Namespace"))
-    for rl in emulator.config.ratelimits:
-        rows.append((f"env.{rl.name} ({rl.limit} requests/{rl.period}s)", "Rate Limiting"))
+    rows: list[tuple[str, str, str]] = []
+    details = {ns.binding: ns.id for ns in emulator.config.kv_namespaces}
+    details.update(
+        (rl.name, f"{rl.limit} requests/{rl.period}s") for rl in emulator.config.ratelimits
+    )
+    for binding in emulator.config.bindings:
+        if not binding.kind.on_env:
+            continue
+        detail = details.get(binding.name)
+        shown = f"env.{binding.name}" + (f" ({detail})" if detail else "")
+        provided = not isinstance(emulator.env.__dict__.get(binding.name), NotEmulatedBinding)
+        rows.append((shown, binding.kind.label, "local" if provided else "not emulated"))
     for name, value in emulator.vars.items():
-        rows.append((f"env.{name} ({json.dumps(value)})", "Environment Variable"))
+        rows.append((f"env.{name} ({json.dumps(value)})", "Environment Variable", "local"))
     for name in emulator.secrets:
-        rows.append((f'env.{name} ("(hidden)")', "Environment Variable"))
-    width = max([len("Binding"), *(len(b) for b, _ in rows)]) + 2
-    kind_width = max([len("Resource"), *(len(k) for _, k in rows)]) + 2
+        rows.append((f'env.{name} ("(hidden)")', "Environment Variable", "local"))
+    width = max([len("Binding"), *(len(b) for b, _, _ in rows)]) + 2
+    kind_width = max([len("Resource"), *(len(k) for _, k, _ in rows)]) + 2
     lines = [f"workers-emulator {_version()} (emulating wrangler dev, Python Workers)", ""]
     if rows:
         lines.append("Your Worker has access to the following bindings:")
         lines.append(f"{'Binding':<{width}}{'Resource':<{kind_width}}Mode")
-        lines.extend(f"{b:<{width}}{k:<{kind_width}}local" for b, k in rows)
+        lines.extend(f"{b:<{width}}{k:<{kind_width}}{mode}" for b, k, mode in rows)
         lines.append("")
     if emulator.persist_to is not None:
         lines.append(f"Local KV state: {emulator.persist_to.resolve() / 'kv'}")
@@ -142,6 +154,9 @@ def run_dev_server(
     emulator.log_sink = lines.write
     # The list only matters to tests; a long-running server keeps nothing.
     emulator.log_lines = _Discard()
+    for text in emulator.warnings:
+        err.write(f"{WARNING_MARK}{text}\n\n")
+    err.flush()
     for line in banner(emulator):
         print(line, file=out)
     out.flush()

@@ -247,7 +247,7 @@ class KVNamespace:
         if self.enforce_write_rate:
             last = self._last_write.get(name)
             if last is not None and now - last < self.limits.min_seconds_between_writes:
-                raise v.kv_error("PUT", 429, "Too Many Requests")
+                raise v.kv_error("PUT", 429, v.WRITE_RATE_TEXT)
         stored = None if metadata_json is None else parse_stringified(metadata, metadata_json)
         self.store.put(KVEntry(name, data, expiration, stored))
         self._remember_write(name, now)
