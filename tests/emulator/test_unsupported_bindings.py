@@ -40,7 +40,7 @@ CONFIG = {
     "compatibility_date": "2026-04-20",
     "compatibility_flags": ["python_workers"],
     "kv_namespaces": [{"binding": "KV", "id": "kv"}],
-    "d1_databases": [{"binding": "DB", "database_name": "d", "database_id": "x"}],
+    "vectorize": [{"binding": "DB", "index_name": "x"}],
     "r2_buckets": [{"binding": "BUCKET", "bucket_name": "b"}],
     "queues": {"consumers": [{"queue": "jobs"}]},
 }
@@ -60,7 +60,7 @@ def test_one_warning_per_binding_not_provided(config: Path) -> None:
         emu = Emulator(config)
     assert emu.warnings == [
         "Queue Consumer 'jobs' is not emulated by workers-emulator: it is ignored",
-        "env.DB (D1 Database) is not emulated by workers-emulator: the Worker starts, "
+        "env.DB (Vectorize Index) is not emulated by workers-emulator: the Worker starts, "
         "but using env.DB raises NotEmulatedError",
         "env.BUCKET (R2 Bucket) is not emulated by workers-emulator: the Worker starts, "
         "but using env.BUCKET raises NotEmulatedError",
@@ -75,8 +75,8 @@ def test_first_use_names_the_binding_and_says_not_emulated(config: Path) -> None
     client = emu.test_client()
     response = client.get("/")
     assert response.status_code == 501
-    assert response.text.startswith("NotEmulatedError: env.DB.prepare: env.DB (D1 Database)")
-    assert "does not emulate" in response.text and "d1_databases" in response.text
+    assert response.text.startswith("NotEmulatedError: env.DB.prepare: env.DB (Vectorize Index)")
+    assert "does not emulate" in response.text and "vectorize" in response.text
     assert client.get("/has").text == "True"  # reading env.DB is not using it
     assert client.get("/kv").text == "v"  # the rest of the Worker works
 
@@ -110,7 +110,7 @@ def test_an_uncaught_use_is_a_500_whose_log_names_it(config: Path) -> None:
         emu = Emulator(config)
     assert emu.test_client().get("/").status_code == 500
     log = "\n".join(emu.log_lines)
-    assert "NotEmulatedError: env.DB.prepare: env.DB (D1 Database)" in log
+    assert "NotEmulatedError: env.DB.prepare: env.DB (Vectorize Index)" in log
     assert "AttributeError" not in log
 
 
@@ -133,7 +133,7 @@ def dev(config: Path) -> Iterator[DevProcess]:
 
 def test_dev_server_warns_once_per_binding_and_marks_them(dev: DevProcess) -> None:
     err = "\n".join(dev.err)
-    for name in ("env.DB (D1 Database)", "env.BUCKET (R2 Bucket)", "Queue Consumer 'jobs'"):
+    for name in ("env.DB (Vectorize Index)", "env.BUCKET (R2 Bucket)", "Queue Consumer 'jobs'"):
         assert err.count(f"▲ [WARNING] {name} is not emulated") == 1, err
     assert "UserWarning" not in err and "WorkersEmulatorWarning" not in err
     table = [line for line in dev.out if line.startswith("env.")]

@@ -61,10 +61,13 @@ def _parser() -> argparse.ArgumentParser:
         "deployed KV may)",
     )
     dev.add_argument(
+        "--fault-rate",
         "--kv-fault-rate",
+        dest="fault_rate",
         type=float,
         default=0.0,
-        help="make this fraction of KV operations fail (resilience testing)",
+        help="make this fraction of KV and D1 operations fail (resilience testing; "
+        "--kv-fault-rate is its older name)",
     )
 
     kv = commands.add_parser("kv", help="read the local KV state")
@@ -114,8 +117,8 @@ def _dev(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         return _fail(EXIT_USAGE, f"--port must be within 0..65535, got {args.port}")
-    if not 0.0 <= args.kv_fault_rate <= 1.0:
-        return _fail(EXIT_USAGE, f"--kv-fault-rate must be within [0, 1], got {args.kv_fault_rate}")
+    if not 0.0 <= args.fault_rate <= 1.0:
+        return _fail(EXIT_USAGE, f"--fault-rate must be within [0, 1], got {args.fault_rate}")
     config_path = resolve_config_path(args.config)
     persist_to = args.persist_to or default_persist_to(config_path)
     try:
@@ -134,9 +137,9 @@ def _dev(args: argparse.Namespace) -> int:
         # The Worker's own code failed to load: its traceback is what the developer needs.
         traceback.print_exception(exc, file=sys.stderr)
         return _fail(EXIT_NOT_FOUND, f"the Worker failed to load: {exc}")
-    if args.kv_fault_rate:
-        emulator.inject_kv_faults(args.kv_fault_rate, seed=None)
-        print(f"Injecting KV faults: {args.kv_fault_rate:.0%} of operations fail")
+    if args.fault_rate:
+        emulator.inject_faults(args.fault_rate, seed=None)
+        print(f"Injecting faults: {args.fault_rate:.0%} of KV and D1 operations fail")
     if args.test_scheduled:
         return run_dev_server(emulator, host=args.ip, port=args.port, test_scheduled=True)
     return run_dev_server(emulator, host=args.ip, port=args.port)
