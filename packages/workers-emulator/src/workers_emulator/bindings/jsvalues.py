@@ -36,10 +36,23 @@ def to_py(value: Any) -> Any:
     return value
 
 
+def js_class(value: Any) -> str | None:
+    """The JavaScript class of a JS value's proxy (``"Array"``, ``"Uint8Array"``...), whichever
+    stand-in made it (these proxies and the runtime's share ``js_name``); None for Python."""
+    name = getattr(type(value), "js_name", None)
+    return name if isinstance(name, str) else None
+
+
+def is_jsnull(value: Any) -> bool:
+    """Whether ``value`` is ``pyodide.ffi.jsnull`` (JavaScript's null, which None is not)."""
+    return type(value).__name__.lstrip("_") == "JsNull"
+
+
 class JsObject:
     """A proxy of a plain JS object: attribute access, ``to_py()``, ``as_object_map()``."""
 
     __slots__ = ("_fields",)
+    js_name = "Object"
 
     def __init__(self, fields: dict[str, Any]) -> None:
         object.__setattr__(self, "_fields", fields)
@@ -77,6 +90,7 @@ class JsArray:
     """A proxy of a JS array: ``len``, indexing, iteration, ``to_py()`` (a list)."""
 
     __slots__ = ("_items",)
+    js_name = "Array"
 
     def __init__(self, items: list[Any]) -> None:
         self._items = items
@@ -104,7 +118,7 @@ class JsArray:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        return ",".join("" if v is None else js_string(v) for v in self._items)
+        return js_string(self)
 
 
 def js_string(value: Any) -> str:
@@ -119,6 +133,10 @@ def js_string(value: Any) -> str:
         if value in (float("inf"), float("-inf")):
             return "Infinity" if value > 0 else "-Infinity"
         return number_text(value)
-    if isinstance(value, JsObject | JsArray):
-        return repr(value)
+    name = js_class(value)
+    if name is not None and name.endswith("Array"):  # an Array or a typed array
+        # Array.prototype.join: null and undefined print as nothing.
+        return ",".join("" if v is None or is_jsnull(v) else js_string(v) for v in value)
+    if name is not None:
+        return f"[object {name}]"
     return str(value)

@@ -14,7 +14,7 @@ import sqlite3
 from typing import Any
 
 from ...errors import JsException
-from ..jsvalues import MAX_SAFE_INTEGER, JsArray, js_string
+from ..jsvalues import MAX_SAFE_INTEGER, is_jsnull, js_class, js_string
 
 # The value D1 sends for one bound parameter: JSON's kinds, bytes as a list of numbers.
 D1Value = int | float | str | list[int] | None
@@ -127,16 +127,21 @@ def bind_value(value: Any) -> D1Value:
         return value
     if value is None:
         raise type_error("undefined", "undefined")  # Pyodide passes None as undefined
-    if type(value).__name__ == "JsNull":
-        return None  # pyodide.ffi.jsnull
-    if isinstance(value, JsArray):
+    if is_jsnull(value):
+        return None
+    name = js_class(value)
+    if name == "Array":
         items = list(value)
         if all(_is_byte(b) for b in items):
             return [int(b) for b in items]
         raise type_error("object", js_string(value))
+    if name is not None and (name == "ArrayBuffer" or name.endswith("Array")):
+        return list(value.to_bytes())  # an ArrayBuffer or a typed array (pyodide.ffi.to_js)
+    if name is not None:
+        raise type_error("object", js_string(value))  # any other JS object
     to_bytes = getattr(value, "to_bytes", None)
     if callable(to_bytes) and not isinstance(value, int):
-        return list(to_bytes())  # a Uint8Array or ArrayBuffer proxy (pyodide.ffi.to_js)
+        return list(to_bytes())  # a buffer proxy (Pyodide's JsBuffer)
     # Anything else reaches JavaScript as a Python proxy, whose String() is Python's str().
     return _refuse_proxy(value)
 
