@@ -104,6 +104,14 @@ def test_bind_converts_what_javascript_would_send() -> None:
     assert run(db.prepare("SELECT ? AS b").bind(blob).first("b")).to_py() == [1, 2]
 
 
+def test_numbers_are_bound_as_javascript_doubles() -> None:
+    db = make_db()
+    # A JS number is a double: REAL, unless the column's affinity makes it INTEGER.
+    run(db.prepare("INSERT INTO t (i, n) VALUES (?, ?)").bind(5, 5).run())
+    assert rows(db, "SELECT typeof(i), typeof(n), n FROM t") == [["integer", "real", 5.0]]
+    assert run(db.prepare("SELECT typeof(?) AS t").bind(1).first("t")) == "real"
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

@@ -281,8 +281,9 @@ class D1Store:
             "last_row_id": last_row_id,
             "changed_db": changes != 0 or last_row_id != row_id_before or size_after != size_before,
             "size_after": size_after,
-            # Estimates: workerd counts the rows its patched SQLite's cursors visit.
-            "rows_read": max(rows_read, changes),
+            # Estimates (rows returned, rows changed): workerd counts the rows its patched
+            # SQLite's cursors visit, which Python's sqlite3 cannot see.
+            "rows_read": rows_read,
             "rows_written": changes,
         }
         return QueryResult(columns, rows, meta)
@@ -343,8 +344,11 @@ def _reserved(name: str | None) -> bool:
 
 
 def _sqlite_param(value: v.D1Value) -> Any:
-    # D1 sends bytes as a list of numbers; SQLite stores them as a BLOB.
-    return bytes(value) if isinstance(value, list) else value
+    # D1 sends bytes as a list of numbers (a BLOB), and every number as a JavaScript double:
+    # SQLite stores it as REAL unless the column's affinity makes it INTEGER.
+    if isinstance(value, list):
+        return bytes(value)
+    return float(value) if isinstance(value, int) else value
 
 
 def _column_value(value: Any) -> Any:
