@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from workers_emulator.errors import NotEmulatedError
 
 from tests.support.d1 import error_of, make_db, rows, run
 
@@ -309,3 +310,10 @@ def test_statements_are_immutable_and_rebindable() -> None:
     one, two = statement.bind(1), statement.bind(2)
     assert (run(one.first("a")), run(two.first("a"))) == (1, 2)
     assert statement.params == []
+
+
+@pytest.mark.parametrize("call", ["dump", "query"])
+def test_what_is_not_emulated_says_so(call: str) -> None:
+    db = make_db()
+    with pytest.raises(NotEmulatedError, match=rf"env\.DB\.{call}\(\)"):
+        run(getattr(db, call)() if call == "dump" else db.query({"queries": []}))

@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from ...errors import NotEmulatedError
 from ...faults import FaultInjector
 from ...invocation import Invocation, OpCounts, OpKind
 from ..jsvalues import JsArray, JsObject, js_number, js_string
@@ -118,6 +119,14 @@ class D1Database:
             raise v.exec_error(lines[0], exc.message) from None
         duration = sum(r.meta["duration"] for r in results)
         return JsObject({"count": len(results), "duration": js_number(duration)})
+
+    async def dump(self) -> Any:
+        raise NotEmulatedError(f"env.{self.binding_name}.dump() (D1's deprecated export)")
+
+    async def query(self, request: Any) -> Any:
+        raise NotEmulatedError(
+            f"env.{self.binding_name}.query() (D1's raw query API, d1_binding_jsrpc)"
+        )
 
     def withSession(self, constraint_or_bookmark: Any = None) -> D1DatabaseSession:
         """A session: one database here, so every query reads its own writes."""
