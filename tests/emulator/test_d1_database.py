@@ -242,6 +242,11 @@ def test_exec_runs_line_by_line_in_one_transaction() -> None:
             "statement can have parameters.",
         ),
         ("ATTACH 'x.db' AS x", (), "not authorized: SQLITE_AUTH"),
+        (
+            "SELECT upper(sqlite_version())",
+            (),
+            "not authorized to use function: sqlite_version at offset 13: SQLITE_ERROR",
+        ),
         ("CREATE TABLE _cf_x (a)", (), "not authorized: SQLITE_AUTH"),
         (
             "INSERT INTO t (id) VALUES (NULL), (1), (1)",

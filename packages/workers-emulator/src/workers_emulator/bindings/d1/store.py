@@ -68,6 +68,28 @@ _NAMED_ACTIONS = {
 }
 
 
+# Functions that reveal how SQLite was built; workerd refuses them (SQLite then answers
+# "not authorized to use function: <name>").
+_REFUSED_FUNCTIONS = frozenset(
+    {
+        "sqlite_compileoption_get",
+        "sqlite_compileoption_used",
+        "sqlite_offset",
+        "sqlite_source_id",
+        "sqlite_version",
+    }
+)
+
+
+def _allowed(action: int, arg1: str | None, arg2: str | None) -> bool:
+    """Whether a Worker's statement may take this authorizer action (workerd's rules)."""
+    if action in _TRANSACTION_ACTIONS or action in _REFUSED_ACTIONS:
+        return False
+    if action == sqlite3.SQLITE_FUNCTION:
+        return (arg2 or "").lower() not in _REFUSED_FUNCTIONS
+    return not (action in _NAMED_ACTIONS and _reserved(arg1))
+
+
 @dataclasses.dataclass(frozen=True)
 class Query:
     """One query: SQL (one or more statements) and the values bound to its last statement."""
@@ -119,6 +141,26 @@ def has_statement(piece: str) -> bool:
     return bool(_COMMENTS.sub("", piece).strip(_STATEMENT_GAP + ";"))
 
 
+_AUTHORIZER_TYPE = ctypes.CFUNCTYPE(
+    ctypes.c_int,
+    ctypes.c_void_p,
+    ctypes.c_int,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+)
+
+
+def _c_authorize(
+    _data: Any, action: int, arg1: bytes | None, arg2: bytes | None, _db: Any, _src: Any
+) -> int:
+    def text(b: bytes | None) -> str | None:
+        return None if b is None else b.decode("utf-8", "replace")
+
+    return sqlite3.SQLITE_OK if _allowed(action, text(arg1), text(arg2)) else sqlite3.SQLITE_DENY
+
+
 class _ErrorOffsets:
     """Where in its SQL a failed statement went wrong (``sqlite3_error_offset``).
 
@@ -134,6 +176,8 @@ class _ErrorOffsets:
         self._db = ctypes.c_void_p()
         self._lock = threading.Lock()
         self._failed = False
+        # Kept on the instance: the C library holds the callback as long as the connection.
+        self._authorizer = _AUTHORIZER_TYPE(_c_authorize)
 
     def _open(self) -> bool:
         if self._lib is not None or self._failed:
@@ -153,6 +197,7 @@ class _ErrorOffsets:
         lib.sqlite3_limit(
             self._db, sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, self._limits.max_bound_parameters
         )
+        lib.sqlite3_set_authorizer(self._db, self._authorizer, None)
         self._lib = lib
         return True
 
@@ -221,16 +266,11 @@ class D1Store:
     def _authorize(
         self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None
     ) -> int:
-        if not self._guarded:
+        if not self._guarded or _allowed(action, arg1, arg2):
             return sqlite3.SQLITE_OK
         if action in _TRANSACTION_ACTIONS:
             self._transaction_refused = True
-            return sqlite3.SQLITE_DENY
-        if action in _REFUSED_ACTIONS:
-            return sqlite3.SQLITE_DENY
-        if action in _NAMED_ACTIONS and _reserved(arg1):
-            return sqlite3.SQLITE_DENY
-        return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
 
     # -- queries ----------------------------------------------------------------------------
 
