@@ -70,6 +70,7 @@ def test_one_fault_switch_fails_kv_and_d1(emulator: Emulator) -> None:
 
 def test_the_banner_lists_d1_as_local(emulator: Emulator) -> None:
     lines = banner(emulator)
-    assert any(line.startswith("env.DB") and "D1 Database" in line and line.endswith("local")
+    # As wrangler shows it: the binding, the database id, the kind, local.
+    assert any(line.startswith("env.DB (n) ") and "D1 Database" in line and line.endswith("local")
                for line in lines)  # fmt: skip
     assert emulator.warnings == []
