@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ def run_d1(args: argparse.Namespace, default_persist_to: Callable[[Path], Path])
     try:
         if args.d1_command == "execute":
             return _execute(args, database, store, persist_to)
-        return _apply(args, config, database, store)
+        return _apply(args, config, database, store, persist_to)
     finally:
         store.close()
 
@@ -101,6 +102,26 @@ def _shown(value: Any) -> Any:
     return "[" + ", ".join(str(b) for b in value) + "]" if isinstance(value, list) else value
 
 
+def _readable(path: Path) -> str:
+    """A path as wrangler shows it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _execute_reported(
+    name: str, database: D1DatabaseConfig, store: D1Store, persist_to: Path, sql: str
+) -> list[dict[str, Any]]:
+    """``execute_sql`` with the lines wrangler prints around it (when not in JSON mode)."""
+    where = _readable(persist_to / "d1")
+    print(f"🌀 Executing on local database {name} ({database.database_id}) from {where}:")
+    results = execute_sql(store, sql)
+    count = len(results)
+    print(f"🚣 {count} command{'' if count == 1 else 's'} executed successfully.")
+    return results
+
+
 def _execute(
     args: argparse.Namespace, database: D1DatabaseConfig, store: D1Store, persist_to: Path
 ) -> int:
@@ -111,17 +132,13 @@ def _execute(
             return _failed(args.json, f"cannot read {args.file}: {exc}")
     else:
         sql = args.sql
-    if not args.json:
-        name = args.database
-        where = persist_to / "d1"
-        print(f"🌀 Executing on local database {name} ({database.database_id}) from {where}:")
     try:
-        results = execute_sql(store, sql)
+        if args.json:
+            results = execute_sql(store, sql)
+        else:
+            results = _execute_reported(args.database, database, store, persist_to, sql)
     except D1QueryError as exc:
         return _failed(args.json, exc.message)
-    if not args.json:
-        count = len(results)
-        print(f"🚣 {count} command{'' if count == 1 else 's'} executed successfully.")
     if sys.stdout.isatty() and not args.json:
         for result in results:
             if result["results"]:
@@ -143,7 +160,11 @@ def _failed(as_json: bool, message: str) -> int:
 
 
 def _apply(
-    args: argparse.Namespace, config: WorkerConfig, database: D1DatabaseConfig, store: D1Store
+    args: argparse.Namespace,
+    config: WorkerConfig,
+    database: D1DatabaseConfig,
+    store: D1Store,
+    persist_to: Path,
 ) -> int:
     folder = database.migrations_dir
     if not folder.is_dir():
@@ -169,7 +190,8 @@ def _apply(
     status = dict.fromkeys(pending, "🕒️")
     for name in pending:
         try:
-            execute_sql(store, migration_query(folder, name, database.migrations_table))
+            query = migration_query(folder, name, database.migrations_table)
+            _execute_reported(args.database, database, store, persist_to, query)
         except D1QueryError as exc:
             status[name] = "❌"
             print(table([{"name": n, "status": s} for n, s in status.items()]))
@@ -188,16 +210,27 @@ def _options(config: WorkerConfig, database: D1DatabaseConfig) -> dict[str, Any]
     return {}
 
 
+def _width(text: str) -> int:
+    """Columns a string takes on a terminal: wide characters (emoji) two, joiners none."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or char in "\u200d\ufe0e\ufe0f":
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
 def table(rows: Sequence[dict[str, str]]) -> str:
     """Rows as the boxed table wrangler draws (``logger.table``)."""
     columns = list(dict.fromkeys(k for row in rows for k in row))
-    widths = {c: max(len(c), *(len(row.get(c, "")) for row in rows)) for c in columns}
+    widths = {c: max(_width(c), *(_width(row.get(c, "")) for row in rows)) for c in columns}
 
     def line(left: str, mid: str, right: str) -> str:
         return left + mid.join("─" * (widths[c] + 2) for c in columns) + right
 
     def cells(values: dict[str, str]) -> str:
-        return "│" + "│".join(f" {values.get(c, '').ljust(widths[c])} " for c in columns) + "│"
+        padded = (v + " " * (widths[c] - _width(v)) for c in columns for v in [values.get(c, "")])
+        return "│" + "│".join(f" {cell} " for cell in padded) + "│"
 
     out = [line("┌", "┬", "┐"), cells({c: c for c in columns}), line("├", "┼", "┤")]
     for i, row in enumerate(rows):
