@@ -322,3 +322,30 @@ def test_what_is_not_emulated_says_so(call: str) -> None:
     db = make_db()
     with pytest.raises(NotEmulatedError, match=rf"env\.DB\.{call}\(\)"):
         run(getattr(db, call)() if call == "dump" else db.query({"queries": []}))
+
+
+@pytest.mark.parametrize(
+    ("sql", "refused"),
+    [
+        ("PRAGMA table_info(t)", False),
+        ("PRAGMA table_info", True),  # a table name is required
+        ("PRAGMA table_info(_cf_x)", True),
+        ("PRAGMA temp.table_info(t)", True),
+        ("PRAGMA foreign_keys = off", False),
+        ("PRAGMA foreign_keys = 2", True),
+        ("PRAGMA defer_foreign_keys = on", False),
+        ("PRAGMA optimize(-1)", False),
+        ("PRAGMA optimize('x')", True),
+        ("PRAGMA quick_check", False),
+        ("PRAGMA integrity_check", True),
+        ("PRAGMA journal_mode = WAL", True),
+        ("PRAGMA user_version", True),
+        ("PRAGMA data_version = 1", True),
+    ],
+)
+def test_only_d1s_pragmas_are_allowed(sql: str, refused: bool) -> None:
+    db = make_db()
+    if refused:
+        assert error_of(db.prepare(sql).all()) == "Error: D1_ERROR: not authorized: SQLITE_AUTH"
+    else:
+        assert run(db.prepare(sql).all()).success is True

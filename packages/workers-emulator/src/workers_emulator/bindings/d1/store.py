@@ -6,9 +6,8 @@ statements (the last one's rows are its result), and answers rows, columns and t
 workerd reports. It knows nothing of JavaScript: ``database.py`` turns its answers into
 the objects a Worker sees.
 
-The connection is set up as workerd sets up a D1 database: foreign keys enforced, at most
-100 bound parameters and 100,000 bytes of SQL per query, no ``BEGIN``/``SAVEPOINT``/
-``ATTACH`` and no table whose name starts with ``_cf_``.
+The connection is set up as workerd sets up a D1 database: foreign keys enforced, the limits
+of ``limits.py``, and what a Worker's SQL may do checked by ``authorizer.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import validation as v
+from .authorizer import TRANSACTION_ACTIONS, allowed
 from .limits import D1_LIMITS, D1Limits
 
 # What the local D1 of `wrangler dev` reports as `meta.served_by`.
@@ -47,47 +47,6 @@ _SIZE = (
     "SELECT (SELECT * FROM pragma_page_count) - (SELECT * FROM pragma_freelist_count),"
     " (SELECT * FROM pragma_page_size) /* workers-emulator d1 */"
 )
-
-# Authorizer actions (sqlite3.h) the connection refuses, as workerd's regulator does.
-_TRANSACTION_ACTIONS = {sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT}
-_REFUSED_ACTIONS = {sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH}
-# Actions whose first argument is a table or index name, checked against the `_cf_` prefix.
-_NAMED_ACTIONS = {
-    sqlite3.SQLITE_CREATE_TABLE,
-    sqlite3.SQLITE_CREATE_INDEX,
-    sqlite3.SQLITE_CREATE_VIEW,
-    sqlite3.SQLITE_CREATE_TRIGGER,
-    sqlite3.SQLITE_DROP_TABLE,
-    sqlite3.SQLITE_DROP_INDEX,
-    sqlite3.SQLITE_DROP_VIEW,
-    sqlite3.SQLITE_DROP_TRIGGER,
-    sqlite3.SQLITE_INSERT,
-    sqlite3.SQLITE_UPDATE,
-    sqlite3.SQLITE_DELETE,
-    sqlite3.SQLITE_ALTER_TABLE,
-}
-
-
-# Functions that reveal how SQLite was built; workerd refuses them (SQLite then answers
-# "not authorized to use function: <name>").
-_REFUSED_FUNCTIONS = frozenset(
-    {
-        "sqlite_compileoption_get",
-        "sqlite_compileoption_used",
-        "sqlite_offset",
-        "sqlite_source_id",
-        "sqlite_version",
-    }
-)
-
-
-def _allowed(action: int, arg1: str | None, arg2: str | None) -> bool:
-    """Whether a Worker's statement may take this authorizer action (workerd's rules)."""
-    if action in _TRANSACTION_ACTIONS or action in _REFUSED_ACTIONS:
-        return False
-    if action == sqlite3.SQLITE_FUNCTION:
-        return (arg2 or "").lower() not in _REFUSED_FUNCTIONS
-    return not (action in _NAMED_ACTIONS and _reserved(arg1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,12 +112,13 @@ _AUTHORIZER_TYPE = ctypes.CFUNCTYPE(
 
 
 def _c_authorize(
-    _data: Any, action: int, arg1: bytes | None, arg2: bytes | None, _db: Any, _src: Any
+    _data: Any, action: int, arg1: bytes | None, arg2: bytes | None, db: bytes | None, _src: Any
 ) -> int:
     def text(b: bytes | None) -> str | None:
         return None if b is None else b.decode("utf-8", "replace")
 
-    return sqlite3.SQLITE_OK if _allowed(action, text(arg1), text(arg2)) else sqlite3.SQLITE_DENY
+    permitted = allowed(action, text(arg1), text(arg2), text(db))
+    return sqlite3.SQLITE_OK if permitted else sqlite3.SQLITE_DENY
 
 
 class _ErrorOffsets:
@@ -264,11 +224,11 @@ class D1Store:
     # -- the authorizer ---------------------------------------------------------------------
 
     def _authorize(
-        self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None
+        self, action: int, arg1: str | None, arg2: str | None, db: str | None, _src: str | None
     ) -> int:
-        if not self._guarded or _allowed(action, arg1, arg2):
+        if not self._guarded or allowed(action, arg1, arg2, db):
             return sqlite3.SQLITE_OK
-        if action in _TRANSACTION_ACTIONS:
+        if action in TRANSACTION_ACTIONS:
             self._transaction_refused = True
         return sqlite3.SQLITE_DENY
 
@@ -377,10 +337,6 @@ class D1Store:
         self._offsets.close()
         with self._lock:
             self._conn.close()
-
-
-def _reserved(name: str | None) -> bool:
-    return name is not None and len(name) >= 4 and name[:4].lower() == "_cf_"
 
 
 def _sqlite_param(value: v.D1Value) -> Any:
