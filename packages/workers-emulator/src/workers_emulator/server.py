@@ -9,7 +9,7 @@ import json
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,6 +19,7 @@ import uvicorn
 from .asgi import create_app
 from .bindings.providers import NotEmulatedBinding
 from .emulator import Emulator
+from .httpconn import HTTP_LIMITS, HTTPLimits, protocol_with_limits
 
 
 def _version() -> str:
@@ -97,6 +98,31 @@ def scheduled_warning(host: str) -> list[str]:
     ]
 
 
+def uvicorn_config(
+    emulator: Emulator,
+    *,
+    host: str,
+    port: int,
+    access_log: Callable[[str], None] | None = None,
+    test_scheduled: bool = False,
+    limits: HTTPLimits = HTTP_LIMITS,
+) -> uvicorn.Config:
+    """How the dev server runs uvicorn: the Worker's ASGI app behind connections bounded by
+    ``limits``, the client address from the socket, uvicorn's own logging off."""
+    return uvicorn.Config(
+        create_app(emulator, access_log=access_log, test_scheduled=test_scheduled, limits=limits),
+        host=host,
+        port=port,
+        lifespan="off",
+        # The client address is the socket peer: X-Forwarded-For must not change it.
+        proxy_headers=False,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        http=protocol_with_limits(limits),
+    )
+
+
 class _Server(uvicorn.Server):
     """uvicorn, announcing readiness once the socket listens (after ``warning``, if any,
     on ``err``: both name the port, known only then)."""
@@ -137,6 +163,7 @@ def run_dev_server(
     out: TextIO | None = None,
     err: TextIO | None = None,
     test_scheduled: bool = False,
+    limits: HTTPLimits = HTTP_LIMITS,
 ) -> int:
     """Serve until SIGINT/SIGTERM (uvicorn finishes in-flight requests first).
 
@@ -160,16 +187,13 @@ def run_dev_server(
     for line in banner(emulator):
         print(line, file=out)
     out.flush()
-    config = uvicorn.Config(
-        create_app(emulator, access_log=access_log, test_scheduled=test_scheduled),
+    config = uvicorn_config(
+        emulator,
         host=host,
         port=port,
-        lifespan="off",
-        # The client address is the socket peer: X-Forwarded-For must not change it.
-        proxy_headers=False,
-        access_log=False,
-        log_level="warning",
-        server_header=False,
+        access_log=access_log,
+        test_scheduled=test_scheduled,
+        limits=limits,
     )
     display_host = f"[{host}]" if ":" in host else host
     warning = None
