@@ -48,7 +48,7 @@ def test_banner_lists_bindings_and_generated_secrets(server: DevServer) -> None:
     token_lines = [line for line in server.out if line.startswith("API_TOKEN ")]
     assert len(token_lines) == 1 and "generated" in token_lines[0]
     signing = [line for line in server.out if line.startswith("SIGNING_KEY ")]
-    assert len(signing) == 1 and "ephemeral" in signing[0]
+    assert len(signing) == 1 and "kept in" in signing[0] and "dev-secrets.json" in signing[0]
 
 
 def test_generated_token_is_the_one_the_worker_sees(server: DevServer, http) -> None:

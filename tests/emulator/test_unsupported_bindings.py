@@ -43,6 +43,7 @@ CONFIG = {
     "vectorize": [{"binding": "DB", "index_name": "x"}],
     "r2_buckets": [{"binding": "BUCKET", "bucket_name": "b"}],
     "queues": {"consumers": [{"queue": "jobs"}]},
+    "not_a_wrangler_key": True,
 }
 
 
@@ -58,13 +59,16 @@ def config(tmp_path: Path) -> Path:
 def test_one_warning_per_binding_not_provided(config: Path) -> None:
     with pytest.warns(WorkersEmulatorWarning) as caught:
         emu = Emulator(config)
-    assert emu.warnings == [
+    assert emu.warnings[1:] == [
         "Queue Consumer 'jobs' is not emulated by workers-emulator: it is ignored",
         "env.DB (Vectorize Index) is not emulated by workers-emulator: the Worker starts, "
         "but using env.DB raises NotEmulatedError",
         "env.BUCKET (R2 Bucket) is not emulated by workers-emulator: the Worker starts, "
         "but using env.BUCKET raises NotEmulatedError",
     ]
+    assert emu.warnings[0].endswith(
+        '- Unexpected fields found in top-level field: "not_a_wrangler_key"'
+    )
     assert [str(w.message) for w in caught] == emu.warnings
     assert not any("KV" in w for w in emu.warnings)  # provided: no warning
 
@@ -136,6 +140,12 @@ def test_dev_server_warns_once_per_binding_and_marks_them(dev: DevProcess) -> No
     for name in ("env.DB (Vectorize Index)", "env.BUCKET (R2 Bucket)", "Queue Consumer 'jobs'"):
         assert err.count(f"▲ [WARNING] {name} is not emulated") == 1, err
     assert "UserWarning" not in err and "WorkersEmulatorWarning" not in err
+    # The config's own warning, as wrangler prints it (the path relative to the cwd).
+    assert (
+        "wrangler.jsonc configuration:\n\n"
+        '    - Unexpected fields found in top-level field: "not_a_wrangler_key"'
+    ) in err
+    assert err.count("▲ [WARNING] Processing ") == 1
     table = [line for line in dev.out if line.startswith("env.")]
     assert any(line.startswith("env.DB ") and line.endswith("not emulated") for line in table)
     assert any(line.startswith("env.KV ") and line.endswith("local") for line in table)

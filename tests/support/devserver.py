@@ -287,8 +287,12 @@ class DevProcess:
         self.out: list[str] = []
         self.err: list[str] = []
         self._ready: queue.Queue[bool] = queue.Queue()
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self.out), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err), daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(stream, lines), daemon=True)
+            for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))
+        ]
+        for pump in self._pumps:
+            pump.start()
 
     def _pump(self, stream: TextIO, lines: list[str]) -> None:
         for line in stream:
@@ -310,10 +314,17 @@ class DevProcess:
         raise AssertionError(f"{text!r} not in {self.out}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Signal the process (SIGKILL after 20 s), read the rest of its output, close it."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=20)
+            code = self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            return self.proc.wait()
+            code = self.proc.wait()
+        for pump in self._pumps:
+            pump.join(timeout=5)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        return code

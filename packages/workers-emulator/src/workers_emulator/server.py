@@ -9,7 +9,7 @@ import json
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,7 +19,9 @@ import uvicorn
 from .asgi import create_app
 from .bindings.d1 import d1_databases
 from .bindings.providers import NotEmulatedBinding
+from .devsecrets import dev_secrets_path
 from .emulator import Emulator
+from .httpconn import HTTP_LIMITS, HTTPLimits, protocol_with_limits
 
 
 def _version() -> str:
@@ -67,16 +69,22 @@ def banner(emulator: Emulator) -> list[str]:
         lines.append("")
     if emulator.persist_to is not None:
         lines.append(f"Local KV state: {emulator.persist_to.resolve() / 'kv'}")
+    where = f"not set in {emulator.config.directory / '.dev.vars'}"
+    kept_in = (
+        None if emulator.persist_to is None else dev_secrets_path(emulator.persist_to).resolve()
+    )
+    for name in emulator.kept_secrets:
+        lines.append(f"{name} {where}: using the development value kept in {kept_in}")
     for name, value in emulator.generated_secrets.items():
-        where = f"not set in {emulator.config.directory / '.dev.vars'}"
+        if kept_in is None:
+            kept = "it changes on every start"
+        else:
+            kept = f"kept in {kept_in} for the next starts"
         if "TOKEN" in name.upper():
             # Shown this once so the developer can use it; never logged again.
-            lines.append(f"{name} {where}: generated a development value: {value}")
+            lines.append(f"{name} {where}: generated a development value ({kept}): {value}")
         else:
-            lines.append(
-                f"{name} {where}: using a generated ephemeral development value "
-                "(it changes on every start)"
-            )
+            lines.append(f"{name} {where}: using a generated development value ({kept})")
     return lines
 
 
@@ -97,6 +105,52 @@ def scheduled_warning(host: str) -> list[str]:
         "#test-cron-triggers-locally",
         "",
     ]
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` for the dev server; OSError if it cannot be (the
+    port is taken), before anything about the server is printed."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # As uvicorn binds: a restart can reuse the port while old connections wind down.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def cannot_listen_message(host: str, port: int, exc: OSError) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    reason = exc.strerror or str(exc)
+    return f"cannot listen on {shown}:{port}: {reason} (another server there? try --port)"
+
+
+def uvicorn_config(
+    emulator: Emulator,
+    *,
+    host: str,
+    port: int,
+    access_log: Callable[[str], None] | None = None,
+    test_scheduled: bool = False,
+    limits: HTTPLimits = HTTP_LIMITS,
+) -> uvicorn.Config:
+    """How the dev server runs uvicorn: the Worker's ASGI app behind connections bounded by
+    ``limits``, the client address from the socket, uvicorn's own logging off."""
+    return uvicorn.Config(
+        create_app(emulator, access_log=access_log, test_scheduled=test_scheduled, limits=limits),
+        host=host,
+        port=port,
+        lifespan="off",
+        # The client address is the socket peer: X-Forwarded-For must not change it.
+        proxy_headers=False,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        http=protocol_with_limits(limits),
+    )
 
 
 class _Server(uvicorn.Server):
@@ -139,14 +193,25 @@ def run_dev_server(
     out: TextIO | None = None,
     err: TextIO | None = None,
     test_scheduled: bool = False,
+    limits: HTTPLimits = HTTP_LIMITS,
+    sock: socket.socket | None = None,
 ) -> int:
     """Serve until SIGINT/SIGTERM (uvicorn finishes in-flight requests first).
 
     ``test_scheduled``: also fire the Cron Trigger at ``/__scheduled``, as
     ``wrangler dev --test-scheduled`` does (``/cdn-cgi/handler/scheduled`` always does).
+    ``sock``: a socket ``listen_socket`` already bound (else it is bound here, before
+    anything is printed). Returns 1 if the address cannot be listened on.
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    if sock is None:
+        try:
+            sock = listen_socket(host, port)
+        except OSError as exc:
+            emulator.close()
+            print(f"workers-emulator: {cannot_listen_message(host, port, exc)}", file=err)
+            return 1
 
     lines = _LineBuffer(out, err)
 
@@ -162,16 +227,13 @@ def run_dev_server(
     for line in banner(emulator):
         print(line, file=out)
     out.flush()
-    config = uvicorn.Config(
-        create_app(emulator, access_log=access_log, test_scheduled=test_scheduled),
+    config = uvicorn_config(
+        emulator,
         host=host,
         port=port,
-        lifespan="off",
-        # The client address is the socket peer: X-Forwarded-For must not change it.
-        proxy_headers=False,
-        access_log=False,
-        log_level="warning",
-        server_header=False,
+        access_log=access_log,
+        test_scheduled=test_scheduled,
+        limits=limits,
     )
     display_host = f"[{host}]" if ":" in host else host
     warning = None
@@ -184,7 +246,7 @@ def run_dev_server(
     previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with _gc_tuned_for_serving():
-            server.run()
+            server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:
