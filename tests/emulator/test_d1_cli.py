@@ -213,3 +213,13 @@ def test_table_draws_wranglers_boxes() -> None:
         "│ bb   │ x      │\n"
         "└──────┴────────┘"
     )
+
+
+@pytest.mark.parametrize("args", [["d1"], ["d1", "execute"], ["d1", "migrations", "apply"]])
+def test_help_reads_as_help(args: list[str], capsys: Any) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: workers-emulator d1") and "``" not in out
+    assert "exit codes: 0 ok" in out

@@ -17,19 +17,20 @@ from .config import ConfigError, load_config, resolve_config_path
 from .errors import WorkersEmulatorWarning
 
 EXIT_OK = 0
-EXIT_FAILED = 1  # a key not found, the Worker failed to load, the port is taken
+EXIT_FAILED = 1  # a key not found, a D1 query failed, the Worker failed to load, the port is taken
 EXIT_USAGE = 2
 
 DESCRIPTION = (
-    "Run a Cloudflare Python Worker locally on CPython, as `wrangler dev` would, and read "
-    "its local KV state."
+    "Run a Cloudflare Python Worker locally on CPython, as `wrangler dev` would, read its "
+    "local KV state, and query and migrate its local D1 databases."
 )
 EXIT_CODES = (
-    "exit codes: 0 ok; 1 a key not found, the Worker failed to load or the server could not "
-    "start (e.g. the port is taken); 2 a usage or configuration error"
+    "exit codes: 0 ok; 1 a key not found, a D1 query or migration failed, the Worker failed to "
+    "load or the server could not start (e.g. the port is taken); 2 a usage or configuration "
+    "error"
 )
 DEV_DESCRIPTION = (
-    "Serve the Worker over HTTP with local bindings (KV and Rate Limiting; other bindings in "
+    "Serve the Worker over HTTP with local bindings (KV, D1 and Rate Limiting; other bindings in "
     "the config are reported as not emulated). It prints its bindings and `Ready on URL`, "
     "then one line per request. Secrets missing from .dev.vars (named in "
     ".dev.vars.example) get generated development values, kept in the state folder "
@@ -123,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from .bindings.d1.commands import add_d1_parser
 
-    add_d1_parser(commands, _Parser)
+    add_d1_parser(commands, _Parser, EXIT_CODES)
     return parser
 
 

@@ -27,26 +27,54 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 
 
-def add_d1_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+def add_d1_parser(
+    commands: Any, parser_class: type[argparse.ArgumentParser], epilog: str = ""
+) -> None:
     """The ``d1`` command and its subcommands, on the CLI's subparsers."""
-    d1 = commands.add_parser("d1", help="query and migrate local D1 databases (as wrangler d1)")
-    d1_commands = d1.add_subparsers(dest="d1_command", required=True, parser_class=parser_class)
+    d1 = commands.add_parser(
+        "d1",
+        help="query and migrate the local D1 databases (as `wrangler d1 ... --local`)",
+        description="Query and migrate the D1 databases `dev` uses, as `wrangler d1` does.",
+        epilog=epilog,
+    )
+    d1_commands = d1.add_subparsers(
+        dest="d1_command", required=True, parser_class=parser_class, metavar="COMMAND"
+    )
 
-    execute = d1_commands.add_parser("execute", help="execute a command or SQL file")
-    execute.add_argument("database", help="the name or binding of the DB")
+    execute = d1_commands.add_parser(
+        "execute",
+        help="run SQL from --command or --file, in one batch",
+        description="Run SQL on a local D1 database, its statements in one batch (all or "
+        "nothing); print the results as `wrangler d1 execute --local` does.",
+        epilog=epilog,
+    )
+    execute.add_argument("database", help="the database's name or binding, e.g. DB")
     source = execute.add_mutually_exclusive_group(required=True)
     # dest: `command` is the CLI's own (which top-level command runs).
-    source.add_argument("--command", dest="sql", help="the SQL to run, statements separated by ';'")
-    source.add_argument("--file", help="a .sql file to run")
-    execute.add_argument("--json", action="store_true", help="print the results as JSON")
+    source.add_argument(
+        "--command", dest="sql", metavar="SQL", help="the SQL, statements separated by ';'"
+    )
+    source.add_argument("--file", metavar="PATH", help="a .sql file")
+    execute.add_argument(
+        "--json", action="store_true", help="print the results as JSON (also when piped)"
+    )
     _common(execute)
 
-    migrations = d1_commands.add_parser("migrations", help="apply the migrations folder")
-    migration_commands = migrations.add_subparsers(
-        dest="migrations_command", required=True, parser_class=parser_class
+    migrations = d1_commands.add_parser(
+        "migrations", help="apply the migrations folder", description="D1 migrations."
     )
-    apply = migration_commands.add_parser("apply", help="apply the migrations not yet applied")
-    apply.add_argument("database", help="the name or binding of the DB")
+    migration_commands = migrations.add_subparsers(
+        dest="migrations_command", required=True, parser_class=parser_class, metavar="COMMAND"
+    )
+    apply = migration_commands.add_parser(
+        "apply",
+        help="apply the migrations not yet applied",
+        description="Apply the binding's migrations_dir (default migrations/) *.sql files not "
+        "yet recorded in its migrations_table (default d1_migrations), in order, each in one "
+        "batch with its record.",
+        epilog=epilog,
+    )
+    apply.add_argument("database", help="the database's name or binding, e.g. DB")
     _common(apply)
 
 
@@ -55,10 +83,20 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--local", action="store_true", help="the local database (the only kind emulated)"
     )
     parser.add_argument("--remote", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("-y", "--yes", action="store_true", help="answer yes to prompts")
-    parser.add_argument("-c", "--config", default=None, help="path to the Worker's config")
+    parser.add_argument("-y", "--yes", action="store_true", help="accepted; nothing is asked")
     parser.add_argument(
-        "--persist-to", default=None, help="local state folder (default: .wrangler/state)"
+        "-c",
+        "--config",
+        metavar="PATH",
+        default=None,
+        help="the Worker's config (default: "
+        "wrangler.json, wrangler.jsonc or wrangler.toml, as wrangler looks for them)",
+    )
+    parser.add_argument(
+        "--persist-to",
+        metavar="DIR",
+        default=None,
+        help="local state folder (default: .wrangler/state beside the config)",
     )
 
 
