@@ -21,6 +21,8 @@ from .scheduled import ScheduledController
 _STANDIN_MODULES: dict[str, types.ModuleType] = {
     "workers": standin,
     "workers.entrypoints": entrypoints,
+    # The module: the package's `fetch` attribute is the function, as in the SDK.
+    "workers.fetch": sys.modules[f"{standin.__name__}.fetch"],
     "workers.request": request,
     "workers.response": response,
     "workers.types": standin_types,

@@ -9,6 +9,7 @@ from typing import Any
 from ._context import current_env as _current_env
 from ._context import wait_until as _wait_until
 from .entrypoints import WorkerEntrypoint, handler
+from .fetch import fetch
 from .request import Request
 from .response import FetchResponse, Response
 from .types import (
@@ -32,6 +33,7 @@ __all__ = [
     "Response",
     "WorkerEntrypoint",
     "env",
+    "fetch",
     "handler",
     "waitUntil",
     "wait_until",
