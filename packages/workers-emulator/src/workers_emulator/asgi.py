@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from .emulator import Emulator
-from .errors import JsException
+from .errors import JsException, error_line
 from .runtime.workers.response import FetchResponse
 from .scheduled import NoScheduledHandlerError, TriggerTimeError, trigger_time_ms
 
@@ -87,15 +87,6 @@ def _first_param(query: str, name: str) -> str | None:
     return None
 
 
-def _error_line(exc: BaseException) -> str:
-    """The first line of a JavaScript error's stack, ``Name: message``, for a Python one."""
-    if isinstance(exc, JsException):
-        name, message = exc.name, exc.message
-    else:
-        name, message = type(exc).__name__, str(exc)
-    return f"{name}: {message}" if message else name
-
-
 async def _scheduled_handler_answer(emulator: Emulator, path: str, query: str) -> tuple[int, str]:
     """``/cdn-cgi/handler/scheduled`` (or its legacy path): the Cron Trigger with ``?cron=``
     (default ``""``) at ``?time=`` (epoch ms, default now); ``ok`` or ``exception`` as the
@@ -133,7 +124,7 @@ async def _test_scheduled_answer(emulator: Emulator, query: str) -> tuple[int, s
     result = await emulator.scheduled(_first_param(query, "cron") or "")
     # Only the handler's own exception counts: its waitUntil work runs after this answer.
     if result.error is not None:
-        return 500, _error_line(result.error)
+        return 500, error_line(result.error)
     return 200, TEST_SCHEDULED_BODY
 
 

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 
 from .clock import Clock, SystemClock, patched_time
 from .config import WorkerConfig, generate_secret, load_config
+from .errors import error_line
 from .faults import FaultInjector
 from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
-from .isolate import Isolate
+from .isolate import Isolate, global_handlers_allowed
 from .jsdict import to_jsdict
 from .kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
 from .logs import LineCollector, captured_output
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from .testclient import TestClient
 
 DEFAULT_ORIGIN = "http://localhost:8787"
-# What workerd answers when the handler throws: no detail, the traceback goes to the log.
-INTERNAL_ERROR_BODY = "Internal Server Error"
 # A dev server runs for days: keep the newest lines only.
 MAX_LOG_LINES = 100_000
 
@@ -84,6 +83,14 @@ _DISPATCH_FILES = {Path(__file__), Path(__file__).with_name("isolate.py")}
 _NO_CLOCK_PATCH = contextlib.nullcontext()
 
 Respond = Callable[[FetchResponse], Awaitable[None]]
+
+
+def error_response(exc: BaseException) -> Response:
+    """What a request whose handler threw is answered, as wrangler dev answers it (checked by
+    tests/differential/test_error_differential.py): a 500, ``text/plain;charset=UTF-8``, whose
+    body is the error's first line (``Name: message``). wrangler dev adds the JavaScript
+    stack below it; the Python traceback goes to the log only."""
+    return Response(error_line(exc), status=500)
 
 
 def kv_store_path(persist_to: str | Path, namespace_id: str) -> Path:
@@ -152,7 +159,13 @@ class Emulator:
         collector = LineCollector(self._emit)
         try:
             with self._clock_patch(), captured_output(collector):
-                self.isolate = Isolate(self.config.main, self.env)
+                self.isolate = Isolate(
+                    self.config.main,
+                    self.env,
+                    global_handlers=global_handlers_allowed(
+                        self.config.compatibility_date, self.config.compatibility_flags
+                    ),
+                )
         finally:
             collector.close()
 
@@ -205,8 +218,11 @@ class Emulator:
         body: bytes | str | AsyncIterator[bytes] | None = b"",
         *,
         client_ip: str = "127.0.0.1",
+        entrypoint: str | None = None,
     ) -> EmulatorResponse:
-        """Run one request through the Worker; returns once its ``waitUntil`` work is done."""
+        """Run one request through the Worker (through its named ``entrypoint`` class, if
+        given, as a service binding to it would); returns once its ``waitUntil`` work is
+        done."""
         request = self.build_request(method, url, headers, body, client_ip=client_ip)
         result: dict[str, Any] = {}
 
@@ -217,7 +233,7 @@ class Emulator:
             result["headers"] = Headers._of_lowercase(response.js_response.headers.raw_items())
             result["content"] = await response.js_response.read()
 
-        invocation = await self.handle(request, respond)
+        invocation = await self.handle(request, respond, entrypoint=entrypoint)
         return EmulatorResponse(
             result["status"],
             result["headers"],
@@ -270,17 +286,19 @@ class Emulator:
             url, method, items, stream, DEV_CF if cf is None else to_jsdict(cf)
         )
 
-    async def handle(self, request: Request, respond: Respond) -> Invocation:
-        """Run the Worker on ``request``; ``respond`` gets its response (a 500 if it
-        threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
+    async def handle(
+        self, request: Request, respond: Respond, *, entrypoint: str | None = None
+    ) -> Invocation:
+        """Run the Worker on ``request``; ``respond`` gets its response (``error_response``
+        if it threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
 
         async def run_fetch(ctx: ExecutionContext) -> None:
             try:
-                response: FetchResponse = await self.isolate.fetch(request, ctx)
+                response: FetchResponse = await self.isolate.fetch(request, ctx, entrypoint)
                 neuter = "Can't read from request stream after response has been sent."
             except Exception as exc:
                 self._log_exception("Uncaught exception in fetch handler", exc)
-                response = Response(INTERNAL_ERROR_BODY, status=500)
+                response = error_response(exc)
                 neuter = "Can't read from request stream after responding with an exception."
             await respond(response)
             if request.body is not None:
@@ -324,6 +342,18 @@ class Emulator:
         if not wait_until_succeeded:
             outcome = "exception"
         return ScheduledResult(outcome, self._ops_of(invocation), controller._no_retry, error)
+
+    async def rpc(self, entrypoint: str | None, method: str, *args: Any) -> Any:
+        """Call ``method`` of a fresh instance of the named entrypoint class (``None``: the
+        ``Default`` class) as a service binding's RPC call would: one invocation, its
+        ``waitUntil`` work awaited. What the method raises is raised here."""
+        outcome: dict[str, Any] = {}
+
+        async def run_call(ctx: ExecutionContext) -> None:
+            outcome["result"] = await self.isolate.call(entrypoint, method, args, ctx)
+
+        await self._invoke(run_call)
+        return outcome["result"]
 
     async def _invoke(
         self, run: Callable[[ExecutionContext], Awaitable[None]]

@@ -16,3 +16,13 @@ class JsException(Exception):
 
     def __repr__(self) -> str:
         return f"JsException({self.name!r}, {self.message!r})"
+
+
+def error_line(exc: BaseException) -> str:
+    """The first line of a JavaScript error's stack, ``Name: message``, for any exception (a
+    Python one is named by its class)."""
+    if isinstance(exc, JsException):
+        name, message = exc.name, exc.message
+    else:
+        name, message = type(exc).__name__, str(exc)
+    return f"{name}: {message}" if message else name
