@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import entropy
+from . import blocking, entropy
 from .errors import JsException
 from .runtime import workers as standin
 from .runtime.workers import entrypoints, request, response, utils
@@ -146,6 +146,7 @@ class Isolate:
     def __init__(self, main: Path, env: Env, *, global_handlers: bool = True) -> None:
         self.main = main.resolve()
         self.env = env
+        blocking.install()
         self.module = self._load()
         classes = exported_classes(self.module, entrypoints.WorkerEntrypoint)
         self.entrypoint: type[entrypoints.WorkerEntrypoint] | None = classes.pop("Default", None)
@@ -259,7 +260,8 @@ class Isolate:
     ) -> Any:
         """One event's handler with the invocation's env and ctx current: method ``handler``
         of a fresh instance of ``cls`` (made inside, as the runtime does per event), or the
-        module-level function ``handler``. Its result, awaited if it is awaitable."""
+        module-level function ``handler``. Runs on a greenlet, so that blocking calls in it
+        leave the event loop to other requests; its result, awaited if it is awaitable."""
         env_token = current_env.set(self.env)
         ctx_token = current_ctx.set(ctx)
         try:
@@ -275,10 +277,7 @@ class Isolate:
                     return func(*args[:limit])
                 return func(*args)
 
-            result = job()
-            if inspect.isawaitable(result):
-                result = await result
-            return result
+            return await blocking.run_on_greenlet(job)
         finally:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
