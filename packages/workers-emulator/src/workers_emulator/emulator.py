@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
@@ -85,12 +86,26 @@ _NO_CLOCK_PATCH = contextlib.nullcontext()
 Respond = Callable[[FetchResponse], Awaitable[None]]
 
 
-def error_response(exc: BaseException) -> Response:
+_ERROR_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>{line}</title></head>'
+    "<body><h1>{line}</h1><p>Uncaught exception in the Worker; the traceback is in the "
+    "workers-emulator log.</p></body></html>"
+)
+
+
+def error_response(exc: BaseException, request: Request) -> Response:
     """What a request whose handler threw is answered, as wrangler dev answers it (checked by
-    tests/differential/test_error_differential.py): a 500, ``text/plain;charset=UTF-8``, whose
-    body is the error's first line (``Name: message``). wrangler dev adds the JavaScript
-    stack below it; the Python traceback goes to the log only."""
-    return Response(error_line(exc), status=500)
+    tests/differential/test_error_differential.py): a 500 whose body names the error's first
+    line (``Name: message``); an HTML page for a client that accepts one and is not curl,
+    plain text otherwise. wrangler dev adds the JavaScript stack (and source) to either; here
+    the Python traceback goes to the log only."""
+    line = error_line(exc)
+    accept = (request._headers.get("accept") or "").lower()
+    agent = (request._headers.get("user-agent") or "").lower()
+    if "curl/" not in agent and any(t in accept for t in ("text/html", "*/*", "text/*")):
+        page = _ERROR_PAGE.format(line=html.escape(line))
+        return Response(page, status=500, headers={"content-type": "text/html;charset=utf-8"})
+    return Response(line, status=500)
 
 
 def kv_store_path(persist_to: str | Path, namespace_id: str) -> Path:
@@ -298,7 +313,7 @@ class Emulator:
                 neuter = "Can't read from request stream after response has been sent."
             except Exception as exc:
                 self._log_exception("Uncaught exception in fetch handler", exc)
-                response = error_response(exc)
+                response = error_response(exc, request)
                 neuter = "Can't read from request stream after responding with an exception."
             await respond(response)
             if request.body is not None:
