@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import functools
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator
+from types import CoroutineType
 from typing import Any
 
 import greenlet  # type: ignore[import-untyped]
@@ -40,135 +40,107 @@ _executor_lock = threading.Lock()
 
 
 class _Runner(greenlet.greenlet):
-    """A pooled greenlet that runs one handler (job) at a time."""
+    """A pooled greenlet that runs one handler (job) at a time; ``caller`` is the greenlet
+    of the task awaiting it, where every reply goes."""
 
     def __init__(self) -> None:
         super().__init__(self._serve)
-        self.caller: greenlet.greenlet | None = None
+        self.caller: Any = None
 
-    def _serve(self, job: Callable[[], Any]) -> None:
+    def _serve(self, job: Callable[..., Any], args: tuple[Any, ...]) -> None:
         while True:
             try:
-                result = job()
-                if hasattr(result, "__await__"):
-                    result = self._drive(result.__await__())
+                result = job(*args)
+                # A coroutine is driven as it is; another awaitable through its iterator.
+                if type(result) is CoroutineType:
+                    try:
+                        result = self._drive(result, result.send(None))
+                    except StopIteration as stop:  # done in one step: the usual case
+                        result = stop.value
+                elif hasattr(result, "__await__"):
+                    steps = result.__await__()
+                    try:
+                        result = self._drive(steps, steps.send(None))
+                    except StopIteration as stop:
+                        result = stop.value
                 reply: tuple[int, Any] = (_DONE, result)
             except BaseException as exc:
                 reply = (_RAISED, exc)
-            caller, self.caller = self.caller, None
-            assert caller is not None
-            job = caller.switch(reply)
+            job, args = self.caller.switch(reply)
 
-    def _drive(self, steps: Generator[Any, Any, Any]) -> Any:
-        """The awaitable's steps, each yield handed to the task that awaits the job."""
-        value: Any = None
-        error: BaseException | None = None
+    def _drive(self, steps: Any, yielded: Any) -> Any:
+        """The awaitable's further steps, each yield handed to the task awaiting the job."""
+        send = steps.send
         while True:
+            kind, payload = self.caller.switch((_YIELD, yielded))
             try:
-                yielded = steps.send(value) if error is None else steps.throw(error)
+                yielded = send(payload) if kind == _SEND else steps.throw(payload)
             except StopIteration as stop:
                 return stop.value
-            value, error = self.suspend(yielded)
-
-    def suspend(self, yielded: Any) -> tuple[Any, BaseException | None]:
-        """Give ``yielded`` to the awaiting task; back with (value, None) or (None, error)."""
-        assert self.caller is not None
-        kind, payload = self.caller.switch((_YIELD, yielded))
-        return (payload, None) if kind == _SEND else (None, payload)
 
     def wait(self, future: asyncio.Future[Any]) -> Any:
         """Block this greenlet (not the loop) until ``future`` is done; its result."""
         future._asyncio_future_blocking = True  # what `await future` would set
-        _, error = self.suspend(future)
-        if error is not None:
-            raise error
+        kind, payload = self.caller.switch((_YIELD, future))
+        if kind == _THROW:
+            raise payload
         return future.result()
 
 
-_pools = threading.local()
+class _Pool(threading.local):
+    """Each thread's idle handler greenlets (a greenlet belongs to the thread that made it)."""
+
+    def __init__(self) -> None:
+        self.idle: list[_Runner] = []
 
 
-def _take_runner() -> _Runner:
-    pool: list[_Runner] | None = getattr(_pools, "idle", None)
-    if pool:
-        return pool.pop()
-    return _Runner()
+_pools = _Pool()
 
 
-def _give_back(runner: _Runner) -> None:
-    pool: list[_Runner] | None = getattr(_pools, "idle", None)
-    if pool is None:
-        pool = _pools.idle = []
-    pool.append(runner)
+class _Handoff:
+    """Awaiting this yields ``value`` (a future, or None for a bare yield) to the task and
+    returns what the task resumes with: a handler greenlet's step, passed on."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return (yield self.value)
 
 
-class _OnGreenlet:
-    """``await run_on_greenlet(job)``: the job and the awaitable it returns, on a pooled
-    greenlet, driven by the task that awaits this (the iterator ``yield from`` delegates to)."""
+_getcurrent = greenlet.getcurrent
 
-    __slots__ = ("_job", "_runner")
 
-    def __init__(self, job: Callable[[], Any]) -> None:
-        self._job: Callable[[], Any] | None = job
-        self._runner: _Runner | None = None
-
-    def __await__(self) -> _OnGreenlet:
-        return self
-
-    def __iter__(self) -> _OnGreenlet:
-        return self
-
-    def __next__(self) -> Any:
-        return self.send(None)
-
-    def send(self, value: Any) -> Any:
-        return self._resume(_SEND, value)
-
-    def throw(self, error: Any, value: Any = None, traceback: Any = None) -> Any:
-        if not isinstance(error, BaseException):
-            error = error() if value is None else value
-        return self._resume(_THROW, error)
-
-    def close(self) -> None:
-        if self._runner is not None:
-            with contextlib.suppress(GeneratorExit, StopIteration):
-                self._resume(_THROW, GeneratorExit())
-
-    def _resume(self, kind: int, payload: Any) -> Any:
-        current = greenlet.getcurrent()
-        runner = self._runner
-        if runner is None:
-            job, self._job = self._job, None
-            if job is None:
-                raise RuntimeError("cannot reuse an already awaited run_on_greenlet()")
-            if kind == _THROW:
-                raise payload
-            runner = self._runner = _take_runner()
-            # The task's context: contextvars set by the handler are the task's, as without us.
-            runner.gr_context = current.gr_context
-            runner.caller = current
-            reply, result = runner.switch(job)
+async def run_on_greenlet(job: Callable[..., Any], *args: Any) -> Any:
+    """Call ``job(*args)`` (and await what it returns, if awaitable) on a handler greenlet,
+    where blocking calls let the event loop run; its result."""
+    current = _getcurrent()
+    pool = _pools.idle
+    runner = pool.pop() if pool else _Runner()
+    # The task's context: contextvars set by the handler are the task's, as without us.
+    runner.gr_context = current.gr_context
+    runner.caller = current
+    kind, value = runner.switch(job, args)
+    while kind == _YIELD:
+        try:
+            sent = await _Handoff(value)
+        except BaseException as error:
+            runner.caller = _getcurrent()
+            kind, value = runner.switch((_THROW, error))
         else:
-            runner.caller = current
-            reply, result = runner.switch((kind, payload))
-        if reply == _YIELD:
-            return result
-        self._runner = None
-        _give_back(runner)
-        if reply == _DONE:
-            raise StopIteration(result)
-        raise result
-
-
-def run_on_greenlet(job: Callable[[], Any]) -> Awaitable[Any]:
-    """Call ``job()`` (and await what it returns, if awaitable) on a handler greenlet, where
-    blocking calls let the event loop run; awaiting this gives its result."""
-    return _OnGreenlet(job)
+            runner.caller = _getcurrent()
+            kind, value = runner.switch((_SEND, sent))
+    pool.append(runner)
+    if kind == _DONE:
+        return value
+    raise value
 
 
 async def awaited_on_greenlet(awaitable: Awaitable[Any]) -> Any:
     """A coroutine awaiting ``awaitable`` on a handler greenlet (for ``waitUntil`` work)."""
-    return await _OnGreenlet(lambda: awaitable)
+    return await run_on_greenlet(lambda: awaitable)
 
 
 # -- the blocking calls -----------------------------------------------------------------------

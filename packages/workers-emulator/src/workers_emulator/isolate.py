@@ -160,7 +160,12 @@ class Isolate:
             self.on_fetch = on_fetch if callable(on_fetch) else None
             on_scheduled = getattr(self.module, "on_scheduled", None)
             self.on_scheduled = on_scheduled if callable(on_scheduled) else None
-        self._global_handlers = global_handlers and self.entrypoint is None
+        # What a request gets when the default export has no fetch handler.
+        self._no_fetch_message = (
+            f'Python entrypoint "{self.main.name}" does not export a handler named "on_fetch"'
+            if global_handlers and self.entrypoint is None
+            else NO_FETCH_MESSAGE
+        )
         # Relaxed calls' positional limits, per handler function (inspect is slow per call).
         self._limits: dict[Any, int | None] = {}
 
@@ -210,21 +215,23 @@ class Isolate:
         self, req: request.Request, ctx: ExecutionContext, entrypoint: str | None = None
     ) -> response.FetchResponse:
         """Call the Worker's fetch handler (of the named entrypoint, if given)."""
-        cls = self._entrypoint_class(entrypoint)
-        args = (req, self.env, ctx)
-        if cls is not None:
-            if not callable(getattr(cls, "fetch", None)):
-                raise JsException("Error", NO_FETCH_MESSAGE)
-            result = await self._call(ctx, cls, "fetch", args, relaxed=True)
-        elif self.on_fetch is not None:
-            result = await self._call(ctx, None, self.on_fetch, args, relaxed=True)
-        elif self._global_handlers:
-            raise JsException(
-                "Error",
-                f'Python entrypoint "{self.main.name}" does not export a handler named "on_fetch"',
-            )
+        cls = self.entrypoint if entrypoint is None else self._entrypoint_class(entrypoint)
+        if cls is None:
+            if self.on_fetch is None:
+                raise JsException("Error", self._no_fetch_message)
+            cls, name = None, self.on_fetch
         else:
-            raise JsException("Error", NO_FETCH_MESSAGE)
+            name = "fetch"
+        # _call inlined: one coroutine less on every request's path.
+        env_token = current_env.set(self.env)
+        ctx_token = current_ctx.set(ctx)
+        try:
+            result = await blocking.run_on_greenlet(
+                self._run_handler, ctx, cls, name, (req, self.env, ctx), True
+            )
+        finally:
+            current_ctx.reset(ctx_token)
+            current_env.reset(env_token)
         if not isinstance(result, response.FetchResponse):
             # workerd's complaint when a handler resolves to something else.
             raise TypeError(
@@ -236,9 +243,9 @@ class Isolate:
         """Call the Worker's scheduled handler (``has_scheduled`` must be true)."""
         args = (controller, self.env, ctx)
         if self.entrypoint is not None:
-            await self._call(ctx, self.entrypoint, "scheduled", args, relaxed=False)
+            await self._call(ctx, self.entrypoint, "scheduled", args, False)
         else:
-            await self._call(ctx, None, self.on_scheduled, args, relaxed=True)
+            await self._call(ctx, None, self.on_scheduled, args, True)
 
     async def call(
         self, entrypoint: str | None, method: str, args: tuple[Any, ...], ctx: ExecutionContext
@@ -248,7 +255,7 @@ class Isolate:
         cls = self._entrypoint_class(entrypoint)
         if cls is None or method.startswith("_") or not callable(getattr(cls, method, None)):
             raise TypeError(f"Method {method} does not exist")
-        return await self._call(ctx, cls, method, args, relaxed=method == "fetch")
+        return await self._call(ctx, cls, method, args, method == "fetch")
 
     async def _call(
         self,
@@ -265,19 +272,32 @@ class Isolate:
         env_token = current_env.set(self.env)
         ctx_token = current_ctx.set(ctx)
         try:
-
-            def job() -> Any:
-                func = handler if cls is None else getattr(cls(ctx, self.env), handler)
-                if relaxed:
-                    key = func if cls is None else (cls, handler)
-                    try:
-                        limit = self._limits[key]
-                    except KeyError:
-                        limit = self._limits[key] = _positional_limit(func)
-                    return func(*args[:limit])
-                return func(*args)
-
-            return await blocking.run_on_greenlet(job)
+            return await blocking.run_on_greenlet(
+                self._run_handler, ctx, cls, handler, args, relaxed
+            )
         finally:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
+
+    def _run_handler(
+        self,
+        ctx: ExecutionContext,
+        cls: type[entrypoints.WorkerEntrypoint] | None,
+        handler: Any,
+        args: tuple[Any, ...],
+        relaxed: bool,
+    ) -> Any:
+        if cls is None:
+            func = handler
+        else:
+            func = getattr(cls(ctx, self.env), handler, None)
+            if not callable(func):  # only fetch gets here without checks
+                raise JsException("Error", NO_FETCH_MESSAGE)
+        if not relaxed:
+            return func(*args)
+        key = handler if cls is None else (cls, handler)
+        try:
+            limit = self._limits[key]
+        except KeyError:
+            limit = self._limits[key] = _positional_limit(func)
+        return func(*args[:limit])
