@@ -7,7 +7,7 @@ import bisect
 import random
 
 import pytest
-from workers_emulator.kv import KVEntry, MemoryKVStore
+from workers_emulator.bindings.kv import KVEntry, MemoryKVStore
 
 
 @pytest.mark.parametrize("seed", range(5))

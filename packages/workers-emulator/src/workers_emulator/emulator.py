@@ -6,22 +6,29 @@ import asyncio
 import contextlib
 import html
 import traceback
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .bindings.kv import KVEntry, KVNamespace
+from .bindings.providers import (
+    PROVIDERS,
+    BindingHost,
+    NotEmulatedBinding,
+    not_emulated_message,
+)
+from .bindings.ratelimit import RateLimiter
 from .clock import Clock, SystemClock, patched_time
 from .config import WorkerConfig, generate_secret, load_config
-from .errors import error_line
+from .errors import WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
 from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
 from .invocation import _current as _current_invocation
 from .isolate import Isolate, global_handlers_allowed
 from .jsdict import to_jsdict
-from .kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
 from .logs import LineCollector, captured_output
-from .ratelimit import RateLimiter
 from .responses import EmulatorResponse, Headers
 from .runtime.workers._context import Env, ExecutionContext
 from .runtime.workers._streams import ReadableStream
@@ -109,23 +116,20 @@ def error_response(exc: BaseException, request: Request) -> Response:
     return Response(line, status=500)
 
 
-def kv_store_path(persist_to: str | Path, namespace_id: str) -> Path:
-    """Where a persisted KV namespace lives: ``<persist_to>/kv/<namespace id>.sqlite``."""
-    return Path(persist_to) / "kv" / f"{namespace_id}.sqlite"
-
-
 class Emulator:
-    """One isolate of the Worker configured by ``config_path``, with its bindings."""
+    """One isolate of the Worker configured by ``config_path`` (default: the config wrangler
+    would find from the working directory), with its bindings."""
 
     def __init__(
         self,
-        config_path: str | Path = "wrangler.toml",
+        config_path: str | Path | None = None,
         *,
         persist_to: str | Path | None = None,
         clock: Clock | None = None,
         vars: dict[str, Any] | None = None,
         secrets: dict[str, str] | None = None,
         dev_defaults: bool = False,
+        kv_write_limit: bool = True,
     ) -> None:
         self.config: WorkerConfig = load_config(config_path)
         self.persist_to = Path(persist_to) if persist_to is not None else None
@@ -146,30 +150,27 @@ class Emulator:
         self.secrets = resolved
         self.vars = {**self.config.vars, **(vars or {})}
 
-        self._kv: dict[str, KVNamespace] = {}
-        stores: dict[str, Any] = {}
-        for namespace in self.config.kv_namespaces:
-            if namespace.id not in stores:
-                if self.persist_to is None:
-                    stores[namespace.id] = MemoryKVStore()
-                else:
-                    # SqliteKVStore creates the file's directory itself.
-                    stores[namespace.id] = SqliteKVStore(
-                        kv_store_path(self.persist_to, namespace.id)
-                    )
-            self._kv[namespace.binding] = KVNamespace(
-                namespace.binding, stores[namespace.id], clock=self.clock
-            )
-        self._stores = stores
-        self._ratelimiters = {
-            rl.name: RateLimiter(rl.limit, rl.period, clock=self.clock)
-            for rl in self.config.ratelimits
-        }
-
         bindings: dict[str, Any] = {k: to_jsdict(v) for k, v in self.vars.items()}
         bindings.update(self.secrets)
-        bindings.update(self._kv)
-        bindings.update(self._ratelimiters)
+        self._host = BindingHost(self.config, self.clock, self.persist_to, kv_write_limit)
+        self._kv: dict[str, KVNamespace] = {}
+        self._ratelimiters: dict[str, RateLimiter] = {}
+        # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
+        self.warnings: list[str] = list(self.config.warnings)
+        for binding in self.config.bindings:
+            provider = PROVIDERS.get(binding.kind.key)
+            if provider is None:
+                self.warnings.append(not_emulated_message(binding))
+                if binding.kind.on_env:
+                    bindings[binding.name] = NotEmulatedBinding(binding)
+                continue
+            provided = bindings[binding.name] = provider(binding, self._host)
+            if isinstance(provided, KVNamespace):
+                self._kv[binding.name] = provided
+            elif isinstance(provided, RateLimiter):
+                self._ratelimiters[binding.name] = provided
+        for text in self.warnings:
+            warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
         self.env = Env(bindings)
 
         collector = LineCollector(self._emit)
@@ -440,10 +441,7 @@ class Emulator:
 
     def close(self) -> None:
         """Release persisted stores (files stay on disk)."""
-        for store in self._stores.values():
-            close = getattr(store, "close", None)
-            if close is not None:
-                close()
+        self._host.close()
 
     def __enter__(self) -> Emulator:
         return self

@@ -26,3 +26,13 @@ def error_line(exc: BaseException) -> str:
     else:
         name, message = type(exc).__name__, str(exc)
     return f"{name}: {message}" if message else name
+
+
+class NotEmulatedError(NotImplementedError):
+    """The Worker used something the real runtime has and the emulator does not provide;
+    the message names it and says it is not emulated."""
+
+
+class WorkersEmulatorWarning(UserWarning):
+    """Something the Worker's config asks for that the emulator ignores or does not
+    provide (an unknown config key, a binding it does not emulate)."""
