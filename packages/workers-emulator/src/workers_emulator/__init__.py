@@ -7,7 +7,7 @@ bindings that behave like the platform's; ``workers-emulator dev`` serves it ove
 from .clock import ManualClock, SystemClock
 from .config import ConfigError, WorkerConfig, load_config
 from .emulator import Emulator
-from .errors import JsException
+from .errors import JsException, NotEmulatedError
 from .invocation import OpCounts
 from .isolate import WorkerLoadError
 from .kv import KVEntry
@@ -22,6 +22,7 @@ __all__ = [
     "JsException",
     "KVEntry",
     "ManualClock",
+    "NotEmulatedError",
     "NoScheduledHandlerError",
     "OpCounts",
     "ScheduledResult",

@@ -16,3 +16,16 @@ class JsException(Exception):
 
     def __repr__(self) -> str:
         return f"JsException({self.name!r}, {self.message!r})"
+
+
+class NotEmulatedError(NotImplementedError):
+    """A runtime feature the emulator does not provide, named in the message.
+
+    One class for every such feature (a JavaScript global, a Pyodide module, a binding
+    method), so a Worker that reaches one fails loudly and says what it reached for.
+    """
+
+    def __init__(self, feature: str, hint: str = "") -> None:
+        message = f"{feature} is not emulated by workers-emulator"
+        super().__init__(f"{message} ({hint})" if hint else message)
+        self.feature = feature

@@ -7,56 +7,16 @@ import importlib.util
 import inspect
 import sys
 import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .runtime import workers as standin
-from .runtime.workers import entrypoints, request, response, utils
-from .runtime.workers import types as standin_types
+from .runtime.imports import standin_workers_module, worker_imports
+from .runtime.workers import entrypoints, request, response
 from .runtime.workers._context import Env, ExecutionContext, current_ctx, current_env
 from .scheduled import ScheduledController
 
-# The names under which a Worker can import the SDK, and what answers them here.
-_STANDIN_MODULES: dict[str, types.ModuleType] = {
-    "workers": standin,
-    "workers.entrypoints": entrypoints,
-    "workers.request": request,
-    "workers.response": response,
-    "workers.types": standin_types,
-    "workers.utils": utils,
-}
-
-
 class WorkerLoadError(Exception):
     """The Worker's main module could not be loaded or has no fetch handler."""
-
-
-@contextlib.contextmanager
-def standin_workers_module() -> Iterator[None]:
-    """Make ``import workers`` give the stand-in for the block, then restore what was there."""
-    saved = {name: sys.modules.get(name) for name in _STANDIN_MODULES}
-    # Submodules of a real SDK imported earlier must not be mixed with the stand-in.
-    shadowed = {
-        name: module
-        for name, module in sys.modules.items()
-        if name.startswith("workers.") and name not in _STANDIN_MODULES
-    }
-    for name in shadowed:
-        del sys.modules[name]
-    sys.modules.update(_STANDIN_MODULES)
-    try:
-        yield
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
-        for name in list(sys.modules):
-            if name.startswith("workers.") and name not in _STANDIN_MODULES:
-                sys.modules.pop(name, None)
-        sys.modules.update(shadowed)
 
 
 def _top_level_names(directory: Path) -> set[str]:
@@ -143,7 +103,7 @@ class Isolate:
         module = importlib.util.module_from_spec(spec)
         token = current_env.set(self.env)
         try:
-            with standin_workers_module():
+            with worker_imports(directory, module):
                 sys.modules[name] = module
                 try:
                     spec.loader.exec_module(module)
