@@ -102,9 +102,11 @@ def test_invalid_header_is_refused_with_workerds_words() -> None:
     assert Response("x", headers={"a": "  padded  "}).headers["a"] == "padded"
 
 
-def test_redirect() -> None:
+def test_redirect_is_the_javascript_response_as_in_the_sdk() -> None:
     r = Response.redirect("https://example.com/a", 301)
-    assert r.status == 301 and r.headers["location"] == "https://example.com/a"
+    assert r.constructor.name == "Response"
+    assert r.status == 301 and r.headers.get("location") == "https://example.com/a"
+    assert Response(r).headers["location"] == "https://example.com/a"
     with pytest.raises(ValueError, match="200 is not a redirect status code"):
         Response.redirect("https://example.com/", 200)
 

@@ -10,10 +10,12 @@ import types
 from pathlib import Path
 from typing import Any
 
-from .runtime.imports import standin_workers_module, worker_imports
+from .runtime.imports import standin_workers_module as standin_workers_module
+from .runtime.imports import worker_imports
 from .runtime.workers import entrypoints, request, response
 from .runtime.workers._context import Env, ExecutionContext, current_ctx, current_env
 from .scheduled import ScheduledController
+
 
 class WorkerLoadError(Exception):
     """The Worker's main module could not be loaded or has no fetch handler."""
@@ -120,6 +122,9 @@ class Isolate:
         result = await self._call_handler(
             ctx, "fetch", (req,), self.on_fetch, (req, self.env, ctx)[: self._on_fetch_arity]
         )
+        if isinstance(result, response._JsResponse):
+            # A JavaScript Response (asgi.fetch's answer) serves as it is, as in workerd.
+            result = response.Response(result)
         if not isinstance(result, response.FetchResponse):
             # workerd's complaint when a handler resolves to something else.
             raise TypeError(

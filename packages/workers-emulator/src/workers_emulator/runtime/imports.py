@@ -108,7 +108,7 @@ class _WorkerSourceLoader(importlib.machinery.SourceFileLoader):
 
 
 class _WorkerModuleFinder(importlib.abc.MetaPathFinder):
-    """Finds the modules of registered Worker directories (and only those)."""
+    """Gives the modules found in registered Worker directories the Worker's builtins."""
 
     def __init__(self) -> None:
         self._directories: dict[str, set[Path]] = {}  # top-level name -> directories
@@ -128,8 +128,8 @@ class _WorkerModuleFinder(importlib.abc.MetaPathFinder):
         directories = self._directories.get(fullname.partition(".")[0])
         if not directories:
             return None
-        search = list(path) if path else [str(d) for d in directories]
-        spec = importlib.machinery.PathFinder.find_spec(fullname, search)
+        # The import system's own search (sys.path order); only the loader is ours.
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
             return spec
         origin = Path(spec.origin or "").resolve()

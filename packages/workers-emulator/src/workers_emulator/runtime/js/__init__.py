@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ...errors import NotEmulatedError
+
 # The SDK stand-in first: its modules and these import each other.
 from .. import workers as _workers  # noqa: F401
-from ...errors import NotEmulatedError
 
 _HERE = __name__.rpartition(".")[0]  # workers_emulator.runtime
 

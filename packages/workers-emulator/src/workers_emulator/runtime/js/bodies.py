@@ -31,7 +31,7 @@ class Blob(JsProxy):
     js_name = "Blob"
 
     def __init__(self, parts: Iterable[Any] | None = None, options: Any = None) -> None:
-        chunks = []
+        chunks: list[bytes] = []
         for part in parts or ():
             if isinstance(part, PyProxy):
                 part = part.unwrap()
@@ -45,7 +45,7 @@ class Blob(JsProxy):
                 chunks.append(bytes(part))
             else:
                 chunks.append(str(part).encode())
-        self._data = b"".join(chunks)
+        self._data: bytes = b"".join(chunks)
         kind = option(options, "type")
         self._type = kind.lower() if isinstance(kind, str) and kind.isascii() else ""
 
@@ -228,14 +228,16 @@ def parse_form(data: bytes, content_type: str | None) -> FormData:
     if not message.is_multipart():
         raise JsException("TypeError", "Failed to parse the body as multipart/form-data.")
     for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name is None:
+        field = part.get_param("name", header="content-disposition")
+        if not isinstance(field, str):
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = b""
         filename = part.get_filename()
         if filename is None:
-            form.append(str(name), _utf8_decode(payload))
+            form.append(field, _utf8_decode(payload))
         else:
             kind = part.get_content_type() if part.get("content-type") else ""
-            form.append(str(name), File([payload], filename, {"type": kind}))
+            form.append(field, File([payload], filename, {"type": kind}))
     return form

@@ -54,9 +54,7 @@ class TypedArray(JsProxy):
     js_name = "TypedArray"
     itemsize = 1
 
-    def __init__(
-        self, source: Any = 0, byteOffset: int = 0, length: int | None = None
-    ) -> None:
+    def __init__(self, source: Any = 0, byteOffset: int = 0, length: int | None = None) -> None:
         if isinstance(source, ArrayBuffer):
             buffer = source
         elif isinstance(source, int):
@@ -138,9 +136,7 @@ class TypedArray(JsProxy):
 
     def subarray(self, begin: int = 0, end: int | None = None) -> TypedArray:
         begin, stop, _ = slice(begin, end).indices(self.length)
-        return type(self)(
-            self._buffer, self._offset + begin * self.itemsize, max(0, stop - begin)
-        )
+        return type(self)(self._buffer, self._offset + begin * self.itemsize, max(0, stop - begin))
 
     def slice(self, begin: int = 0, end: int | None = None) -> TypedArray:
         return type(self)(self.subarray(begin, end).to_bytes())

@@ -46,7 +46,9 @@ def atob(data: Any) -> str:
     try:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode("latin-1")
     except (binascii.Error, ValueError):
-        raise JsException("InvalidCharacterError", "atob() called with invalid base64-encoded data.") from None
+        raise JsException(
+            "InvalidCharacterError", "atob() called with invalid base64-encoded data."
+        ) from None
 
 
 def encodeURIComponent(value: Any) -> str:

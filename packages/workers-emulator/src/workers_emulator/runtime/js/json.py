@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from ...errors import JsException
-from ..jsproxy import JsArray, JsMap, JsObject, JsProxy, JsSet, _JsNull
+from ..jsproxy import JsArray, JsObject, JsProxy, _JsNull
 
 
 def _to_js_value(value: Any) -> Any:
@@ -40,7 +40,7 @@ def _to_json_data(value: Any, in_array: bool) -> Any:
         members = value.as_object_map().items()
     elif isinstance(value, dict):
         members = value.items()
-    elif isinstance(value, JsMap | JsSet) or isinstance(value, JsProxy):
+    elif isinstance(value, JsProxy):
         return {}
     elif callable(value):
         return None if in_array else _OMIT
@@ -72,7 +72,7 @@ class _JSON(JsProxy):
         data = _to_json_data(value, False)
         if data is _OMIT:
             return None
-        indent = None
+        indent: int | str | None = None
         if isinstance(space, int) and space > 0:
             indent = min(space, 10)
         elif isinstance(space, str) and space:

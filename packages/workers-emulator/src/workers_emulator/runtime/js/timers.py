@@ -13,12 +13,16 @@ from ..jsproxy import JsProxy
 
 _ids = itertools.count(1)
 _timers: dict[int, asyncio.TimerHandle] = {}
+# Coroutines a callback started, kept until done (the loop holds tasks only weakly).
+_running: set[asyncio.Future[Any]] = set()
 
 
 def _run(callback: Any, args: tuple[Any, ...]) -> None:
     result = callback(*args)
     if inspect.isawaitable(result):
-        asyncio.ensure_future(result)
+        task = asyncio.ensure_future(result)
+        _running.add(task)
+        task.add_done_callback(_running.discard)
 
 
 def setTimeout(callback: Any, delay: float = 0, *args: Any) -> int:

@@ -175,7 +175,7 @@ class _BodyWriter:
         await self._chunks.put(None)
 
 
-async def process_request(  # noqa: PLR0913
+async def process_request(
     app: Any,
     req: Any,
     env: Any,
@@ -242,7 +242,7 @@ async def process_request(  # noqa: PLR0913
         try:
             await app(request_to_scope(req, env, state=state), receive, send)
             if not result.done():
-                raise RuntimeError("The application did not generate a response")  # noqa: TRY301
+                raise RuntimeError("The application did not generate a response")
         except Exception as e:
             if not result.done():
                 result.set_exception(e)
@@ -323,7 +323,7 @@ def entrypoint(app: Any, *, options: Options | None = None) -> type[WorkerEntryp
 def __getattr__(name):
     if name == "env":
         # FastAPI's dependency for the Worker's env: `env = Depends(asgi.env)`-style use.
-        from fastapi import Depends
+        from fastapi import Depends  # type: ignore[import-not-found]
         from fastapi import Request as FastAPIRequest
 
         @Depends

@@ -20,7 +20,7 @@ class BlobEnding(StrEnum):
 
 def _blob_parts(parts: Any) -> list[Any]:
     items = list(parts) if _is_iterable(parts) else [parts]
-    out = []
+    out: list[Any] = []
     for item in items:
         if isinstance(item, Blob):
             out.append(item._js_blob)
@@ -38,7 +38,7 @@ class Blob:
 
     def __init__(
         self,
-        blob_parts: Iterable[BlobValue] | BlobValue,
+        blob_parts: Iterable[Any] | Any,  # BlobValue
         content_type: str | None = None,
         endings: BlobEnding | str | None = None,
     ):
@@ -83,7 +83,7 @@ class File(Blob):
 
     def __init__(
         self,
-        blob_parts: Iterable[BlobValue] | BlobValue,
+        blob_parts: Iterable[Any] | Any,  # BlobValue
         filename: str,
         content_type: str | None = None,
         endings: BlobEnding | str | None = None,
@@ -96,12 +96,14 @@ class File(Blob):
                 last_modified = blob_parts.last_modified
             if isinstance(blob_parts, JsBlob):
                 content_type = content_type or blob_parts.type
-                if isinstance(blob_parts, JsFile) and not last_modified:
-                    last_modified = blob_parts.lastModified
+            if isinstance(blob_parts, JsFile) and not last_modified:
+                last_modified = blob_parts.lastModified
         options: dict[str, Any] = {"type": content_type or ""}
         if last_modified is not None:
             options["lastModified"] = last_modified
         self._js_blob = JsFile(_blob_parts(blob_parts), filename, options)
+
+    _js_blob: JsFile
 
     @property
     def name(self) -> str:

@@ -11,6 +11,7 @@ from ..js.bodies import FormData as JsFormData
 from .blob import Blob, File
 
 FormDataValue = "str | js.Blob | Blob"
+_Value = Any  # FormDataValue, for the type checker
 
 
 def _py_value_to_js(item: Any) -> Any:
@@ -25,10 +26,10 @@ def _js_value_to_py(item: Any) -> Any:
     return item
 
 
-class FormData(MutableMapping[str, FormDataValue]):
+class FormData(MutableMapping[str, Any]):
     """Form fields: ``form["name"]``, ``append``, ``get_all``; files come back as ``File``."""
 
-    def __init__(self, form_data: JsFormData | None | dict[str, FormDataValue] = None):
+    def __init__(self, form_data: JsFormData | dict[str, _Value] | None = None):
         if not form_data:
             self._js_form_data = JsFormData()
             return
@@ -42,15 +43,15 @@ class FormData(MutableMapping[str, FormDataValue]):
             return
         raise TypeError("Expected form_data to be a dict or an instance of FormData")
 
-    def __getitem__(self, key: str) -> FormDataValue:
+    def __getitem__(self, key: str) -> _Value:
         return _js_value_to_py(self._js_form_data.get(key))
 
-    def __setitem__(self, key: str, value: FormDataValue):
+    def __setitem__(self, key: str, value: _Value):
         if isinstance(value, list):
             raise TypeError("Expected single item in arguments to FormData.__setitem__")
         self._js_form_data.set(key, _py_value_to_js(value))
 
-    def append(self, key: str, value: FormDataValue, filename: str | None = None):
+    def append(self, key: str, value: _Value, filename: str | None = None):
         self._js_form_data.append(key, _py_value_to_js(value), filename)
 
     def delete(self, key: str):
@@ -59,7 +60,7 @@ class FormData(MutableMapping[str, FormDataValue]):
     def __contains__(self, key: object) -> bool:
         return self._js_form_data.has(str(key))
 
-    def values(self) -> Generator[FormDataValue, None, None]:  # type: ignore[override]
+    def values(self) -> Generator[_Value, None, None]:  # type: ignore[override]
         for val in self._js_form_data.values():
             yield _js_value_to_py(val)
 
@@ -69,7 +70,7 @@ class FormData(MutableMapping[str, FormDataValue]):
     def __iter__(self):
         yield from self.keys()
 
-    def items(self) -> Generator[tuple[str, FormDataValue], None, None]:  # type: ignore[override]
+    def items(self) -> Generator[tuple[str, _Value], None, None]:  # type: ignore[override]
         for k, v in self._js_form_data.entries():
             yield (k, _js_value_to_py(v))
 
@@ -79,7 +80,7 @@ class FormData(MutableMapping[str, FormDataValue]):
     def __len__(self):
         return len(list(self.keys()))
 
-    def get_all(self, key: str) -> list[FormDataValue]:
+    def get_all(self, key: str) -> list[_Value]:
         return [_js_value_to_py(x) for x in self._js_form_data.getAll(key)]
 
     @property

@@ -8,12 +8,12 @@ from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 from ...errors import JsException
+from ...jsdict import JsDict, to_jsdict
 from ..js.bodies import Blob as JsBlob
 from ..js.bodies import FormData as JsFormData
 from ..js.bodies import extract_body, parse_form
 from ..js.buffers import ArrayBuffer, Uint8Array
 from ..jsproxy import JsObject, JsProxy
-from ...jsdict import JsDict, to_jsdict
 from ._headers import JsHeaders
 from ._streams import ReadableStream, _tee, _utf8_decode
 from .blob import Blob
@@ -29,8 +29,6 @@ _NORMALISED_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 # HTTPMethod[name] without EnumType.__getitem__'s Python-level call (~0.45 us per access): the
 # same members, and the same KeyError(name) for a name that is none of them.
 _HTTP_METHODS: dict[str, HTTPMethod] = dict(HTTPMethod.__members__)
-
-
 
 
 class _JsRequest(JsProxy):

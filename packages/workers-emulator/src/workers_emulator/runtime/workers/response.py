@@ -30,6 +30,10 @@ _BODY_TYPES = (str, bytes, ReadableStream)
 # JavaScript bodies known by class rather than by constructor name (subclasses included).
 _JS_BODIES = (JsBlob, JsFormData, ArrayBuffer, Uint8Array, ReadableStream)
 _NULL_BODY_STATUSES = {101, 204, 205, 304}
+_BODY_USED = (
+    "Body has already been used. It can only be used once. "
+    "Use tee() first if you need to read it twice."
+)
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _ZERO_LENGTH_NULL_BODY_WARNING = (
     "Constructing a Response with a null body status ({code}) and a non-null, zero-length "
@@ -180,7 +184,10 @@ class _JsResponse(JsProxy):
 
     async def _js_read(self) -> bytes:
         if self.bodyUsed:
-            raise JsException("TypeError", "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.")
+            raise JsException(
+                "TypeError",
+                _BODY_USED,
+            )
         return await self.read()
 
     async def text(self) -> str:
@@ -208,7 +215,10 @@ class _JsResponse(JsProxy):
 
     def clone(self) -> _JsResponse:
         if self.bodyUsed:
-            raise JsException("TypeError", "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.")
+            raise JsException(
+                "TypeError",
+                _BODY_USED,
+            )
         copy = _JsResponse(None, self.status, self.status_text, JsHeaders(self.headers))
         if self.stream is not None:
             self.stream, copy.stream = _tee(self.stream)
@@ -217,8 +227,6 @@ class _JsResponse(JsProxy):
         copy.url = self.url
         return copy
 
-
-JsResponse = _JsResponse
 
 
 class FetchResponse:
@@ -304,9 +312,6 @@ class FetchResponse:
     ) -> None:
         raise NotEmulatedError("FetchResponse.unpack_archive()")
 
-    def abort(self, reason: Any = None) -> None:
-        raise NotEmulatedError("FetchResponse.abort()")
-
     async def _json(self, **kwargs: Any) -> Any:
         return json.loads(await self.text(), **kwargs)
 
@@ -345,7 +350,7 @@ class FetchResponse:
         data: str | dict[str, Any] | list[Any] | JsProxy,
         status: HTTPStatus | int = HTTPStatus.OK,
         status_text="",
-        headers: Headers = None,
+        headers: Headers | None = None,
     ) -> Response:
         try:
             if isinstance(data, JsProxy):
@@ -375,10 +380,10 @@ class Response(FetchResponse):
 
     def __init__(
         self,
-        body: Body = None,
+        body: Body | _JsResponse | None = None,
         status: HTTPStatus | int | None = None,
         status_text="",
-        headers: Headers = None,
+        headers: Headers | None = None,
         web_socket: Any = None,
     ):
         if isinstance(body, _JsResponse):
@@ -389,14 +394,13 @@ class Response(FetchResponse):
             super().__init__(body.url, body)
             return
         content_type = None
-        if isinstance(body, FormData):
-            body = body.js_object
-        if isinstance(body, JsProxy):
-            js_type = body.constructor.name
-            if js_type not in RESPONSE_ACCEPTED_TYPES and not isinstance(body, _JS_BODIES):
+        data: Any = body.js_object if isinstance(body, FormData) else body
+        if isinstance(data, JsProxy):
+            js_type = data.constructor.name
+            if js_type not in RESPONSE_ACCEPTED_TYPES and not isinstance(data, _JS_BODIES):
                 raise TypeError(f"Unsupported type in Response: {js_type}")
-            body, content_type = extract_body(body)
-        elif not isinstance(body, _BODY_TYPES) and body is not None:
+            data, content_type = extract_body(data)
+        elif not isinstance(data, _BODY_TYPES) and data is not None:
             raise TypeError(f"Unsupported type in Response: {type(body).__name__}")
         if web_socket is not None:
             raise NotEmulatedError("a WebSocket response (web_socket)")
@@ -410,22 +414,22 @@ class Response(FetchResponse):
                 "599, inclusive.",
             )
         js_headers = JsHeaders(headers) if headers else JsHeaders()
-        if body is not None and code in _NULL_BODY_STATUSES:
-            if isinstance(body, ReadableStream) or len(body):
+        if data is not None and code in _NULL_BODY_STATUSES:
+            if isinstance(data, ReadableStream) or len(data):
                 raise JsException(
                     "TypeError",
                     "Response with null body status (101, 204, 205, or 304) cannot have a body.",
                 )
             # workerd still accepts a zero-length body here, with this warning on the console.
             print(_ZERO_LENGTH_NULL_BODY_WARNING.format(code=code), file=sys.stderr)
-            body = None
-        if isinstance(body, str):
+            data = None
+        if isinstance(data, str):
             if not js_headers.has("content-type"):
                 js_headers.set("content-type", "text/plain;charset=UTF-8")
-            body = body.encode()
-        elif content_type is not None and body is not None and not js_headers.has("content-type"):
+            data = data.encode()
+        elif content_type is not None and data is not None and not js_headers.has("content-type"):
             js_headers.set("content-type", content_type)
-        super().__init__("", _JsResponse(body, code, status_text or "", js_headers))
+        super().__init__("", _JsResponse(data, code, status_text or "", js_headers))
 
     def __repr__(self) -> str:
         parts = [f"status={self.status}"]

@@ -122,6 +122,4 @@ def python_to_rpc(value) -> JsProxy:
         return jsnull  # type: ignore[return-value]
     value = _replace_none_with_jsnull(value)
     _raise_on_disabled_type(value)
-    return to_js(
-        value, default_converter=_to_rpc_converter, dict_converter=Object.fromEntries
-    )
+    return to_js(value, default_converter=_to_rpc_converter, dict_converter=Object.fromEntries)
