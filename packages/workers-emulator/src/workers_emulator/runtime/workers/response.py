@@ -228,7 +228,6 @@ class _JsResponse(JsProxy):
         return copy
 
 
-
 class FetchResponse:
     """A response object (the SDK builds it over ``pyodide.http.FetchResponse``)."""
 

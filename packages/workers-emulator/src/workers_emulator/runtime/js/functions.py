@@ -1,4 +1,4 @@
-"""The small global functions (``fetch``, ``btoa``, ``encodeURIComponent``...)."""
+"""The global functions (``fetch``, ``btoa``, ``encodeURIComponent``...) and ``performance``."""
 
 from __future__ import annotations
 
