@@ -121,9 +121,8 @@ def test_a_module_the_runtime_lacks_too_is_module_not_found_under_its_own_name(
 def test_standin_workers_module_registers_every_runtime_name_and_restores_them() -> None:
     before = {n: m for n, m in sys.modules.items() if n.split(".")[0] in ("workers", "js")}
     with standin_workers_module():
-        import js  # noqa: PLC0415
-        from workers.request import Request  # noqa: PLC0415
-
+        import js
+        from workers.request import Request
         from workers_emulator.runtime.workers import Request as StandinRequest
 
         assert Request is StandinRequest  # one copy of each module, not a second load

@@ -323,7 +323,7 @@ def entrypoint(app: Any, *, options: Options | None = None) -> type[WorkerEntryp
 def __getattr__(name):
     if name == "env":
         # FastAPI's dependency for the Worker's env: `env = Depends(asgi.env)`-style use.
-        from fastapi import Depends  # type: ignore[import-not-found]
+        from fastapi import Depends
         from fastapi import Request as FastAPIRequest
 
         @Depends
