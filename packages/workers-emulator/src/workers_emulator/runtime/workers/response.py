@@ -231,7 +231,14 @@ class _JsResponse(JsProxy):
 class FetchResponse:
     """A response object (the SDK builds it over ``pyodide.http.FetchResponse``)."""
 
-    def __init__(self, url: str, js_response: _JsResponse) -> None:
+    def __init__(
+        self,
+        url: str,
+        js_response: _JsResponse,
+        abort_controller: Any = None,
+        abort_signal: Any = None,
+    ) -> None:
+        # The abort parameters are newer Pyodide's (3.13); nothing aborts a response here.
         self._url = url
         self.js_response = js_response
 
