@@ -18,7 +18,7 @@ def run(coro):
 
 def test_response_new_with_keyword_options_and_an_options_object() -> None:
     r = js.Response.new("hi", status=201, headers=js.Headers.new({"x-a": "1"}))
-    assert (r.status, r.ok, r.statusText) == (201, True, "")
+    assert (r.status, r.ok, r.statusText) == (201, True, "Created")  # workerd's default
     assert r.headers.get("content-type") == "text/plain;charset=UTF-8"
     assert run(r.text()) == "hi"
     assert r.bodyUsed
@@ -199,3 +199,14 @@ def test_a_global_the_emulator_lacks_is_not_emulated_and_an_unknown_one_is_absen
     with pytest.raises(AttributeError):
         js.NoSuchGlobal  # noqa: B018
     assert "Response" in dir(js) and "HTMLRewriter" in dir(js)
+
+
+def test_no_submodule_shadows_a_global() -> None:
+    import importlib
+    import pkgutil
+    import types
+
+    for info in pkgutil.iter_modules(js.__path__, f"{js.__name__}."):
+        importlib.import_module(info.name)  # each sets the package attribute of its name
+    for name in dir(js):
+        assert not isinstance(getattr(js, name), types.ModuleType), name

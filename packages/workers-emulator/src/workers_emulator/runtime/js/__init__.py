@@ -17,7 +17,8 @@ from .. import workers as _workers  # noqa: F401
 
 _HERE = __name__.rpartition(".")[0]  # workers_emulator.runtime
 
-# Each emulated global: (module under runtime/, attribute).
+# Each emulated global: (module under runtime/, attribute). No module of this package may
+# be named as a global: importing it would set the package attribute of that name.
 _GLOBALS: dict[str, tuple[str, str]] = {
     "AbortController": ("js.timers", "AbortController"),
     "AbortSignal": ("js.timers", "AbortSignal"),
@@ -51,8 +52,8 @@ _GLOBALS: dict[str, tuple[str, str]] = {
     "btoa": ("js.functions", "btoa"),
     "clearInterval": ("js.timers", "clearInterval"),
     "clearTimeout": ("js.timers", "clearTimeout"),
-    "console": ("js.console", "console"),
-    "crypto": ("js.crypto", "crypto"),
+    "console": ("js.console_log", "console"),
+    "crypto": ("js.web_crypto", "crypto"),
     "decodeURI": ("js.functions", "decodeURI"),
     "decodeURIComponent": ("js.functions", "decodeURIComponent"),
     "encodeURI": ("js.functions", "encodeURI"),

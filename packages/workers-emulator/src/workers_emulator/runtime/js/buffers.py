@@ -207,7 +207,7 @@ class TextDecoder(JsProxy):
         try:
             return raw.decode(self.encoding, "strict" if self.fatal else "replace")
         except UnicodeDecodeError:
-            raise JsException("TypeError", "The encoded data was not valid.") from None
+            raise JsException("TypeError", "Failed to decode input.") from None
 
 
 def buffer_bytes(value: Any) -> bytes:

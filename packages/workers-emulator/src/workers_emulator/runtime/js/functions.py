@@ -37,7 +37,8 @@ def btoa(data: Any) -> str:
         return base64.b64encode(text.encode("latin-1")).decode()
     except UnicodeEncodeError:
         raise JsException(
-            "InvalidCharacterError", "Cannot encode a string with characters outside Latin1."
+            "InvalidCharacterError",
+            "btoa() can only operate on characters in the Latin1 (ISO/IEC 8859-1) range.",
         ) from None
 
 

@@ -13,6 +13,7 @@ from ..js.bodies import Blob as JsBlob
 from ..js.bodies import FormData as JsFormData
 from ..js.bodies import extract_body, parse_form
 from ..js.buffers import ArrayBuffer, Uint8Array
+from ..js.http_words import REQUEST_METHODS
 from ..jsproxy import JsObject, JsProxy
 from ._headers import JsHeaders
 from ._streams import ReadableStream, _tee, _utf8_decode
@@ -160,7 +161,9 @@ class Request:
         method = other_options.get("method") or base_method
         if isinstance(method, HTTPMethod):
             method = method.value
-        method = _normalise_method(str(method))
+        method = str(method).upper()
+        if method not in REQUEST_METHODS:
+            raise TypeError(f"Invalid HTTP method string: {other_options.get('method')}")
         headers = (
             JsHeaders(other_options["headers"])
             if other_options.get("headers") is not None

@@ -12,6 +12,7 @@ from ..js.bodies import Blob as JsBlob
 from ..js.bodies import FormData as JsFormData
 from ..js.bodies import extract_body, parse_form
 from ..js.buffers import ArrayBuffer, Uint8Array
+from ..js.http_words import default_status_text
 from ..jsproxy import JsObject, JsProxy, option
 from ._headers import JsHeaders
 from ._streams import ReadableStream, _tee, _utf8_decode
@@ -110,7 +111,9 @@ class _JsResponse(JsProxy):
             data = None
         if content_type is not None and data is not None and not headers.has("content-type"):
             headers.set("content-type", content_type)
-        return cls(data, code, str(option(init, "statusText", "") or ""), headers)
+        status_text = option(init, "statusText")
+        text = default_status_text(code) if status_text is None else str(status_text)
+        return cls(data, code, text, headers)
 
     @staticmethod
     def _static_json(data: Any, init: Any = None, **kwargs: Any) -> _JsResponse:
@@ -122,7 +125,8 @@ class _JsResponse(JsProxy):
         if not headers.has("content-type"):
             headers.set("content-type", "application/json")
         merged = JsObject({"status": option(init, "status", 200), "headers": headers})
-        merged.statusText = option(init, "statusText", "")
+        if option(init, "statusText") is not None:
+            merged.statusText = option(init, "statusText")
         return _JsResponse.new(JSON.stringify(data), merged)
 
     @staticmethod
@@ -135,7 +139,8 @@ class _JsResponse(JsProxy):
                 f"{status} is not a redirect status code. "
                 "It must be one of: 301, 302, 303, 307, or 308.",
             )
-        return _JsResponse(None, status, "", JsHeaders([("location", URL(url).href)]))
+        location = JsHeaders([("location", URL(url).href)])
+        return _JsResponse(None, status, default_status_text(status), location)
 
     @staticmethod
     def error() -> _JsResponse:
@@ -435,7 +440,8 @@ class Response(FetchResponse):
             data = data.encode()
         elif content_type is not None and data is not None and not js_headers.has("content-type"):
             js_headers.set("content-type", content_type)
-        super().__init__("", _JsResponse(data, code, status_text or "", js_headers))
+        text = status_text or default_status_text(code)
+        super().__init__("", _JsResponse(data, code, text, js_headers))
 
     def __repr__(self) -> str:
         parts = [f"status={self.status}"]

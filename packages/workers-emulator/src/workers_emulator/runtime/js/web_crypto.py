@@ -13,8 +13,14 @@ from ...errors import JsException, NotEmulatedError
 from ..jsproxy import JsProxy, option
 from .buffers import ArrayBuffer, TypedArray, buffer_bytes
 
-_DIGESTS = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
-_MAX_RANDOM_BYTES = 65536  # the Web Crypto quota per call
+_DIGESTS = {
+    "MD5": "md5",
+    "SHA-1": "sha1",
+    "SHA-256": "sha256",
+    "SHA-384": "sha384",
+    "SHA-512": "sha512",
+}
+_MAX_RANDOM_BYTES = 65536  # the Web Crypto quota per call (64K)
 
 
 class SubtleCrypto(JsProxy):
@@ -24,7 +30,9 @@ class SubtleCrypto(JsProxy):
         name = algorithm if isinstance(algorithm, str) else option(algorithm, "name", "")
         digest = _DIGESTS.get(str(name).upper())
         if digest is None:
-            raise JsException("NotSupportedError", f"Unrecognized name: {name}")
+            raise JsException(
+                "NotSupportedError", "Unrecognized or unimplemented digest algorithm requested."
+            )
         return ArrayBuffer(hashlib.new(digest, buffer_bytes(data)).digest())
 
     def timingSafeEqual(self, a: Any, b: Any) -> bool:
@@ -51,7 +59,8 @@ class Crypto(JsProxy):
         if array.byteLength > _MAX_RANDOM_BYTES:
             raise JsException(
                 "QuotaExceededError",
-                f"getRandomValues() only accepts buffers of size <= {_MAX_RANDOM_BYTES}",
+                "getRandomValues() only accepts buffers of size <= 64K but provided "
+                f"{array.byteLength} bytes.",
             )
         data = os.urandom(array.byteLength)
         array.buffer._writable()[array.byteOffset : array.byteOffset + len(data)] = data
