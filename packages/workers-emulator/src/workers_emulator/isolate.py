@@ -7,30 +7,16 @@ import importlib.util
 import inspect
 import sys
 import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from . import blocking, entropy
 from .errors import JsException
-from .runtime import workers as standin
-from .runtime.workers import entrypoints, request, response, utils
-from .runtime.workers import types as standin_types
+from .runtime.imports import standin_workers_module as standin_workers_module
+from .runtime.imports import worker_imports
+from .runtime.workers import entrypoints, request, response
 from .runtime.workers._context import Env, ExecutionContext, current_ctx, current_env
 from .scheduled import ScheduledController
-
-# The names under which a Worker can import the SDK, and what answers them here.
-_STANDIN_MODULES: dict[str, types.ModuleType] = {
-    "workers": standin,
-    "workers.entrypoints": entrypoints,
-    # The module: the package's `fetch` attribute is the function, as in the SDK.
-    "workers.fetch": sys.modules[f"{standin.__name__}.fetch"],
-    "workers.request": request,
-    "workers.response": response,
-    "workers.types": standin_types,
-    "workers.utils": utils,
-}
-
 
 # What workerd throws for a request to an entrypoint class without a fetch() method.
 NO_FETCH_MESSAGE = "Handler does not export a fetch() function."
@@ -52,33 +38,6 @@ def global_handlers_allowed(compatibility_date: str | None, flags: list[str]) ->
     if "python_no_global_handlers" in flags:
         return False
     return compatibility_date is None or compatibility_date < NO_GLOBAL_HANDLERS_DATE
-
-
-@contextlib.contextmanager
-def standin_workers_module() -> Iterator[None]:
-    """Make ``import workers`` give the stand-in for the block, then restore what was there."""
-    saved = {name: sys.modules.get(name) for name in _STANDIN_MODULES}
-    # Submodules of a real SDK imported earlier must not be mixed with the stand-in.
-    shadowed = {
-        name: module
-        for name, module in sys.modules.items()
-        if name.startswith("workers.") and name not in _STANDIN_MODULES
-    }
-    for name in shadowed:
-        del sys.modules[name]
-    sys.modules.update(_STANDIN_MODULES)
-    try:
-        yield
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
-        for name in list(sys.modules):
-            if name.startswith("workers.") and name not in _STANDIN_MODULES:
-                sys.modules.pop(name, None)
-        sys.modules.update(shadowed)
 
 
 def _top_level_names(directory: Path) -> set[str]:
@@ -190,7 +149,7 @@ class Isolate:
         module = importlib.util.module_from_spec(spec)
         token = current_env.set(self.env)
         try:
-            with standin_workers_module(), entropy.refused_at_top_level(str(directory)):
+            with worker_imports(directory, module), entropy.refused_at_top_level(str(directory)):
                 sys.modules[name] = module
                 try:
                     spec.loader.exec_module(module)
@@ -232,6 +191,9 @@ class Isolate:
         finally:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
+        if isinstance(result, response._JsResponse):
+            # A JavaScript Response (asgi.fetch's answer) serves as it is, as in workerd.
+            result = response.Response(result)
         if not isinstance(result, response.FetchResponse):
             # workerd's complaint when a handler resolves to something else.
             raise TypeError(
