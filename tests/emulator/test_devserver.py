@@ -80,11 +80,17 @@ def test_chunked_upload_and_head(http) -> None:
     assert head.headers["content-length"] == "2"
 
 
-def test_exception_is_a_plain_500(server: DevServer, http) -> None:
-    r = http.get("/boom")
-    assert (r.status_code, r.text) == (500, "Internal Server Error")
+def test_an_exception_is_a_500_with_its_first_line_and_the_traceback_in_the_log(
+    server: DevServer, http
+) -> None:
+    r = http.get("/boom", headers={"accept": "application/json"})
+    assert (r.status_code, r.text) == (500, "ValueError: the handler failed")
+    assert r.headers["content-type"] == "text/plain;charset=UTF-8"
+    page = http.get("/boom", headers={"accept": "text/html"})  # a browser gets a page
+    assert page.status_code == 500 and page.headers["content-type"] == "text/html;charset=utf-8"
+    assert "ValueError: the handler failed" in page.text and "Traceback" not in page.text
     time.sleep(0.2)
-    assert any("secret detail" in line for line in server.err)  # the log has it
+    assert any("Traceback" in line for line in server.err)  # the log has it
 
 
 def test_request_log_line_has_no_query_ip_or_headers(server: DevServer, http) -> None:

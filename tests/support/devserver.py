@@ -160,6 +160,39 @@ def wrangler_dev(
         stop_process_group(process)
 
 
+@contextmanager
+def emulator_dev(
+    config: Path, *extra_args: str, folder: Path, health_path: str, timeout: float = 60
+) -> Iterator[str]:
+    """``workers-emulator dev --config <config>`` on a free loopback port, its state and its
+    log (``workers-emulator.log``) in ``folder``; yields the base URL once ``health_path``
+    answers 200, raises ServerNotReady otherwise, and always stops the process."""
+    port = free_port()
+    log_path = folder / "workers-emulator.log"
+    command = [str(EXECUTABLE), "dev", "--config", str(config), "--port", str(port)]
+    command += ["--persist-to", str(folder / "state"), *extra_args]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=config.parent,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(
+            f"{url}{health_path}",
+            process,
+            lambda: log_path.read_text(errors="replace"),
+            name="workers-emulator dev",
+            timeout=timeout,
+        )
+        yield url
+    finally:
+        stop_process(process)
+
+
 def write_config(folder: Path, secrets: Mapping[str, str]) -> Path:
     """The repo's wrangler.toml in ``folder`` with ``main`` made absolute, and a .dev.vars
     holding ``secrets`` beside it."""

@@ -8,7 +8,7 @@ from .bindings.kv import KVEntry
 from .clock import ManualClock, SystemClock
 from .config import ConfigError, WorkerConfig, load_config
 from .emulator import Emulator
-from .errors import JsException
+from .errors import JsException, NotEmulatedError
 from .invocation import OpCounts
 from .isolate import WorkerLoadError
 from .responses import EmulatorResponse
@@ -23,6 +23,7 @@ __all__ = [
     "KVEntry",
     "ManualClock",
     "NoScheduledHandlerError",
+    "NotEmulatedError",
     "OpCounts",
     "ScheduledResult",
     "SystemClock",

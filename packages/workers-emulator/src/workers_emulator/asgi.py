@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .emulator import Emulator
-from .errors import JsException
+from .errors import JsException, error_line
 from .httpconn import HTTP_LIMITS, HTTPLimits
 from .requesturl import InvalidRequestTarget, normalise_path, normalise_query, parse_host
 from .runtime.workers.response import FetchResponse
@@ -102,15 +102,6 @@ def _first_param(query: str, name: str) -> str | None:
     return None
 
 
-def _error_line(exc: BaseException) -> str:
-    """The first line of a JavaScript error's stack, ``Name: message``, for a Python one."""
-    if isinstance(exc, JsException):
-        name, message = exc.name, exc.message
-    else:
-        name, message = type(exc).__name__, str(exc)
-    return f"{name}: {message}" if message else name
-
-
 async def _scheduled_handler_answer(emulator: Emulator, path: str, query: str) -> tuple[int, str]:
     """``/cdn-cgi/handler/scheduled`` (or its legacy path): the Cron Trigger with ``?cron=``
     (default ``""``) at ``?time=`` (epoch ms, default now); ``ok`` or ``exception`` as the
@@ -148,7 +139,7 @@ async def _test_scheduled_answer(emulator: Emulator, query: str) -> tuple[int, s
     result = await emulator.scheduled(_first_param(query, "cron") or "")
     # Only the handler's own exception counts: its waitUntil work runs after this answer.
     if result.error is not None:
-        return 500, _error_line(result.error)
+        return 500, error_line(result.error)
     return 200, TEST_SCHEDULED_BODY
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import traceback
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -23,10 +24,11 @@ from .bindings.ratelimit import RateLimiter
 from .clock import Clock, SystemClock, patched_time
 from .config import WorkerConfig, generate_secret, load_config
 from .devsecrets import dev_secrets_path, load_dev_secrets, save_dev_secrets
-from .errors import WorkersEmulatorWarning
+from .errors import WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
 from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
-from .isolate import Isolate
+from .invocation import _current as _current_invocation
+from .isolate import Isolate, global_handlers_allowed
 from .jsdict import to_jsdict
 from .logs import LineCollector, captured_output
 from .responses import EmulatorResponse, Headers
@@ -45,8 +47,6 @@ if TYPE_CHECKING:
     from .testclient import TestClient
 
 DEFAULT_ORIGIN = "http://localhost:8787"
-# What workerd answers when the handler throws: no detail, the traceback goes to the log.
-INTERNAL_ERROR_BODY = "Internal Server Error"
 # A dev server runs for days: keep the newest lines only.
 MAX_LOG_LINES = 100_000
 
@@ -94,6 +94,28 @@ _DISPATCH_FILES = {Path(__file__), Path(__file__).with_name("isolate.py")}
 _NO_CLOCK_PATCH = contextlib.nullcontext()
 
 Respond = Callable[[FetchResponse], Awaitable[None]]
+
+
+_ERROR_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>{line}</title></head>'
+    "<body><h1>{line}</h1><p>Uncaught exception in the Worker; the traceback is in the "
+    "workers-emulator log.</p></body></html>"
+)
+
+
+def error_response(exc: BaseException, request: Request) -> Response:
+    """What a request whose handler threw is answered, as wrangler dev answers it (checked by
+    tests/differential/test_error_differential.py): a 500 whose body names the error's first
+    line (``Name: message``); an HTML page for a client that accepts one and is not curl,
+    plain text otherwise. wrangler dev adds the JavaScript stack (and source) to either; here
+    the Python traceback goes to the log only."""
+    line = error_line(exc)
+    accept = (request._headers.get("accept") or "").lower()
+    agent = (request._headers.get("user-agent") or "").lower()
+    if "curl/" not in agent and any(t in accept for t in ("text/html", "*/*", "text/*")):
+        page = _ERROR_PAGE.format(line=html.escape(line))
+        return Response(page, status=500, headers={"content-type": "text/html;charset=utf-8"})
+    return Response(line, status=500)
 
 
 class Emulator:
@@ -158,7 +180,13 @@ class Emulator:
         collector = LineCollector(self._emit)
         try:
             with self._clock_patch(), captured_output(collector):
-                self.isolate = Isolate(self.config.main, self.env)
+                self.isolate = Isolate(
+                    self.config.main,
+                    self.env,
+                    global_handlers=global_handlers_allowed(
+                        self.config.compatibility_date, self.config.compatibility_flags
+                    ),
+                )
         finally:
             collector.close()
 
@@ -249,8 +277,11 @@ class Emulator:
         body: bytes | str | AsyncIterator[bytes] | None = b"",
         *,
         client_ip: str = "127.0.0.1",
+        entrypoint: str | None = None,
     ) -> EmulatorResponse:
-        """Run one request through the Worker; returns once its ``waitUntil`` work is done."""
+        """Run one request through the Worker (through its named ``entrypoint`` class, if
+        given, as a service binding to it would); returns once its ``waitUntil`` work is
+        done."""
         request = self.build_request(method, url, headers, body, client_ip=client_ip)
         result: dict[str, Any] = {}
 
@@ -261,7 +292,7 @@ class Emulator:
             result["headers"] = Headers._of_lowercase(response.js_response.headers.raw_items())
             result["content"] = await response.js_response.read()
 
-        invocation = await self.handle(request, respond)
+        invocation = await self.handle(request, respond, entrypoint=entrypoint)
         return EmulatorResponse(
             result["status"],
             result["headers"],
@@ -314,23 +345,35 @@ class Emulator:
             url, method, items, stream, DEV_CF if cf is None else to_jsdict(cf)
         )
 
-    async def handle(self, request: Request, respond: Respond) -> Invocation:
-        """Run the Worker on ``request``; ``respond`` gets its response (a 500 if it
-        threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
+    async def handle(
+        self, request: Request, respond: Respond, *, entrypoint: str | None = None
+    ) -> Invocation:
+        """Run the Worker on ``request``; ``respond`` gets its response (``error_response``
+        if it threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
 
-        async def run_fetch(ctx: ExecutionContext) -> None:
-            try:
-                response: FetchResponse = await self.isolate.fetch(request, ctx)
-                neuter = "Can't read from request stream after response has been sent."
-            except Exception as exc:
-                self._log_exception("Uncaught exception in fetch handler", exc)
-                response = Response(INTERNAL_ERROR_BODY, status=500)
-                neuter = "Can't read from request stream after responding with an exception."
-            await respond(response)
-            if request.body is not None:
-                request.body._neuter(neuter)
-
-        invocation, _ = await self._invoke(run_fetch)
+        # _invoke's steps written out: every request comes this way (a closure and a coroutine
+        # less per request); scheduled() and rpc() share _invoke.
+        invocation = Invocation()
+        ctx = ExecutionContext()
+        collector = LineCollector(self._emit)
+        token = _current_invocation.set(invocation)
+        try:
+            with self._clock_patch(), captured_output(collector):
+                try:
+                    response: FetchResponse = await self.isolate.fetch(request, ctx, entrypoint)
+                    neuter = "Can't read from request stream after response has been sent."
+                except Exception as exc:
+                    self._log_exception("Uncaught exception in fetch handler", exc)
+                    response = error_response(exc, request)
+                    neuter = "Can't read from request stream after responding with an exception."
+                await respond(response)
+                if request.body is not None:
+                    request.body._neuter(neuter)
+                if ctx._tasks:
+                    await self._drain_wait_until(ctx)
+        finally:
+            _current_invocation.reset(token)
+            collector.close()
         return invocation
 
     async def scheduled(
@@ -369,6 +412,18 @@ class Emulator:
             outcome = "exception"
         return ScheduledResult(outcome, self._ops_of(invocation), controller._no_retry, error)
 
+    async def rpc(self, entrypoint: str | None, method: str, *args: Any) -> Any:
+        """Call ``method`` of a fresh instance of the named entrypoint class (``None``: the
+        ``Default`` class) as a service binding's RPC call would: one invocation, its
+        ``waitUntil`` work awaited. What the method raises is raised here."""
+        outcome: dict[str, Any] = {}
+
+        async def run_call(ctx: ExecutionContext) -> None:
+            outcome["result"] = await self.isolate.call(entrypoint, method, args, ctx)
+
+        await self._invoke(run_call)
+        return outcome["result"]
+
     async def _invoke(
         self, run: Callable[[ExecutionContext], Awaitable[None]]
     ) -> tuple[Invocation, bool]:
@@ -378,12 +433,14 @@ class Emulator:
         invocation = Invocation()
         ctx = ExecutionContext()
         collector = LineCollector(self._emit)
+        token = _current_invocation.set(invocation)
         try:
-            with invocation.activate(), self._clock_patch(), captured_output(collector):
+            with self._clock_patch(), captured_output(collector):
                 await run(ctx)
                 # Most requests leave no waitUntil work: no coroutine then.
                 wait_until_succeeded = not ctx._tasks or await self._drain_wait_until(ctx)
         finally:
+            _current_invocation.reset(token)
             collector.close()
         return invocation, wait_until_succeeded
 

@@ -106,10 +106,11 @@ class NotEmulatedBinding:
     def _refuse(self, what: str = "") -> NotEmulatedError:
         binding: BindingConfig = object.__getattribute__(self, "_binding")
         used = f"env.{binding.name}{what}"
-        return NotEmulatedError(
+        return NotEmulatedError.with_message(
+            used,
             f"{used}: {binding.description} is a binding workers-emulator does not emulate "
             f"(`{binding.kind.key}` in the Worker's config); "
-            "run this Worker under wrangler dev to use it"
+            "run this Worker under wrangler dev to use it",
         )
 
     def __getattr__(self, name: str) -> Any:
