@@ -15,7 +15,6 @@ SQLite's cursor counters; the emulator estimates them (compared as counts, see t
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from collections.abc import Iterator
@@ -68,8 +67,6 @@ def run_under_workerd(url: str) -> list[Any]:
 def run_under_emulator(tmp_path: Path) -> list[Any]:
     from workers_emulator import Emulator
 
-    if importlib.util.find_spec("workers_emulator.runtime.pyodide") is None:
-        pytest.skip("the emulator's pyodide.ffi stand-in (to_js, jsnull) is not in this tree")
     emulator = Emulator(HERE / "py" / "wrangler.toml", persist_to=tmp_path / "state")
     response = emulator.test_client().post("/run", json=SCENARIO)
     emulator.close()

@@ -5,23 +5,20 @@ dev 4.86; tests/differential/test_d1_differential.py holds the emulator to worke
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from workers_emulator.errors import NotEmulatedError
+from workers_emulator.runtime.jsproxy import jsnull, to_js
 
 from tests.support.d1 import error_of, make_db, rows, run
 
 INSERT = "INSERT INTO t (i, r, s, b, n) VALUES (?, ?, ?, ?, ?)"
 
 
-class Uint8Array:
-    """What ``pyodide.ffi.to_js(b"...")`` hands a binding: a typed array with ``to_bytes``."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def to_bytes(self) -> bytes:
-        return self.data
+def Uint8Array(data: bytes) -> Any:
+    """What ``pyodide.ffi.to_js(b"...")`` hands a binding."""
+    return to_js(data)
 
 
 def test_all_answers_success_meta_and_rows_as_js_objects() -> None:
@@ -132,11 +129,8 @@ def test_bind_refuses_what_d1_refuses(value: object, message: str) -> None:
 
 
 def test_bind_none_via_jsnull_is_null() -> None:
-    class JsNull:  # pyodide.ffi.jsnull's class
-        pass
-
     db = make_db()
-    assert run(db.prepare("SELECT ? AS a").bind(JsNull()).first("a")) is None
+    assert run(db.prepare("SELECT ? AS a").bind(jsnull).first("a")) is None
 
 
 def test_first_answers_a_row_a_column_or_none() -> None:

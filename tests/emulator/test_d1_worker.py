@@ -74,3 +74,34 @@ def test_the_banner_lists_d1_as_local(emulator: Emulator) -> None:
     assert any(line.startswith("env.DB (n) ") and "D1 Database" in line and line.endswith("local")
                for line in lines)  # fmt: skip
     assert emulator.warnings == []
+
+
+QUOTES = """\
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        results = await self.env.DB.prepare("SELECT quote, author FROM quotes LIMIT 1").all()
+        return Response.json(results.results[0])
+"""
+
+
+def test_a_row_answers_as_json_straight_from_the_result(tmp_path: Path) -> None:
+    """The pattern of Cloudflare's D1 example: Response.json() of a row as D1 returned it."""
+    (tmp_path / "entry.py").write_text(QUOTES, encoding="utf-8")
+    config = {
+        "main": "entry.py",
+        "compatibility_flags": ["python_workers"],
+        "d1_databases": [{"binding": "DB", "database_name": "quotes", "database_id": "q"}],
+    }
+    (tmp_path / "wrangler.json").write_text(json.dumps(config), encoding="utf-8")
+    emu = Emulator(tmp_path / "wrangler.json")
+    seed = (
+        "CREATE TABLE quotes (quote TEXT, author TEXT)\n"
+        "INSERT INTO quotes VALUES ('Some words of wisdom', 'Dominik Picheta')"
+    )
+    run(emu.d1("DB").exec(seed))
+    response = emu.test_client().get("/")
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"quote": "Some words of wisdom", "author": "Dominik Picheta"}

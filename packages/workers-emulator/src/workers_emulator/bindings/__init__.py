@@ -2,5 +2,5 @@
 
 Each binding keeps the store its data needs (KV a key-value table, D1 a whole SQLite
 database), persisted as ``<persist-to>/<kind>/<id>.sqlite``; ``providers.py`` builds them from
-the config; ``jsvalues.py`` is how their answers look from Python (Pyodide's proxies).
+the config; ``jsvalues.py`` converts the values crossing to and from Python as Pyodide does.
 """

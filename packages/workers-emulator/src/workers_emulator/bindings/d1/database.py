@@ -19,7 +19,8 @@ from typing import Any
 from ...errors import NotEmulatedError
 from ...faults import FaultInjector
 from ...invocation import Invocation, OpCounts, OpKind
-from ..jsvalues import JsArray, JsObject, js_number, js_string
+from ...runtime.jsproxy import JsArray, JsObject
+from ..jsvalues import js_number, js_string
 from . import validation as v
 from .store import D1Store, Query, QueryResult
 
