@@ -13,6 +13,8 @@ import pytest
 from workers_emulator import Emulator, ManualClock
 from workers_emulator.cli import main
 
+from tests.support.devserver import free_port
+
 MINIMAL = Path(__file__).parent / "workers" / "minimal"
 
 
@@ -132,15 +134,18 @@ def test_dev_wires_its_options(worker, monkeypatch, capsys) -> None:
 
     seen = {}
 
-    def fake_run(emulator, *, host, port):
-        seen.update(emulator=emulator, host=host, port=port)
+    def fake_run(emulator, *, host, port, test_scheduled, sock):
+        seen.update(emulator=emulator, host=host, port=port, sock=sock.getsockname())
+        sock.close()
         return 0
 
     monkeypatch.setattr(server, "run_dev_server", fake_run)
-    args = ["dev", "--config", str(worker), "--port", "9999", "--ip", "0.0.0.0"]
+    port = free_port()
+    args = ["dev", "--config", str(worker), "--port", str(port), "--ip", "127.0.0.1"]
     assert main([*args, "--kv-fault-rate", "0.25"]) == 0
     emu = seen["emulator"]
-    assert (seen["host"], seen["port"]) == ("0.0.0.0", 9999)
+    assert (seen["host"], seen["port"]) == ("127.0.0.1", port)
+    assert seen["sock"] == ("127.0.0.1", port)  # bound before the server runs
     assert emu.persist_to == worker.parent / ".wrangler" / "state"
     assert emu.kv("KV").faults.rate == 0.25
     assert set(emu.generated_secrets) == {"API_TOKEN", "SIGNING_KEY"}  # dev_defaults

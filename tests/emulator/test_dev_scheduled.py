@@ -344,6 +344,7 @@ def test_the_dev_command_passes_test_scheduled_on(tmp_path, monkeypatch) -> None
 
     def fake_run(emulator: Emulator, **options: Any) -> int:
         calls.append(options)
+        options["sock"].close()
         emulator.close()
         return 0
 

@@ -102,9 +102,11 @@ def test_invalid_header_is_refused_with_workerds_words() -> None:
     assert Response("x", headers={"a": "  padded  "}).headers["a"] == "padded"
 
 
-def test_redirect() -> None:
+def test_redirect_is_the_javascript_response_as_in_the_sdk() -> None:
     r = Response.redirect("https://example.com/a", 301)
-    assert r.status == 301 and r.headers["location"] == "https://example.com/a"
+    assert r.constructor.name == "Response"
+    assert r.status == 301 and r.headers.get("location") == "https://example.com/a"
+    assert Response(r).headers["location"] == "https://example.com/a"
     with pytest.raises(ValueError, match="200 is not a redirect status code"):
         Response.redirect("https://example.com/", 200)
 
@@ -192,3 +194,125 @@ def test_reader_protocol() -> None:
         stream.getReader()  # released: can be locked again
 
     run(scenario())
+
+
+# -- Blob, File, FormData --------------------------------------------------------------------
+
+
+def test_blob_and_file() -> None:
+    from workers_emulator.runtime.workers import Blob, File
+
+    blob = Blob(["ab", b"cd"], content_type="text/plain")
+    assert (blob.size, blob.content_type) == (4, "text/plain")
+    assert run(blob.text()) == "abcd" and run(blob.bytes()) == b"abcd"
+    assert run(blob.slice(1, 3).text()) == "bc"
+    assert Blob(blob).content_type == "text/plain"  # a single Blob lends its type
+    file = File([b"x"], "a.bin", content_type="application/x", last_modified=5)
+    assert (file.name, file.last_modified, file.content_type) == ("a.bin", 5, "application/x")
+    with pytest.raises(TypeError, match="Don't know how to handle"):
+        Blob([object()])
+
+
+def test_formdata_mapping_and_files() -> None:
+    from workers_emulator.runtime.workers import Blob, File, FormData
+
+    form = FormData({"a": "1"})
+    form.append("a", "2")
+    form["f"] = File(["content"], "f.txt")
+    form.append("b", Blob(["raw"]), filename="b.bin")
+    assert form["a"] == "1" and form.get_all("a") == ["1", "2"]
+    assert "f" in form and "zzz" not in form
+    assert isinstance(form["f"], File) and form["f"].name == "f.txt"
+    assert isinstance(form["b"], File) and form["b"].name == "b.bin"
+    assert list(form.keys()) == ["a", "a", "f", "b"]
+    del form["a"]
+    assert len(form) == 2
+    with pytest.raises(TypeError, match="single item"):
+        form["x"] = ["a", "b"]  # type: ignore[assignment]
+
+
+def test_formdata_response_and_request_bodies_round_trip() -> None:
+    from workers_emulator.runtime.workers import File, FormData
+
+    form = FormData({"name": "Ada"})
+    form.append("upload", File([b"\x00\x01"], "u.bin", content_type="application/x"))
+    r = Response(form)
+    assert r.headers["content-type"].startswith("multipart/form-data; boundary=")
+    back = run(r.form_data())
+    assert back["name"] == "Ada" and run(back["upload"].bytes()) == b"\x00\x01"
+    req = Request("https://x.example/", method="POST", body=form)
+    assert run(req.form_data())["name"] == "Ada"
+    with pytest.raises(TypeError, match="Unrecognized Content-Type"):
+        run(Request("https://x.example/", method="POST", body="plain").form_data())
+
+
+def test_response_from_a_javascript_response_and_bodies() -> None:
+    from workers_emulator.runtime import js
+
+    inner = js.Response.new("x", status=418)
+    assert Response(inner).status == 418
+    with pytest.raises(ValueError, match="Expected no options"):
+        Response(inner, status=200)
+    assert body_of(Response(js.Uint8Array.new([1, 2]))) == b"\x01\x02"
+    with pytest.raises(TypeError, match="Unsupported type in Response: Headers"):
+        Response(js.Headers.new())
+
+
+# -- RPC conversions -------------------------------------------------------------------------
+
+
+def test_python_to_rpc_and_back() -> None:
+    import datetime
+
+    from workers_emulator.runtime.workers import python_from_rpc, python_to_rpc
+
+    value = {"a": None, "b": [1, {"c": "d"}], "when": datetime.datetime(2026, 1, 2, 3, 4, 5)}
+    js_value = python_to_rpc(value)
+    assert js_value.constructor.name == "Object"
+    assert js_value.b[1].constructor.name == "Object"
+    assert js_value.when.constructor.name == "Date"
+    back = python_from_rpc(js_value)
+    assert back == value and back.b[1].c == "d"  # JsDict: attribute access too
+    response = python_from_rpc(python_to_rpc(Response("r", status=201)))
+    assert isinstance(response, Response) and response.status == 201
+    for refused in ((1, 2), bytearray(b"x")):
+        with pytest.raises(TypeError, match="cannot be sent over RPC"):
+            python_to_rpc(refused)
+    assert python_from_rpc(python_to_rpc(None)) is None
+
+
+# -- env, patch_env, cloudflare:workers --------------------------------------------------------
+
+
+def test_patch_env_and_import_from_javascript() -> None:
+    from workers_emulator import NotEmulatedError
+    from workers_emulator.runtime.workers import import_from_javascript, patch_env
+    from workers_emulator.runtime.workers._context import Env, current_env
+
+    token = current_env.set(Env({"A": "1"}))
+    try:
+        module = import_from_javascript("cloudflare:workers")
+        with patch_env(B="2"):
+            assert (module.env.A, module.env.B) == ("1", "2")
+        assert not hasattr(module.env, "B")
+    finally:
+        current_env.reset(token)
+    with pytest.raises(NotEmulatedError, match="cloudflare:sockets"):
+        import_from_javascript("cloudflare:sockets")
+
+
+def test_durable_object_context_wraps_once_and_abort_is_not_an_exception() -> None:
+    from workers_emulator.runtime.workers import DurableObject
+    from workers_emulator.runtime.workers.entrypoints import (
+        DurableObjectAbort,
+        DurableObjectContext,
+    )
+
+    class State:
+        id = "x"
+
+    obj = DurableObject(State(), env=None)
+    assert obj.ctx.id == "x" and DurableObjectContext(obj.ctx) is obj.ctx
+    with pytest.raises(DurableObjectAbort):
+        obj.ctx.abort("stop")
+    assert not issubclass(DurableObjectAbort, Exception)

@@ -120,7 +120,7 @@ class RealSDK:
     def __init__(self) -> None:
         self.dir = _package_dir("workers")
         assert self.dir.resolve() != STANDIN_DIR.resolve(), "the stand-in shadows the real SDK"
-        self.modules = {p.stem: _parse_file(p) for p in self.dir.glob("*.py")}
+        self.modules = _modules_under(self.dir)
         self._pyodide_http: ModuleInfo | None = None
 
     def _resolve_base(self, base: str, module: ModuleInfo) -> ClassInfo | None:
@@ -128,22 +128,60 @@ class RealSDK:
             return module.classes[base]
         if base == "pyodide.http.FetchResponse":
             if self._pyodide_http is None:
-                self._pyodide_http = _parse_file(_package_dir("pyodide") / "http.py")
+                self._pyodide_http = _pyodide_fetch_response_module()
             return self._pyodide_http.classes.get("FetchResponse")
         for other in self.modules.values():
             if base in other.classes:
                 return other.classes[base]
         return None
 
-    def find_member(self, cls: ClassInfo, name: str) -> Signature | None:
-        """Look ``name`` up along the class's bases, as attribute lookup would."""
+    def find_member(
+        self, cls: ClassInfo, name: str, *, with_pyodide: bool = True
+    ) -> Signature | None:
+        """Look ``name`` up along the class's bases, as attribute lookup would (Pyodide's
+        ``FetchResponse`` included unless ``with_pyodide`` is false)."""
         if name in cls.members:
             return cls.members[name]
         for base in cls.bases:
+            if not with_pyodide and base.startswith("pyodide."):
+                continue
             resolved = self._resolve_base(base, cls.module)
-            if resolved is not None and (found := self.find_member(resolved, name)):
+            if resolved is not None and (
+                found := self.find_member(resolved, name, with_pyodide=with_pyodide)
+            ):
                 return found
         return None
+
+
+def _extends(mine: Signature, real: Signature) -> bool:
+    """``mine`` takes every positional call ``real`` takes: parameters of the same kinds and
+    defaults first, then only ones with defaults. For members from Pyodide, which change
+    between its versions (0.29 added ``FetchResponse``'s abort parameters and renamed ``url``
+    to ``request``), so one stand-in fits the Pyodide of Python 3.11 and of 3.13."""
+    head, tail = mine.params[: len(real.params)], mine.params[len(real.params) :]
+    return (
+        (mine.kind, mine.is_async) == (real.kind, real.is_async)
+        and [p[1:] for p in head] == [p[1:] for p in real.params]
+        and all(default is not None for _, _, default in tail)
+    )
+
+
+def _modules_under(directory: Path) -> dict[str, ModuleInfo]:
+    """Every module of a package, keyed by its path without ``.py`` (``gateway/options``)."""
+    return {
+        p.relative_to(directory).with_suffix("").as_posix(): _parse_file(p)
+        for p in sorted(directory.rglob("*.py"))
+    }
+
+
+def _pyodide_fetch_response_module() -> ModuleInfo:
+    """Where the installed Pyodide defines ``FetchResponse``: ``pyodide/http.py`` (0.25,
+    Python 3.11) or ``pyodide/http/_pyfetch.py`` (0.29, Python 3.13)."""
+    http = _package_dir("pyodide") / "http"
+    for candidate in (http.with_suffix(".py"), http / "_pyfetch.py"):
+        if candidate.is_file():
+            return _parse_file(candidate)
+    raise AssertionError(f"no FetchResponse under {http}")
 
 
 def _is_public(name: str) -> bool:
@@ -170,7 +208,7 @@ def drift(standin: dict[str, ModuleInfo], sdk: RealSDK) -> list[str]:
             | set(real.classes)
         )
         # Only the package's __init__ is API by import; elsewhere imports are incidental.
-        for name in sorted(module.reexported if module_name == "__init__" else ()):
+        for name in sorted(module.reexported if module_name.endswith("__init__") else ()):
             if _is_public(name) and name not in real_names:
                 problems.append(f"{module_name}.{name}: imported into the module, not in the SDK's")
         for name in sorted(module.assigned):
@@ -198,17 +236,82 @@ def drift(standin: dict[str, ModuleInfo], sdk: RealSDK) -> list[str]:
                     continue
                 real_sig = sdk.find_member(real_cls, member)
                 where = f"{module_name}.{cls_name}.{member}"
+                from_pyodide = sdk.find_member(real_cls, member, with_pyodide=False) is None
                 if real_sig is None:
                     problems.append(f"{where}: the SDK class has no such member")
+                elif from_pyodide and _extends(sig, real_sig):
+                    continue
                 elif real_sig != sig:
                     problems.append(f"{where}: {sig.describe()} != SDK {real_sig.describe()}")
     return problems
 
 
+def _find_in(modules: dict[str, ModuleInfo], cls: ClassInfo, name: str) -> Signature | None:
+    """``name`` along the stand-in class's bases (classes of the stand-in's modules)."""
+    if name in cls.members:
+        return cls.members[name]
+    for base in cls.bases:
+        for module in modules.values():
+            if base in module.classes and (found := _find_in(modules, module.classes[base], name)):
+                return found
+    return None
+
+
+def missing(standin: dict[str, ModuleInfo], sdk: RealSDK) -> list[str]:
+    """Every public name of the SDK the stand-in lacks or defines differently (the reverse
+    of ``drift``): modules, functions, classes and their own members, module constants and
+    the package's exports. Members a class inherits from Pyodide are left out: Pyodide's
+    differ per Python version (``drift`` holds the stand-in to the installed one)."""
+    problems: list[str] = []
+    for module_name, real in sorted(sdk.modules.items()):
+        if module_name.rpartition("/")[2].startswith("_") and not module_name.endswith("__init__"):
+            continue
+        mine = standin.get(module_name)
+        if mine is None:
+            problems.append(f"workers/{module_name}.py: the stand-in has no such module")
+            continue
+        names = set(mine.functions) | set(mine.classes) | mine.assigned | mine.reexported
+        for name in sorted(set(real.all_names or []) - set(mine.all_names or [])):
+            problems.append(f"workers.{name}: the SDK exports it, the stand-in does not")
+        exported = real.reexported if module_name.endswith("__init__") else set()
+        for name in sorted(exported | real.assigned):
+            if _is_public(name) and name != "__all__" and name not in names:
+                problems.append(f"{module_name}.{name}: in the SDK, not in the stand-in")
+        for name, sig in sorted(real.functions.items()):
+            if not _is_public(name):
+                continue
+            if name not in mine.functions:
+                problems.append(f"{module_name}.{name}(): in the SDK, not in the stand-in")
+            elif (my_function := mine.functions[name]) != sig:
+                problems.append(
+                    f"{module_name}.{name}: SDK {sig.describe()} != {my_function.describe()}"
+                )
+        for cls_name, cls in sorted(real.classes.items()):
+            if not _is_public(cls_name):
+                continue
+            my_cls = mine.classes.get(cls_name)
+            if my_cls is None:
+                problems.append(f"{module_name}.{cls_name}: an SDK class the stand-in lacks")
+                continue
+            for member, sig in sorted(cls.members.items()):
+                if not _is_public(member):
+                    continue
+                my_sig = _find_in(standin, my_cls, member)
+                where = f"{module_name}.{cls_name}.{member}"
+                if my_sig is None:
+                    problems.append(f"{where}: in the SDK, not in the stand-in")
+                elif my_sig != sig:
+                    problems.append(f"{where}: SDK {sig.describe()} != {my_sig.describe()}")
+    return problems
+
+
 def _standin_modules() -> dict[str, ModuleInfo]:
+    # Private modules (_headers.py...) are the stand-in's own; package __init__s are API.
     return {
-        p.stem: _parse_file(p) for p in STANDIN_DIR.glob("*.py") if not p.stem.startswith("_")
-    } | {"__init__": _parse_file(STANDIN_DIR / "__init__.py")}
+        name: module
+        for name, module in _modules_under(STANDIN_DIR).items()
+        if not name.rpartition("/")[2].startswith("_") or name.endswith("__init__")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +328,56 @@ def test_the_real_sdk_is_found_without_importing_it(sdk: RealSDK) -> None:
 
 def test_standin_matches_the_real_sdk(sdk: RealSDK) -> None:
     assert drift(_standin_modules(), sdk) == []
+
+
+def test_every_public_name_of_the_sdk_is_in_the_standin(sdk: RealSDK) -> None:
+    assert missing(_standin_modules(), sdk) == []
+
+
+def test_the_sdks_top_level_asgi_alias_is_answered_too() -> None:
+    from workers_emulator.runtime.imports import STANDIN_ROOTS
+
+    sdk_root = _package_dir("workers").parent
+    assert (sdk_root / "asgi.py").is_file()  # `import asgi` exists in the real SDK
+    assert STANDIN_ROOTS["asgi"].endswith("workers.asgi")
+
+
+@pytest.mark.parametrize(
+    ("source", "module", "expected"),
+    [
+        # A class member the SDK has and the stand-in lacks.
+        (
+            "class Request:\n    def __init__(self, input, **other_options): ...\n",
+            "request",
+            "request.Request.mode: in the SDK, not in the stand-in",
+        ),
+        # A module function missing.
+        (
+            "def patch_env(d=None, **kwds): ...\n",
+            "utils",
+            "utils.import_from_javascript(): in the SDK, not in the stand-in",
+        ),
+        # A module constant missing.
+        (
+            "NULL_BODY_STATUSES = frozenset()\n",
+            "asgi",
+            "asgi.ASGI: in the SDK, not in the stand-in",
+        ),
+        # Another signature.
+        ("def fetch(app, req, env): ...\n", "asgi", "asgi.fetch: SDK"),
+    ],
+)
+def test_a_missing_or_different_sdk_name_is_reported(
+    sdk: RealSDK, source: str, module: str, expected: str
+) -> None:
+    modules = _standin_modules() | {module: parse_module(source, Path(f"{module}.py"))}
+    problems = missing(modules, sdk)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_missing_submodule_is_reported(sdk: RealSDK) -> None:
+    modules = {k: v for k, v in _standin_modules().items() if k != "wsgi"}
+    assert "workers/wsgi.py: the stand-in has no such module" in missing(modules, sdk)
 
 
 def test_standin_covers_what_workers_use(sdk: RealSDK) -> None:

@@ -20,8 +20,10 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 def entry() -> Iterator[ModuleType]:
     with standin_workers_module():
         sys.modules.pop("entry", None)
-        if str(SRC) not in sys.path:
-            sys.path.insert(0, str(SRC))
+        # First on the path: an emulator loaded earlier put its own Worker's folder there.
+        if str(SRC) in sys.path:
+            sys.path.remove(str(SRC))
+        sys.path.insert(0, str(SRC))
         module = importlib.import_module("entry")
         yield module
         sys.modules.pop("entry", None)

@@ -1,16 +1,25 @@
 """The emulator's stand-in for the Python Workers SDK (``import workers``).
 
-It mirrors the names, parameters and behaviour of ``workers-runtime-sdk`` for what a
-Worker's ``fetch`` handler uses; ``tests/emulator/test_sdk_drift.py`` holds it to that.
+It has every public name and submodule of ``workers-runtime-sdk``, with the same parameters
+and behaviour; ``tests/emulator/test_sdk_drift.py`` holds it to that in both directions.
 """
 
 from typing import Any
 
 from ._context import current_env as _current_env
 from ._context import wait_until as _wait_until
-from .entrypoints import WorkerEntrypoint, handler
+from .blob import Blob, BlobEnding, BlobValue, File
+from .entrypoints import (
+    DurableObject,
+    WorkerEntrypoint,
+    WorkflowEntrypoint,
+    handler,
+)
+from .fetch import fetch
+from .formdata import FormData, FormDataValue
 from .request import Request
 from .response import FetchResponse, Response
+from .rpc import python_from_rpc, python_to_rpc
 from .types import (
     Body,
     Context,
@@ -19,20 +28,34 @@ from .types import (
     JSBody,
     RequestInitCfProperties,
 )
+from .utils import import_from_javascript, patch_env
 
 __all__ = [
+    "Blob",
+    "BlobEnding",
+    "BlobValue",
     "Body",
     "Context",
+    "DurableObject",
     "FetchKwargs",
     "FetchResponse",
+    "File",
+    "FormData",
+    "FormDataValue",
     "Headers",
     "JSBody",
     "Request",
     "RequestInitCfProperties",
     "Response",
     "WorkerEntrypoint",
+    "WorkflowEntrypoint",
     "env",
+    "fetch",
     "handler",
+    "import_from_javascript",
+    "patch_env",
+    "python_from_rpc",
+    "python_to_rpc",
     "waitUntil",
     "wait_until",
 ]

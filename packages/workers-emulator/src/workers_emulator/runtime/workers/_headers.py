@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ...errors import JsException
+from ..jsproxy import JsMap, JsObject, JsProxy
 
 # RFC 9110 token characters: what the Fetch standard accepts as a header name.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -42,8 +43,10 @@ def _check_value(value: str) -> str:
     return value
 
 
-class JsHeaders:
+class JsHeaders(JsProxy):
     """Lower-cased, ordered header list with the Fetch standard's combining rules."""
+
+    js_name = "Headers"
 
     def __init__(self, init: Any = None) -> None:
         self._items: list[tuple[str, str]] = []
@@ -58,6 +61,41 @@ class JsHeaders:
         else:
             # The SDK's message for anything else (`_to_js_headers`).
             raise TypeError("Received unexpected type for headers argument")
+
+    @classmethod
+    def new(cls, init: Any = None, *args: Any, **kwargs: Any) -> JsHeaders:
+        """``new Headers(init)``: a record, a sequence of pairs or another Headers."""
+        if kwargs:
+            init = dict(kwargs)
+        if isinstance(init, JsObject):
+            init = init.as_object_map()
+        if isinstance(init, JsMap):
+            init = list(init.entries())
+        if init is not None and not isinstance(init, JsHeaders | dict | list):
+            if isinstance(init, str | bytes) or not hasattr(init, "__iter__"):
+                raise JsException("TypeError", "Failed to construct 'Headers': invalid init.")
+            init = list(init)
+        if isinstance(init, list):
+            pairs = [tuple(pair) for pair in init]
+            if any(len(pair) != 2 for pair in pairs):
+                raise JsException(
+                    "TypeError", "Failed to construct 'Headers': every pair must be [name, value]."
+                )
+            init = pairs
+        return cls(init)
+
+    def keys(self) -> Iterator[str]:
+        return (name for name, _ in self)
+
+    def values(self) -> Iterator[str]:
+        return (value for _, value in self)
+
+    def entries(self) -> Iterator[tuple[str, str]]:
+        return iter(self)
+
+    def forEach(self, callback: Any) -> None:
+        for name, value in self:
+            callback(value, name)
 
     def append(self, name: str, value: str) -> None:
         self._items.append((_check_name(name), _check_value(value)))

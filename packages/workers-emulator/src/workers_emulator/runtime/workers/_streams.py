@@ -10,36 +10,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ...errors import JsException
-
-
-class Uint8Array:
-    """The bytes of one chunk, with the JsProxy surface Worker code uses."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = bytes(data)
-
-    @property
-    def length(self) -> int:
-        return len(self._data)
-
-    @property
-    def byteLength(self) -> int:
-        return len(self._data)
-
-    def to_bytes(self) -> bytes:
-        return self._data
-
-    def to_py(self) -> memoryview:
-        return memoryview(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __getitem__(self, index: int) -> int:
-        return self._data[index]
-
-    def __repr__(self) -> str:
-        return f"[object Uint8Array] ({len(self._data)} bytes)"
+from ..js.buffers import Uint8Array
+from ..jsproxy import JsProxy
 
 
 class ReadResult:
@@ -70,8 +42,10 @@ class _WholeBody(AsyncIterator[bytes]):
         return data
 
 
-class ReadableStream:
+class ReadableStream(JsProxy):
     """A byte stream fed lazily from an async iterator of chunks."""
+
+    js_name = "ReadableStream"
 
     def __init__(self, source: AsyncIterator[bytes]) -> None:
         self._source: AsyncIterator[bytes] | None = source
@@ -147,12 +121,21 @@ class ReadableStream:
             parts.append(chunk)
         return b"".join(parts)
 
-    def __repr__(self) -> str:
-        return "[object ReadableStream]"
+    async def __aiter__(self) -> AsyncIterator[Uint8Array]:
+        # `async for chunk in stream` (Pyodide iterates a stream's chunks this way).
+        reader = self.getReader()
+        try:
+            while not (result := await reader.read()).done:
+                assert result.value is not None
+                yield result.value
+        finally:
+            reader.releaseLock()
 
 
-class ReadableStreamDefaultReader:
+class ReadableStreamDefaultReader(JsProxy):
     """``stream.getReader()``: ``await read()``, ``await cancel()``, ``releaseLock()``."""
+
+    js_name = "ReadableStreamDefaultReader"
 
     def __init__(self, stream: ReadableStream) -> None:
         self._stream: ReadableStream | None = stream

@@ -1,4 +1,9 @@
-"""``workers.WorkerEntrypoint`` and ``workers.handler``."""
+"""``WorkerEntrypoint``, ``DurableObject``, ``WorkflowEntrypoint`` and ``handler``.
+
+A Worker's module defines these classes at import; the emulator instantiates the entrypoint
+per event. Durable Objects and Workflows themselves are not run here (their bindings are not
+emulated), but a Worker that defines them loads and serves its other handlers.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,54 @@ from collections.abc import Callable
 from typing import Any
 
 
+class DurableObjectAbort(BaseException):
+    """Raised by ``ctx.abort()`` to stop the Durable Object's code (not an Exception, so
+    ``except Exception`` does not swallow it)."""
+
+
+class DurableObjectContext:
+    """``self.ctx`` of a Durable Object: the state object's attributes, plus ``abort()``."""
+
+    def __init__(self, ctx: Any):
+        if ctx is self:
+            return
+        self._ctx = ctx
+
+    def __new__(cls, ctx: Any = None) -> DurableObjectContext:
+        # As in the SDK: wrapping a context twice gives the same wrapper.
+        return ctx if isinstance(ctx, cls) else object.__new__(cls)
+
+    def __getattr__(self, name: str):
+        return getattr(self._ctx, name)
+
+    def abort(self, reason: str | None = None):
+        raise DurableObjectAbort(reason or "Durable Object abort requested")
+
+
+class DurableObject:
+    """Base class used to define a Durable Object."""
+
+    ctx: DurableObjectContext
+    env: Any
+
+    def __init__(self, ctx: Any, env: Any):
+        self.ctx = DurableObjectContext(ctx)
+        self.env = env
+
+
 class WorkerEntrypoint:
     """Base class used to define a Worker Entrypoint."""
+
+    ctx: Any
+    env: Any
+
+    def __init__(self, ctx: Any, env: Any):
+        self.ctx = ctx
+        self.env = env
+
+
+class WorkflowEntrypoint:
+    """Base class used to define a Workflow Entrypoint."""
 
     ctx: Any
     env: Any

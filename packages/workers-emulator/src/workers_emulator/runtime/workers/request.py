@@ -9,10 +9,18 @@ from urllib.parse import urlsplit
 
 from ...errors import JsException
 from ...jsdict import JsDict, to_jsdict
+from ..js.bodies import Blob as JsBlob
+from ..js.bodies import FormData as JsFormData
+from ..js.bodies import extract_body, parse_form
+from ..js.buffers import ArrayBuffer, Uint8Array
+from ..js.http_words import REQUEST_METHODS
+from ..jsproxy import JsObject, JsProxy
 from ._headers import JsHeaders
 from ._streams import ReadableStream, _tee, _utf8_decode
+from .blob import Blob
+from .formdata import FormData
 from .types import FetchKwargs
-from .utils import HTTPMessageMapping, _js_headers_to_http_message
+from .utils import HTTPMessageMapping, _js_headers_to_http_message, _to_python_exception
 
 # Fetch normalises only these method names to upper case; others keep their spelling
 # (and then fail `HTTPMethod[...]` in `Request.method`, as on the platform).
@@ -24,11 +32,7 @@ _NORMALISED_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 _HTTP_METHODS: dict[str, HTTPMethod] = dict(HTTPMethod.__members__)
 
 
-# isinstance() with a tuple: `bytes | bytearray | memoryview` would build a union per call.
-_BYTES_LIKE = (bytes, bytearray, memoryview)
-
-
-class _JsRequest:
+class _JsRequest(JsProxy):
     """What ``Request.js_object`` is on the platform: the JavaScript ``Request`` itself.
 
     Here a live view of the same parts under JavaScript's names: ``headers`` is the request's
@@ -40,9 +44,59 @@ class _JsRequest:
     """
 
     __slots__ = ("_request",)
+    js_name = "Request"
 
     def __init__(self, request: Request) -> None:
         self._request = request
+
+    @classmethod
+    def new(cls, input: Any, init: Any = None, **kwargs: Any) -> _JsRequest:
+        """``new Request(input, init)``; ``init`` as an object or keywords."""
+        options = dict(kwargs)
+        if init is not None:
+            members = init.as_object_map() if isinstance(init, JsObject) else init
+            options = {**dict(members), **options}
+        if isinstance(input, _JsRequest):
+            input = input._request
+        try:
+            return Request(input, **options).js_object
+        except TypeError as exc:
+            raise JsException("TypeError", str(exc)) from None
+
+    async def text(self) -> str:
+        return await self._request.text()
+
+    async def json(self) -> Any:
+        from ..js.json import JSON
+
+        return JSON.parse(await self._request.text())
+
+    async def arrayBuffer(self) -> ArrayBuffer:
+        return ArrayBuffer(await self._request._consume())
+
+    async def bytes(self) -> Uint8Array:
+        return Uint8Array(await self._request._consume())
+
+    async def blob(self) -> JsBlob:
+        kind = self._request._headers.get("content-type") or ""
+        return JsBlob([await self._request._consume()], {"type": kind})
+
+    async def formData(self) -> JsFormData:
+        content_type = self._request._headers.get("content-type")
+        return parse_form(await self._request._consume(), content_type)
+
+    def clone(self) -> _JsRequest:
+        return self._request.clone().js_object
+
+    @property
+    def redirect(self) -> str:
+        return "follow"
+
+    @property
+    def signal(self) -> Any:
+        from ..js.timers import AbortSignal
+
+        return AbortSignal()
 
     @property
     def headers(self) -> JsHeaders:
@@ -74,22 +128,26 @@ def _normalise_method(method: str) -> str:
     return upper if upper in _NORMALISED_METHODS else method
 
 
-def _to_stream(body: Any) -> ReadableStream | None:
-    if body is None:
-        return None
-    if isinstance(body, ReadableStream):
-        return body
-    if isinstance(body, str):
-        return ReadableStream.from_bytes(body.encode())
-    if isinstance(body, _BYTES_LIKE):
-        return ReadableStream.from_bytes(bytes(body))
-    raise TypeError(f"Unsupported type in Request: {type(body).__name__}")
+def _to_stream(body: Any) -> tuple[ReadableStream | None, str | None]:
+    """A request body as a stream, and the Content-Type it implies."""
+    if isinstance(body, FormData | Blob):
+        body = body.js_object
+    data, content_type = extract_body(body)
+    if data is None or isinstance(data, ReadableStream):
+        return data, content_type
+    return ReadableStream.from_bytes(data), content_type
 
 
 class Request:
     """An HTTP request, mirroring ``workers.Request``."""
 
-    def __init__(self, input: Request | str, **other_options: Unpack[FetchKwargs]):
+    def __init__(self, input: Request | str | _JsRequest, **other_options: Unpack[FetchKwargs]):
+        if isinstance(input, _JsRequest):
+            if other_options:
+                raise ValueError("Expected no options when constructing Request from a js.Request")
+            # The same JavaScript Request under another Python wrapper: share its state.
+            self.__dict__.update(input._request.__dict__)
+            return
         if isinstance(input, Request):
             base_url, base_method = input._url, input._method
             base_headers, base_cf = JsHeaders(input._headers), input.cf
@@ -103,16 +161,18 @@ class Request:
         method = other_options.get("method") or base_method
         if isinstance(method, HTTPMethod):
             method = method.value
-        method = _normalise_method(str(method))
+        method = str(method).upper()
+        if method not in REQUEST_METHODS:
+            raise TypeError(f"Invalid HTTP method string: {other_options.get('method')}")
         headers = (
             JsHeaders(other_options["headers"])
             if other_options.get("headers") is not None
             else base_headers
         )
         if "body" in other_options and other_options["body"] is not None:
-            body = _to_stream(other_options["body"])
-            if isinstance(other_options["body"], str) and not headers.has("content-type"):
-                headers.set("content-type", "text/plain;charset=UTF-8")
+            body, content_type = _to_stream(other_options["body"])
+            if content_type is not None and not headers.has("content-type"):
+                headers.set("content-type", content_type)
         else:
             body = base_body
             if isinstance(input, Request) and body is not None:
@@ -212,6 +272,54 @@ class Request:
 
     async def bytes(self) -> bytes:
         return await self._consume()
+
+    async def buffer(self) -> ArrayBuffer:
+        return ArrayBuffer(await self._consume())
+
+    async def form_data(self) -> FormData:
+        try:
+            return FormData(await self.js_object.formData())
+        except JsException as exc:
+            raise _to_python_exception(exc) from exc
+
+    async def blob(self) -> Blob:
+        return Blob(await self.js_object.blob())
+
+    @property
+    def cache(self) -> str | None:
+        return None
+
+    @property
+    def credentials(self) -> str:
+        return "same-origin"
+
+    @property
+    def destination(self) -> str:
+        return ""
+
+    @property
+    def integrity(self) -> str:
+        return ""
+
+    @property
+    def is_history_navigation(self) -> bool:
+        return False
+
+    @property
+    def keepalive(self) -> bool:
+        return False
+
+    @property
+    def mode(self) -> str:
+        return "cors"
+
+    @property
+    def referrer(self) -> str:
+        return "about:client"
+
+    @property
+    def referrer_policy(self) -> str:
+        return ""
 
     def clone(self) -> Request:
         self._raise_if_failed()

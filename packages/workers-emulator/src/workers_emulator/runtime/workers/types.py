@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from http import HTTPMethod
-from typing import Any, Protocol, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypedDict
 
 from ._headers import JsHeaders
 from ._streams import ReadableStream
+
+if TYPE_CHECKING:
+    from ..jsproxy import JsProxy
+    from .formdata import FormData
 
 
 class Context(Protocol):
@@ -16,8 +20,8 @@ class Context(Protocol):
     def waitUntil(self, other: Awaitable[Any]) -> None: ...
 
 
-JSBody: TypeAlias = "bytes | ReadableStream"
-Body: TypeAlias = "str | JSBody"
+JSBody: TypeAlias = "bytes | ReadableStream | JsProxy"
+Body: TypeAlias = "str | FormData | JSBody"
 Headers: TypeAlias = "dict[str, str] | list[tuple[str, str]] | JsHeaders"
 
 
