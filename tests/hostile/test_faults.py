@@ -255,7 +255,7 @@ def test_admin_api_under_kv_faults_never_500s() -> None:
 def test_dev_server_kv_fault_rate_flag_over_http(tmp_path: Any) -> None:
     server = start_dev_server(tmp_path, "--kv-fault-rate", "0.5")
     try:
-        assert "Injecting KV faults" in server.output()
+        assert "Injecting faults" in server.output()
         with httpx.Client(base_url=server.url, timeout=10) as client:
             admin = {"authorization": f"Bearer {server.token}"}
             body = {"customer": "Fault Test", "plan": "pro", "expires_at": None}

@@ -87,12 +87,14 @@ def _parser() -> argparse.ArgumentParser:
         "its message naming this switch)",
     )
     dev.add_argument(
+        "--fault-rate",
         "--kv-fault-rate",
+        dest="fault_rate",
         metavar="RATE",
         type=float,
         default=0.0,
-        help="make this fraction (0 to 1) of KV operations fail, to test resilience "
-        "(default: %(default)s)",
+        help="make this fraction (0 to 1) of KV and D1 operations fail, to test resilience; "
+        "--kv-fault-rate is its older name (default: %(default)s)",
     )
 
     kv = commands.add_parser(
@@ -118,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
             )
         sub.add_argument("--config", metavar="PATH", default=None, help=CONFIG_HELP)
         sub.add_argument("--persist-to", metavar="DIR", default=None, help=PERSIST_HELP)
+
+    from .bindings.d1.commands import add_d1_parser
+
+    add_d1_parser(commands, _Parser)
     return parser
 
 
@@ -132,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "dev":
             return _dev(args)
+        if args.command == "d1":
+            from .bindings.d1.commands import run_d1
+            from .server import default_persist_to
+
+            return run_d1(args, default_persist_to)
         return _kv(args)
     except ConfigError as exc:
         return _fail(EXIT_USAGE, str(exc))
@@ -145,8 +156,8 @@ def _dev(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         return _fail(EXIT_USAGE, f"--port must be within 0..65535, got {args.port}")
-    if not 0.0 <= args.kv_fault_rate <= 1.0:
-        return _fail(EXIT_USAGE, f"--kv-fault-rate must be within [0, 1], got {args.kv_fault_rate}")
+    if not 0.0 <= args.fault_rate <= 1.0:
+        return _fail(EXIT_USAGE, f"--fault-rate must be within [0, 1], got {args.fault_rate}")
     config_path = resolve_config_path(args.config)
     persist_to = args.persist_to or default_persist_to(config_path)
     # The port first: if it is taken, fail before a secret is generated or anything printed.
@@ -172,9 +183,9 @@ def _dev(args: argparse.Namespace) -> int:
         # The Worker's own code failed to load: its traceback is what the developer needs.
         traceback.print_exception(exc, file=sys.stderr)
         return _fail(EXIT_FAILED, f"the Worker failed to load: {exc}")
-    if args.kv_fault_rate:
-        emulator.inject_kv_faults(args.kv_fault_rate, seed=None)
-        print(f"Injecting KV faults: {args.kv_fault_rate:.0%} of operations fail")
+    if args.fault_rate:
+        emulator.inject_faults(args.fault_rate, seed=None)
+        print(f"Injecting faults: {args.fault_rate:.0%} of KV and D1 operations fail")
     return run_dev_server(
         emulator, host=args.ip, port=args.port, test_scheduled=args.test_scheduled, sock=sock
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .bindings.d1 import D1Database
 from .bindings.kv import KVEntry, KVNamespace
 from .bindings.providers import (
     PROVIDERS,
@@ -133,6 +134,7 @@ class Emulator:
         self._host = BindingHost(self.config, self.clock, self.persist_to, kv_write_limit)
         self._kv: dict[str, KVNamespace] = {}
         self._ratelimiters: dict[str, RateLimiter] = {}
+        self._d1: dict[str, D1Database] = {}
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -147,6 +149,8 @@ class Emulator:
                 self._kv[binding.name] = provided
             elif isinstance(provided, RateLimiter):
                 self._ratelimiters[binding.name] = provided
+            elif isinstance(provided, D1Database):
+                self._d1[binding.name] = provided
         for text in self.warnings:
             warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
         self.env = Env(bindings)
@@ -192,9 +196,30 @@ class Emulator:
         """Operations on the binding since creation or ``reset_counters()``."""
         return self.kv(binding).counters
 
+    def d1(self, binding: str) -> D1Database:
+        """The D1 binding object the Worker sees as ``env.<binding>``."""
+        try:
+            return self._d1[binding]
+        except KeyError:
+            raise KeyError(f"no D1 binding named {binding!r}") from None
+
+    def _counted(self) -> list[KVNamespace | D1Database]:
+        """The bindings whose operations are counted (and can be made to fail)."""
+        return [*self._kv.values(), *self._d1.values()]
+
     def reset_counters(self) -> None:
-        for namespace in self._kv.values():
-            namespace.reset_counters()
+        for counted in self._counted():
+            counted.reset_counters()
+
+    def inject_faults(
+        self, rate: float, seed: int | None = 0, ops: Iterable[OpKind] = OP_KINDS
+    ) -> FaultInjector:
+        """Make a fraction ``rate`` of the operations of the given kinds fail, on every KV and
+        D1 binding (one injector: one reproducible sequence of draws across them)."""
+        injector = FaultInjector(rate, seed, tuple(ops))
+        for counted in self._counted():
+            counted.faults = injector
+        return injector
 
     def inject_kv_faults(
         self, rate: float, seed: int | None = 0, ops: Iterable[OpKind] = OP_KINDS
@@ -373,7 +398,7 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        return {name: invocation.counts(name) for name in self._kv}
+        return {name: invocation.counts(name) for name in (*self._kv, *self._d1)}
 
     # -- logs -----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""KV fault injection: make a share of operations fail as a KV outage would."""
+"""Fault injection, one switch for every binding: a share of operations fails as an outage
+would (each binding raises its own service's error; ``check`` is KV's)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class FaultInjector:
         kinds = tuple(ops)
         unknown = set(kinds) - set(OP_KINDS)
         if unknown:
-            raise ValueError(f"unknown KV operation kinds: {sorted(unknown)}; use {OP_KINDS}")
+            raise ValueError(f"unknown operation kinds: {sorted(unknown)}; use {OP_KINDS}")
         self.rate = rate
         self.seed = seed
         self.ops: frozenset[OpKind] = frozenset(kinds)

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from .asgi import create_app
+from .bindings.d1 import d1_databases
 from .bindings.providers import NotEmulatedBinding
 from .devsecrets import dev_secrets_path
 from .emulator import Emulator
@@ -46,6 +47,7 @@ def banner(emulator: Emulator) -> list[str]:
     details.update(
         (rl.name, f"{rl.limit} requests/{rl.period}s") for rl in emulator.config.ratelimits
     )
+    details.update((db.binding, db.database_id) for db in d1_databases(emulator.config))
     for binding in emulator.config.bindings:
         if not binding.kind.on_env:
             continue

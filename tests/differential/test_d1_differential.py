@@ -1,0 +1,142 @@
+"""The D1 scenario, run by JavaScript under real workerd and by Python under the emulator.
+
+``d1/scenario.json`` is the scenario, defined once as data: a table filled through binds of
+each type, ``first``/``all``/``run``/``raw``, batches (one rolled back), ``exec``, and the
+errors (syntax, missing table, wrong bind count, refused binds, transactions, limits).
+``d1/js/worker.js`` runs it under ``wrangler dev`` (real workerd and its local D1);
+``d1/py/entry.py`` runs it as a Python Worker under ``workers_emulator``. Each answers one
+result per step (values, result shapes, meta, error messages); the answers must be identical.
+
+Masked, by the workers themselves: ``meta.duration`` and ``meta.size_after`` (compared by type;
+workerd's database also holds its own ``_cf_METADATA`` table, so its size differs). Masked
+here: ``meta.rows_read`` and ``meta.rows_written``, which workerd takes from its patched
+SQLite's cursor counters; the emulator estimates them (compared as counts, see the README).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.devserver import ServerNotReady, wrangler_dev
+
+HERE = Path(__file__).parent / "d1"
+ROOT = Path(__file__).resolve().parents[2]
+WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
+SCENARIO = json.loads((HERE / "scenario.json").read_text(encoding="utf-8"))
+STARTUP_SECONDS = 90
+ESTIMATED = {"rows_read", "rows_written"}
+
+
+@pytest.fixture(scope="module")
+def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``wrangler dev`` serving d1/js/worker.js on a free port, torn down with its process group."""
+    if not WRANGLER.exists():
+        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the differential test needs it to run wrangler")
+    try:
+        with wrangler_dev(
+            [str(WRANGLER)],
+            "--local",
+            "--config",
+            str(HERE / "js" / "wrangler.toml"),
+            cwd=HERE / "js",
+            folder=tmp_path_factory.mktemp("workerd"),
+            health_path="/health",
+            timeout=STARTUP_SECONDS,
+            interval=0.3,
+        ) as url:
+            yield url
+    except ServerNotReady as error:
+        pytest.fail(str(error))
+
+
+def run_under_workerd(url: str) -> list[Any]:
+    response = httpx.post(f"{url}/run", json=SCENARIO, timeout=120)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def run_under_emulator(tmp_path: Path) -> list[Any]:
+    from workers_emulator import Emulator
+
+    if importlib.util.find_spec("workers_emulator.runtime.pyodide") is None:
+        pytest.skip("the emulator's pyodide.ffi stand-in (to_js, jsnull) is not in this tree")
+    emulator = Emulator(HERE / "py" / "wrangler.toml", persist_to=tmp_path / "state")
+    response = emulator.test_client().post("/run", json=SCENARIO)
+    emulator.close()
+    assert response.status_code == 200, response.text + "\n".join(emulator.log_lines)
+    return response.json()
+
+
+def _differences(js: Any, py: Any, path: str = "") -> list[str]:
+    """Where two answers differ (the estimated meta counts only need to be counts)."""
+    if isinstance(js, dict) and isinstance(py, dict):
+        if set(js) != set(py):
+            return [f"{path}: keys {sorted(js)} != {sorted(py)}"]
+        found = []
+        for k in js:
+            if path.endswith("meta") and k in ESTIMATED:
+                if not (isinstance(js[k], int) and isinstance(py[k], int) and py[k] >= 0):
+                    found.append(f"{path}.{k}: {js[k]!r} / {py[k]!r} are not both counts")
+            else:
+                found.extend(_differences(js[k], py[k], f"{path}.{k}"))
+        return found
+    if isinstance(js, list) and isinstance(py, list):
+        if len(js) != len(py):
+            return [f"{path}: length {len(js)} != {len(py)}: {js!r} != {py!r}"]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(js, py, strict=True))
+            for d in _differences(a, b, f"{path}[{i}]")
+        ]
+    if js != py or type(js) is not type(py):
+        return [f"{path}: {js!r} != {py!r}"]
+    return []
+
+
+def test_d1_scenario_matches_workerd(workerd_url: str, tmp_path: Path) -> None:
+    js = run_under_workerd(workerd_url)
+    py = run_under_emulator(tmp_path)
+    assert len(js) == len(py) == len(SCENARIO)
+    mismatches = []
+    for i, (step, a, b) in enumerate(zip(SCENARIO, js, py, strict=True)):
+        diff = _differences(a, b)
+        if diff:
+            shown = json.dumps(step, ensure_ascii=False)[:200]
+            mismatches.append(
+                f"step {i} {shown}\n  workerd:  {a}\n  emulator: {b}\n  " + "\n  ".join(diff)
+            )
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_scenario_covers_what_it_pins() -> None:
+    """The scenario keeps exercising what it is meant to pin (guards against trimming)."""
+    text = json.dumps(SCENARIO)
+    ops = {step["op"] for step in SCENARIO}
+    assert ops == {"exec", "run", "all", "first", "raw", "batch"}
+    for needle in (
+        '"bytes"',
+        '"buffer"',
+        '"undefined": true',
+        '"object"',
+        "9007199254740991",
+        '"columnNames": true',
+        '"column": "nope"',
+        "SELEC 1",
+        "FROM missing",
+        '"binds": []',
+        "BEGIN TRANSACTION",
+        '"comment_bytes": 100001',
+        "INSERT INTO missing",  # the batch that is rolled back
+        "SELECT i, s FROM t WHERE i >= 10",  # ...and the read that proves it
+    ):
+        assert needle in text, needle
