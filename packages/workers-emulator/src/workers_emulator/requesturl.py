@@ -47,6 +47,11 @@ def normalise_path(raw: bytes) -> str:
     # Most paths need nothing done: printable, nothing to escape, no dot segment to resolve.
     if _PLAIN_PATH.fullmatch(raw) and b"/." not in raw and b"%2" not in raw:
         return raw.decode("ascii")
+    return resolve_path(raw)
+
+
+def resolve_path(raw: bytes) -> str:
+    """``normalise_path`` the long way, for any path: escape, then resolve dot segments."""
     if not raw.startswith((b"/", b"\\")):
         raise InvalidRequestTarget("the request target is not an absolute path")
     segments = raw[1:].replace(b"\\", b"/").split(b"/")
