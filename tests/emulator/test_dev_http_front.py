@@ -154,3 +154,13 @@ def test_a_stalled_body_times_out(served: Served) -> None:
     assert answer.startswith(b"HTTP/1.1 500 ") and b"connection: close" in answer.lower()
     assert 0.4 < elapsed < 3
     assert any("Network connection lost." in line for line in served.emulator.log_lines)
+
+
+def test_a_client_that_half_closes_gets_its_answer_then_the_close(served: Served) -> None:
+    with served.connect() as sock:
+        sock.sendall(b"POST /half HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab")
+        sock.shutdown(socket.SHUT_WR)  # nothing more is coming
+        started = time.monotonic()
+        answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"http://x/half 2")
+    assert time.monotonic() - started < 2  # closed after the answer, not at keep-alive's end

@@ -34,14 +34,24 @@ class Default(WorkerEntrypoint):
         return Response("unreachable")
 """
 
+# Two kinds bound on env that the emulator does not provide, whichever they are as bindings
+# gain providers (a list of tables named by `binding`, like d1_databases and r2_buckets).
+FIRST, SECOND = [
+    kind
+    for kind in BINDING_KINDS
+    if kind.key not in PROVIDERS and kind.on_env and kind.shape == "list" and "." not in kind.key
+    if kind.name_field == "binding"
+][:2]
+CONSUMERS_PROVIDED = "queues.consumers" in PROVIDERS
+
 CONFIG = {
     "name": "unsupported",
     "main": "src/entry.py",
     "compatibility_date": "2026-04-20",
     "compatibility_flags": ["python_workers"],
     "kv_namespaces": [{"binding": "KV", "id": "kv"}],
-    "vectorize": [{"binding": "DB", "index_name": "x"}],
-    "r2_buckets": [{"binding": "BUCKET", "bucket_name": "b"}],
+    FIRST.key: [{"binding": "DB"}],
+    SECOND.key: [{"binding": "BUCKET"}],
     "queues": {"consumers": [{"queue": "jobs"}]},
     "not_a_wrangler_key": True,
 }
@@ -59,13 +69,15 @@ def config(tmp_path: Path) -> Path:
 def test_one_warning_per_binding_not_provided(config: Path) -> None:
     with pytest.warns(WorkersEmulatorWarning) as caught:
         emu = Emulator(config)
-    assert emu.warnings[1:] == [
-        "Queue Consumer 'jobs' is not emulated by workers-emulator: it is ignored",
-        "env.DB (Vectorize Index) is not emulated by workers-emulator: the Worker starts, "
+    expected = [
+        f"env.DB ({FIRST.label}) is not emulated by workers-emulator: the Worker starts, "
         "but using env.DB raises NotEmulatedError",
-        "env.BUCKET (R2 Bucket) is not emulated by workers-emulator: the Worker starts, "
+        f"env.BUCKET ({SECOND.label}) is not emulated by workers-emulator: the Worker starts, "
         "but using env.BUCKET raises NotEmulatedError",
     ]
+    if not CONSUMERS_PROVIDED:
+        expected.append("Queue Consumer 'jobs' is not emulated by workers-emulator: it is ignored")
+    assert sorted(emu.warnings[1:]) == sorted(expected)  # one each, in the config kinds' order
     assert emu.warnings[0].endswith(
         '- Unexpected fields found in top-level field: "not_a_wrangler_key"'
     )
@@ -79,8 +91,8 @@ def test_first_use_names_the_binding_and_says_not_emulated(config: Path) -> None
     client = emu.test_client()
     response = client.get("/")
     assert response.status_code == 501
-    assert response.text.startswith("NotEmulatedError: env.DB.prepare: env.DB (Vectorize Index)")
-    assert "does not emulate" in response.text and "vectorize" in response.text
+    assert response.text.startswith(f"NotEmulatedError: env.DB.prepare: env.DB ({FIRST.label})")
+    assert "does not emulate" in response.text and f"`{FIRST.key}`" in response.text
     assert client.get("/has").text == "True"  # reading env.DB is not using it
     assert client.get("/kv").text == "v"  # the rest of the Worker works
 
@@ -97,7 +109,7 @@ def test_every_use_of_a_missing_binding_raises_not_emulated(config: Path) -> Non
         lambda: setattr(bucket, "x", 1),
     ]
     for use in uses:
-        with pytest.raises(NotEmulatedError, match=r"^env\.BUCKET.*R2 Bucket.*does not emulate"):
+        with pytest.raises(NotEmulatedError, match=rf"^env\.BUCKET.*{SECOND.label}.*not emulate"):
             use()
     assert "not emulated" in repr(bucket)
 
@@ -114,7 +126,7 @@ def test_an_uncaught_use_is_a_500_whose_log_names_it(config: Path) -> None:
         emu = Emulator(config)
     assert emu.test_client().get("/").status_code == 500
     log = "\n".join(emu.log_lines)
-    assert "NotEmulatedError: env.DB.prepare: env.DB (Vectorize Index)" in log
+    assert f"NotEmulatedError: env.DB.prepare: env.DB ({FIRST.label})" in log
     assert "AttributeError" not in log
 
 
@@ -137,7 +149,10 @@ def dev(config: Path) -> Iterator[DevProcess]:
 
 def test_dev_server_warns_once_per_binding_and_marks_them(dev: DevProcess) -> None:
     err = "\n".join(dev.err)
-    for name in ("env.DB (Vectorize Index)", "env.BUCKET (R2 Bucket)", "Queue Consumer 'jobs'"):
+    names = [f"env.DB ({FIRST.label})", f"env.BUCKET ({SECOND.label})"]
+    if not CONSUMERS_PROVIDED:
+        names.append("Queue Consumer 'jobs'")
+    for name in names:
         assert err.count(f"▲ [WARNING] {name} is not emulated") == 1, err
     assert "UserWarning" not in err and "WorkersEmulatorWarning" not in err
     # The config's own warning, as wrangler prints it (the path relative to the cwd).

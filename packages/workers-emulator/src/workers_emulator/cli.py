@@ -30,8 +30,8 @@ EXIT_CODES = (
     "error"
 )
 DEV_DESCRIPTION = (
-    "Serve the Worker over HTTP with local bindings (KV, D1 and Rate Limiting; other bindings in "
-    "the config are reported as not emulated). It prints its bindings and `Ready on URL`, "
+    "Serve the Worker over HTTP with its local bindings (those the emulator does not provide "
+    "are reported at start-up as not emulated). It prints its bindings and `Ready on URL`, "
     "then one line per request. Secrets missing from .dev.vars (named in "
     ".dev.vars.example) get generated development values, kept in the state folder "
     "(dev-secrets.json) so they survive restarts; a generated token is printed once."

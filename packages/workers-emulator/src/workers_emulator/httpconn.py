@@ -1,6 +1,7 @@
 """The dev server's HTTP/1.1 connections, bounded as Cloudflare bounds them.
 
-uvicorn's httptools protocol, plus: a request head (request line and headers) larger than
+uvicorn's httptools protocol, plus: a client that half-closes after its request gets the
+answer before the connection closes; a request head (request line and headers) larger than
 Cloudflare's 128 KB is answered ``431`` as workerd answers it, before the head is held in
 memory; a head still incomplete ``head_timeout`` seconds after its first byte (or after the
 connection opened) closes the connection, as workerd does after 15 s. Request bodies that stall
@@ -57,6 +58,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._in_head = True
         self._refused = False
+        self._close_after_response = False
         self._head_size = 0
         self._head_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()
@@ -87,6 +89,21 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._in_head and self._head_bytes > self.limits.max_head_bytes:
             # Still in the head after more than the cap: refuse before holding any more of it.
             self._refuse_head()
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio allows True
+        # A client that half-closes after a complete request still gets its answer: keep the
+        # transport writable, close once the response is out. (Closing at once raced the
+        # Worker's answer: uvloop refuses writes to a closed transport.)
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            self._close_after_response = True
+            return True
+        return None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._close_after_response and not self.pipeline and not self.transport.is_closing():
+            self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         if self._refused:  # the parser stopped because we refused: already answered

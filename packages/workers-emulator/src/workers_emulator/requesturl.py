@@ -9,6 +9,7 @@ host is lower-cased and its default port dropped. A ``Host`` that is not a host 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -26,6 +27,8 @@ _DOUBLE_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
 # What may not appear in a host (WHATWG's forbidden domain code points, minus what IDNA maps).
 _FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
 _PORT = re.compile(r"[0-9]*")
+# A path starting with "/" whose bytes all stand in a URL as they are (no \\ either).
+_PLAIN_PATH = re.compile(rb"/[!$%&'()*+,\-./0-9:;=@A-Z\[\]^_a-z|~]*")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -41,6 +44,14 @@ def _escape(raw: bytes, escapes: frozenset[int]) -> str:
 
 def normalise_path(raw: bytes) -> str:
     """The URL's pathname for a request target's path (bytes as sent, no query)."""
+    # Most paths need nothing done: printable, nothing to escape, no dot segment to resolve.
+    if _PLAIN_PATH.fullmatch(raw) and b"/." not in raw and b"%2" not in raw:
+        return raw.decode("ascii")
+    return resolve_path(raw)
+
+
+def resolve_path(raw: bytes) -> str:
+    """``normalise_path`` the long way, for any path: escape, then resolve dot segments."""
     if not raw.startswith((b"/", b"\\")):
         raise InvalidRequestTarget("the request target is not an absolute path")
     segments = raw[1:].replace(b"\\", b"/").split(b"/")
@@ -67,6 +78,7 @@ def normalise_query(raw: bytes) -> str:
     return _escape(raw, _QUERY_ESCAPES)
 
 
+@functools.lru_cache(maxsize=256)  # clients send the same few hosts; refusals are not cached
 def parse_host(value: str, scheme: str = "http") -> str:
     """The URL's host (and port, when not the scheme's default) for a ``Host`` header."""
     if value.startswith("["):
