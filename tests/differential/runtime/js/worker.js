@@ -61,6 +61,7 @@ const probes = {
     return [r.status, r.headers.get("location")];
   },
   request_get_with_body: () => new Request("https://e.test/", { body: "x" }),
+  request_invalid_url: () => new Request("/relative"),
   request_post: async () => {
     const r = new Request("https://e.test/p", { method: "post", body: "x" });
     return [r.method, r.url, r.headers.get("content-type"), await r.text()];

@@ -178,6 +178,7 @@ PROBES = {
     "redirect_bad_status": lambda: Response.redirect("https://e.test/", 200),
     "redirect_location": redirect_location,
     "request_get_with_body": lambda: Request.new("https://e.test/", body="x"),
+    "request_invalid_url": lambda: Request.new("/relative"),
     "request_post": request_post,
     "request_odd_method": lambda: Request.new("https://e.test/", method="patch").method,
     "request_custom_method": lambda: [

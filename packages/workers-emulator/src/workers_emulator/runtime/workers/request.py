@@ -58,10 +58,7 @@ class _JsRequest(JsProxy):
             options = {**dict(members), **options}
         if isinstance(input, _JsRequest):
             input = input._request
-        try:
-            return Request(input, **options).js_object
-        except TypeError as exc:
-            raise JsException("TypeError", str(exc)) from None
+        return Request(input, **options).js_object
 
     async def text(self) -> str:
         return await self._request.text()
@@ -156,14 +153,16 @@ class Request:
             base_url, base_method = str(input), "GET"
             base_headers, base_cf, base_body = JsHeaders(), None, None
             if not urlsplit(base_url).scheme:
-                raise TypeError(f"Invalid URL: {base_url}")
+                raise JsException("TypeError", f"Invalid URL: {base_url}")
 
         method = other_options.get("method") or base_method
         if isinstance(method, HTTPMethod):
             method = method.value
         method = str(method).upper()
         if method not in REQUEST_METHODS:
-            raise TypeError(f"Invalid HTTP method string: {other_options.get('method')}")
+            raise JsException(
+                "TypeError", f"Invalid HTTP method string: {other_options.get('method')}"
+            )
         headers = (
             JsHeaders(other_options["headers"])
             if other_options.get("headers") is not None
@@ -179,7 +178,7 @@ class Request:
                 # The new request takes the body over; the old one counts as used.
                 input._body_taken = True
         if body is not None and method in ("GET", "HEAD"):
-            raise TypeError("Request with a GET or HEAD method cannot have a body.")
+            raise JsException("TypeError", "Request with a GET or HEAD method cannot have a body.")
         self._init(base_url, method, headers, body, other_options.get("cf", base_cf))
 
     def _init(
