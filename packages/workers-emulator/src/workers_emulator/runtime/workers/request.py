@@ -14,7 +14,7 @@ from ..js.bodies import FormData as JsFormData
 from ..js.bodies import extract_body, parse_form
 from ..js.buffers import ArrayBuffer, Uint8Array
 from ..js.http_words import REQUEST_METHODS
-from ..jsproxy import JsObject, JsProxy
+from ..jsproxy import JsObject, JsProxy, PyProxy
 from ._headers import JsHeaders
 from ._streams import ReadableStream, _tee, _utf8_decode
 from .blob import Blob
@@ -30,6 +30,11 @@ _NORMALISED_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 # HTTPMethod[name] without EnumType.__getitem__'s Python-level call (~0.45 us per access): the
 # same members, and the same KeyError(name) for a name that is none of them.
 _HTTP_METHODS: dict[str, HTTPMethod] = dict(HTTPMethod.__members__)
+
+
+# The RequestInit members the stand-in Request takes (signal, mode, ... are accepted and
+# not acted upon, as nothing here could act on them).
+_REQUEST_INIT_KEYS = frozenset({"method", "headers", "body", "redirect", "cf"})
 
 
 class _JsRequest(JsProxy):
@@ -58,6 +63,11 @@ class _JsRequest(JsProxy):
             options = {**dict(members), **options}
         if isinstance(input, _JsRequest):
             input = input._request
+        if options.get("headers") is not None:
+            options["headers"] = JsHeaders.new(options["headers"])
+        if isinstance(options.get("body"), PyProxy):
+            options["body"] = options["body"].unwrap()
+        options = {k: v for k, v in options.items() if k in _REQUEST_INIT_KEYS}
         return Request(input, **options).js_object
 
     async def text(self) -> str:
