@@ -180,6 +180,8 @@ def test_constructed_request() -> None:
     with pytest.raises(JsException, match=r"^TypeError: Invalid HTTP method string: Foo"):
         Request("https://x.example/", method="Foo")
     assert Request("https://x.example/", method="patch").method is HTTPMethod.PATCH
+    # The SDK's private attribute, which Cloudflare's examples use, is the JavaScript Request.
+    assert req._js_request.constructor.name == "Request" and req._js_request.url == req.url
 
 
 # -- ReadableStream ------------------------------------------------------------------------

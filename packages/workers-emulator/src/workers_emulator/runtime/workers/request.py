@@ -232,6 +232,11 @@ class Request:
         return f"Request(method={self._method!r}, url={self._url!r})"
 
     @property
+    def _js_request(self) -> _JsRequest:
+        # The SDK's own attribute, which published examples reach for.
+        return _JsRequest(self)
+
+    @property
     def js_object(self) -> _JsRequest:
         """The JavaScript Request under the SDK object (see :class:`_JsRequest`)."""
         return _JsRequest(self)
