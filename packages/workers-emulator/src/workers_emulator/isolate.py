@@ -122,14 +122,14 @@ class Isolate:
         result = await self._call_handler(
             ctx, "fetch", (req,), self.on_fetch, (req, self.env, ctx)[: self._on_fetch_arity]
         )
-        if isinstance(result, response._JsResponse):
+        if not isinstance(result, response.FetchResponse):
+            if not isinstance(result, response._JsResponse):
+                # workerd's complaint when a handler resolves to something else.
+                raise TypeError(
+                    "Incorrect type for Promise: the Promise did not resolve to 'Response'."
+                )
             # A JavaScript Response (asgi.fetch's answer) serves as it is, as in workerd.
             result = response.Response(result)
-        if not isinstance(result, response.FetchResponse):
-            # workerd's complaint when a handler resolves to something else.
-            raise TypeError(
-                "Incorrect type for Promise: the Promise did not resolve to 'Response'."
-            )
         return result
 
     async def scheduled(self, controller: ScheduledController, ctx: ExecutionContext) -> None:
