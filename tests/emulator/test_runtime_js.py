@@ -287,3 +287,71 @@ def test_a_global_the_emulator_lacks_fails_where_it_is_used(interop) -> None:
     r = client.get("/rewrite")  # the Worker loaded: importing HTMLRewriter worked
     assert r.status_code == 500
     assert any("js.HTMLRewriter is not emulated" in line for line in emu.log_lines)
+
+
+def test_a_readable_stream_from_an_underlying_source_is_pulled_on_demand() -> None:
+    async def scenario() -> tuple[list[bytes], list[str]]:
+        calls: list[str] = []
+        left = [b"a", b"b"]
+
+        def pull(controller):
+            calls.append("pull")
+            if left:
+                controller.enqueue(js.Uint8Array.new(left.pop(0)))
+            else:
+                controller.close()
+
+        stream = js.ReadableStream.new(pull=pull)
+        reader = stream.getReader()
+        first = await reader.read()
+        assert calls == ["pull"]  # nothing read ahead
+        rest = [first.value.to_bytes()]
+        while not (chunk := await reader.read()).done:
+            rest.append(chunk.value.to_bytes())
+        return rest, calls
+
+    assert run(scenario()) == ([b"a", b"b"], ["pull", "pull", "pull"])
+
+
+def test_a_stream_source_that_errors_fails_the_read_and_a_string_chunk_is_refused() -> None:
+    async def read_all(stream) -> bytes:
+        return await js.Response.new(stream).text()
+
+    broken = js.ReadableStream.new(start=lambda c: c.error("boom"))
+    with pytest.raises(JsException, match="boom"):
+        run(read_all(broken))
+    with pytest.raises(JsException, match=r"^TypeError"):
+        run(read_all(js.ReadableStream.new(start=lambda c: c.enqueue("text"))))
+
+
+STREAMING_WORKER = """
+    import asyncio
+
+    from js import Response, TextEncoder, TransformStream
+    from workers import WorkerEntrypoint
+
+    class Default(WorkerEntrypoint):
+        async def fetch(self, request):
+            stream = TransformStream.new()
+            writer = stream.writable.getWriter()
+
+            async def produce():
+                for part in ("one ", "two ", "three"):
+                    await writer.write(TextEncoder.new().encode(part))
+                    await asyncio.sleep(0)
+                await writer.close()
+
+            self.ctx.waitUntil(produce())
+            return Response.new(stream.readable, headers={"content-type": "text/plain"})
+"""
+
+
+def test_a_response_streams_from_a_transform_stream_written_after_it_is_returned(
+    tmp_path,
+) -> None:
+    from tests.support.worker_files import worker_emulator
+
+    emu = worker_emulator(tmp_path, STREAMING_WORKER)
+    with emu.test_client() as client:
+        r = client.get("/")
+    assert (r.status_code, r.text) == (200, "one two three")
