@@ -52,17 +52,23 @@ def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail(str(error))
 
 
-def run_under_workerd(url: str) -> list[Any]:
-    response = httpx.post(f"{url}/run", json=SCENARIO, timeout=120)
+def run_under_workerd(url: str, steps: list[Any] = SCENARIO) -> list[Any]:
+    response = httpx.post(f"{url}/run", json=steps, timeout=120)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def run_under_emulator(tmp_path: Path) -> list[Any]:
+def run_under_emulator(
+    tmp_path: Path, steps: list[Any] = SCENARIO, *, kv_write_limit: bool = True
+) -> list[Any]:
     from workers_emulator import Emulator
 
-    emulator = Emulator(HERE / "py" / "wrangler.toml", persist_to=tmp_path / "state")
-    response = emulator.test_client().post("/run", json=SCENARIO)
+    emulator = Emulator(
+        HERE / "py" / "wrangler.toml",
+        persist_to=tmp_path / "state",
+        kv_write_limit=kv_write_limit,
+    )
+    response = emulator.test_client().post("/run", json=steps)
     assert response.status_code == 200, response.text + "\n".join(emulator.log_lines)
     return response.json()
 
@@ -103,6 +109,48 @@ def test_kv_scenario_matches_workerd(workerd_url: str, tmp_path: Path) -> None:
                 f"step {i} {shown}\n  workerd:  {a}\n  emulator: {b}\n  " + "\n  ".join(diff)
             )
     assert not mismatches, "\n".join(mismatches)
+
+
+# Two writes to one key within a second (wrangler dev accepts both), then list cursors the
+# namespace never issued: local KV does not refuse them, it lists after the key they decode to.
+FAST_WRITES_AND_CURSORS: list[dict[str, Any]] = [
+    {"op": "put", "key": "wr:a", "value": "1"},
+    {"op": "put", "key": "wr:a", "value": "2"},
+    {"op": "get", "key": "wr:a"},
+    {"op": "put", "key": "wr:b", "value": "x"},
+    {"op": "put", "key": "wr:c", "value": "x"},
+    {"op": "list", "options": {"prefix": "wr:", "limit": 1}},
+    {"op": "list", "options": {"prefix": "wr:", "limit": 1, "cursor": "$last"}},
+    {"op": "list", "options": {"prefix": "wr:", "cursor": "bogus"}},
+    {"op": "list", "options": {"prefix": "wr:", "cursor": "d3I6YQ=="}},  # "wr:a", not issued
+    {"op": "list", "options": {"prefix": "wr:", "cursor": "d3I6Yg"}},  # "wr:b", unpadded
+    {"op": "list", "options": {"prefix": "wr:", "cursor": "!!!"}},
+    {"op": "list", "options": {"prefix": "wr:", "cursor": "z" * 60}},
+    {"op": "list", "options": {"prefix": "wr:", "cursor": ""}},
+]
+
+
+def test_fast_writes_and_unissued_cursors_match_workerd_with_the_write_limit_off(
+    workerd_url: str, tmp_path: Path
+) -> None:
+    js = run_under_workerd(workerd_url, FAST_WRITES_AND_CURSORS)
+    py = run_under_emulator(tmp_path, FAST_WRITES_AND_CURSORS, kv_write_limit=False)
+    assert js[1] == {"ok": None} and js[2] == {"ok": "2"}  # workerd accepted the second write
+    assert js[8]["ok"]["keys"] == [{"name": "wr:b"}, {"name": "wr:c"}]  # ... and a made-up cursor
+    assert _differences(js, py) == []
+
+
+def test_the_write_limit_refuses_the_second_fast_write_as_documented(
+    workerd_url: str, tmp_path: Path
+) -> None:
+    js = run_under_workerd(workerd_url, FAST_WRITES_AND_CURSORS)
+    py = run_under_emulator(tmp_path, FAST_WRITES_AND_CURSORS)
+    refused = "Error: KV PUT failed: 429 Too Many Requests (workers-emulator:"
+    assert py[1]["error"].startswith(refused)
+    assert "--no-kv-write-limit" in py[1]["error"]
+    assert py[2] == {"ok": "1"}  # the refused write changed nothing
+    # Everything else is workerd's answer.
+    assert _differences(js[3:], py[3:]) == []
 
 
 def test_scenario_covers_the_limits() -> None:

@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 import pytest
+from workers_emulator.bindings.kv import KVNamespace, MemoryKVStore
 from workers_emulator.clock import ManualClock
 from workers_emulator.errors import JsException
-from workers_emulator.kv import KVNamespace, MemoryKVStore
 
 NOW = 1_800_000_000
 
@@ -61,7 +61,7 @@ def test_binding_calls_yield_so_concurrent_requests_interleave() -> None:
     """A real KV or rate-limiter call is I/O: other requests run while it is in flight. The
     emulator keeps that (one event-loop turn per call), so a read-modify-write race between two
     requests shows here as it would on the platform: both read 0, both write 1."""
-    from workers_emulator.ratelimit import RateLimiter
+    from workers_emulator.bindings.ratelimit import RateLimiter
 
     clock = ManualClock(NOW)
     kv = KVNamespace("KV", MemoryKVStore(), clock=clock, enforce_write_rate=False)

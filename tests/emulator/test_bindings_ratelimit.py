@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from workers_emulator.bindings.ratelimit import RateLimiter
 from workers_emulator.clock import ManualClock
-from workers_emulator.ratelimit import RateLimiter
 
 NOW = 1_800_000_000
 

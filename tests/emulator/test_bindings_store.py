@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from workers_emulator.kv import KVEntry, KVStore, MemoryKVStore, SqliteKVStore
+from workers_emulator.bindings.kv import KVEntry, KVStore, MemoryKVStore, SqliteKVStore
 
 NOW = 1_800_000_000
 
@@ -109,7 +109,7 @@ def test_many_new_keys_then_list_and_delete(tmp_path: Path) -> None:
 
 _KILLED_WRITER = """
 import os, signal, sys
-from workers_emulator.kv import KVEntry, SqliteKVStore
+from workers_emulator.bindings.kv import KVEntry, SqliteKVStore
 
 store = SqliteKVStore(sys.argv[1])
 store.put(KVEntry("license:1", b"record", None, {"plan": "pro"}))

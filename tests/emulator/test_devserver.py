@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import queue
 import shutil
 import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,68 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.devserver import free_port
+from tests.support.devserver import DevProcess as DevServer
+from tests.support.devserver import emulator_command as command
 
 MINIMAL = Path(__file__).parent / "workers" / "minimal"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def command(*args: str) -> list[str]:
-    uv = shutil.which("uv")
-    if uv is not None:
-        return [uv, "run", "--frozen", "workers-emulator", *args]
-    return [str(Path(sys.executable).parent / "workers-emulator"), *args]
-
-
-class DevServer:
-    """A `workers-emulator dev` subprocess whose output is collected line by line."""
-
-    def __init__(self, config: Path) -> None:
-        self.config = config
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            command("dev", "--config", str(config), "--port", str(self.port)),
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.out: list[str] = []
-        self.err: list[str] = []
-        self._ready: queue.Queue[bool] = queue.Queue()
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self.out), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err), daemon=True).start()
-
-    def _pump(self, stream, lines: list[str]) -> None:
-        for line in stream:
-            lines.append(line.rstrip("\n"))
-            if line.startswith("Ready on"):
-                self._ready.put(True)
-        self._ready.put(False)
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        if not self._ready.get(timeout=timeout):
-            raise RuntimeError(f"dev server did not start: {self.out} {self.err}")
-
-    def wait_for_line(self, text: str, timeout: float = 5) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(text in line for line in self.out):
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"{text!r} not in {self.out}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +42,7 @@ def http(server: DevServer) -> Iterator[httpx.Client]:
 def test_banner_lists_bindings_and_generated_secrets(server: DevServer) -> None:
     text = "\n".join(server.out)
     assert "env.KV (minimal-kv)" in text and "KV Namespace" in text
-    assert "env.LIMITER (2 requests/60s)" in text and "Rate Limiting" in text
+    assert "env.LIMITER (2 requests/60s)" in text and "Rate Limit " in text
     assert 'env.GREETING ("hello")' in text
     assert f"Local KV state: {server.config.parent / '.wrangler' / 'state' / 'kv'}" in text
     token_lines = [line for line in server.out if line.startswith("API_TOKEN ")]
@@ -141,11 +80,17 @@ def test_chunked_upload_and_head(http) -> None:
     assert head.headers["content-length"] == "2"
 
 
-def test_exception_is_a_plain_500(server: DevServer, http) -> None:
-    r = http.get("/boom")
-    assert (r.status_code, r.text) == (500, "Internal Server Error")
+def test_an_exception_is_a_500_with_its_first_line_and_the_traceback_in_the_log(
+    server: DevServer, http
+) -> None:
+    r = http.get("/boom", headers={"accept": "application/json"})
+    assert (r.status_code, r.text) == (500, "ValueError: the handler failed")
+    assert r.headers["content-type"] == "text/plain;charset=UTF-8"
+    page = http.get("/boom", headers={"accept": "text/html"})  # a browser gets a page
+    assert page.status_code == 500 and page.headers["content-type"] == "text/html;charset=utf-8"
+    assert "ValueError: the handler failed" in page.text and "Traceback" not in page.text
     time.sleep(0.2)
-    assert any("secret detail" in line for line in server.err)  # the log has it
+    assert any("Traceback" in line for line in server.err)  # the log has it
 
 
 def test_request_log_line_has_no_query_ip_or_headers(server: DevServer, http) -> None:

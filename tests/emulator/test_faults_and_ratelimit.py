@@ -7,11 +7,11 @@ from collections.abc import Coroutine
 from typing import Any
 
 import pytest
+from workers_emulator.bindings.kv import KVNamespace, MemoryKVStore
+from workers_emulator.bindings.ratelimit import RateLimiter
 from workers_emulator.clock import ManualClock
 from workers_emulator.errors import JsException
 from workers_emulator.faults import FaultInjector
-from workers_emulator.kv import KVNamespace, MemoryKVStore
-from workers_emulator.ratelimit import RateLimiter
 
 NOW = 1_800_000_000
 

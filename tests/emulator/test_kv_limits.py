@@ -7,9 +7,9 @@ from collections.abc import Coroutine
 from typing import Any
 
 import pytest
+from workers_emulator.bindings.kv import KV_LIMITS, KVNamespace, MemoryKVStore
 from workers_emulator.clock import ManualClock
 from workers_emulator.errors import JsException
-from workers_emulator.kv import KV_LIMITS, KVNamespace, MemoryKVStore
 
 NOW = 1_800_000_000
 
@@ -217,7 +217,11 @@ def test_second_write_to_a_key_within_a_second_is_429() -> None:
     run(kv.put("a", "1"))
     run(kv.put("b", "1"))  # other keys are not limited
     clock.advance(0.999)
-    assert error_of(kv.put("a", "2")) == "Error: KV PUT failed: 429 Too Many Requests"
+    message = error_of(kv.put("a", "2"))
+    # Production's words first (code matching them keeps working), then the rule and the switch.
+    assert message.startswith("Error: KV PUT failed: 429 Too Many Requests (")
+    assert "one write per second to the same key" in message
+    assert "kv_write_limit=False" in message and "--no-kv-write-limit" in message
     assert run(kv.get("a")) == "1"
     clock.advance(0.001)
     run(kv.put("a", "3"))

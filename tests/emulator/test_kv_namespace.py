@@ -7,10 +7,10 @@ from collections.abc import Coroutine
 from typing import Any
 
 import pytest
+from workers_emulator.bindings.kv import KVEntry, KVNamespace, MemoryKVStore
 from workers_emulator.clock import ManualClock
 from workers_emulator.errors import JsException
 from workers_emulator.jsdict import JsDict
-from workers_emulator.kv import KVEntry, KVNamespace, MemoryKVStore
 
 NOW = 1_800_000_000
 

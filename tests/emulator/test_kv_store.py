@@ -9,8 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+from workers_emulator.bindings.kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
 from workers_emulator.clock import ManualClock
-from workers_emulator.kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
 
 NOW = 1_800_000_000
 

@@ -7,16 +7,20 @@ Readiness and start-up failures carry the server's own output, so a failing fixt
 from __future__ import annotations
 
 import os
+import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 import httpx
 
@@ -156,6 +160,39 @@ def wrangler_dev(
         stop_process_group(process)
 
 
+@contextmanager
+def emulator_dev(
+    config: Path, *extra_args: str, folder: Path, health_path: str, timeout: float = 60
+) -> Iterator[str]:
+    """``workers-emulator dev --config <config>`` on a free loopback port, its state and its
+    log (``workers-emulator.log``) in ``folder``; yields the base URL once ``health_path``
+    answers 200, raises ServerNotReady otherwise, and always stops the process."""
+    port = free_port()
+    log_path = folder / "workers-emulator.log"
+    command = [str(EXECUTABLE), "dev", "--config", str(config), "--port", str(port)]
+    command += ["--persist-to", str(folder / "state"), *extra_args]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=config.parent,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(
+            f"{url}{health_path}",
+            process,
+            lambda: log_path.read_text(errors="replace"),
+            name="workers-emulator dev",
+            timeout=timeout,
+        )
+        yield url
+    finally:
+        stop_process(process)
+
+
 def write_config(folder: Path, secrets: Mapping[str, str]) -> Path:
     """The repo's wrangler.toml in ``folder`` with ``main`` made absolute, and a .dev.vars
     holding ``secrets`` beside it."""
@@ -254,3 +291,62 @@ class DevServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def emulator_command(*args: str) -> list[str]:
+    uv = shutil.which("uv")
+    if uv is not None:
+        return [uv, "run", "--frozen", "workers-emulator", *args]
+    return [str(Path(sys.executable).parent / "workers-emulator"), *args]
+
+
+class DevProcess:
+    """``workers-emulator dev --config CONFIG`` (plus ``args``) on a free port, its output
+    collected line by line (``out``, ``err``); ``wait_ready`` waits for ``Ready on``."""
+
+    def __init__(self, config: Path, *args: str, port: int | None = None) -> None:
+        self.config = config
+        self.port = free_port() if port is None else port
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            emulator_command("dev", "--config", str(config), "--port", str(self.port), *args),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._ready: queue.Queue[bool] = queue.Queue()
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.out), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err), daemon=True).start()
+
+    def _pump(self, stream: TextIO, lines: list[str]) -> None:
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Ready on"):
+                self._ready.put(True)
+        self._ready.put(False)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        if not self._ready.get(timeout=timeout):
+            raise RuntimeError(f"dev server did not start: {self.out} {self.err}")
+
+    def wait_for_line(self, text: str, timeout: float = 5) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.out):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"{text!r} not in {self.out}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()

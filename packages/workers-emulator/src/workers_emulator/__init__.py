@@ -4,13 +4,13 @@
 bindings that behave like the platform's; ``workers-emulator dev`` serves it over HTTP.
 """
 
+from .bindings.kv import KVEntry
 from .clock import ManualClock, SystemClock
 from .config import ConfigError, WorkerConfig, load_config
 from .emulator import Emulator
 from .errors import JsException, NotEmulatedError
 from .invocation import OpCounts
 from .isolate import WorkerLoadError
-from .kv import KVEntry
 from .responses import EmulatorResponse
 from .scheduled import NoScheduledHandlerError, ScheduledResult
 from .testclient import TestClient

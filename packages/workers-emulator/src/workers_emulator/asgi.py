@@ -10,14 +10,17 @@ Like ``wrangler dev``, it fires the Worker's Cron Trigger over HTTP: always at
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 from .emulator import Emulator
-from .errors import JsException
+from .errors import JsException, error_line
+from .httpconn import HTTP_LIMITS, HTTPLimits
+from .requesturl import InvalidRequestTarget, normalise_path, normalise_query, parse_host
 from .runtime.workers.response import FetchResponse
 from .scheduled import NoScheduledHandlerError, TriggerTimeError, trigger_time_ms
 
@@ -29,6 +32,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Headers the platform sets itself; a client cannot choose them.
 _PLATFORM_HEADERS = frozenset({"cf-connecting-ip", "cf-ray", "cf-ipcountry", "cf-visitor"})
+# Hop-by-hop headers workerd does not hand the Worker (checked against wrangler 4.86).
+_HOP_BY_HOP_HEADERS = frozenset({"connection", "keep-alive", "te", "trailer", "upgrade"})
+_DROPPED_HEADERS = _PLATFORM_HEADERS | _HOP_BY_HOP_HEADERS
+# workerd's answer to a request without a usable Host (the Worker never sees it).
+BAD_REQUEST_BODY = "Bad Request"
 _BODY_HEADERS = frozenset({"content-length", "transfer-encoding"})
 # HTTPStatus(status) per request is an enum lookup through its metaclass: a dict is cheaper.
 _PHRASES = {s.value: s.phrase for s in HTTPStatus}
@@ -54,17 +62,24 @@ LEGACY_SCHEDULED_WARNING = (
 
 
 def request_log_line(method: str, path: str, status: int, elapsed_ms: int) -> str:
-    """wrangler dev's request line; the path is without its query string, and neither
-    the client address nor any header is ever part of it."""
+    """wrangler dev's request line; the path is the URL's pathname (percent-encoded, so a
+    CR/LF sent in it cannot start a line), without its query string, and neither the
+    client address nor any header is ever part of it."""
     phrase = _PHRASES.get(status)
     status_line = f"{status} {phrase}" if phrase else str(status)
     return f"[wrangler:info] {method} {path} {status_line} ({elapsed_ms}ms)"
 
 
-def _body_source(receive: Receive, state: dict[str, bool]) -> AsyncIterator[bytes]:
+def _body_source(
+    receive: Receive, state: dict[str, bool], idle_timeout: float
+) -> AsyncIterator[bytes]:
     async def source() -> AsyncIterator[bytes]:
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), idle_timeout)
+            except TimeoutError:
+                # A client that stops sending its body is a lost connection (it is closed).
+                raise JsException("Error", "Network connection lost.") from None
             if message["type"] == "http.disconnect":
                 raise JsException("Error", "Network connection lost.")
             chunk = message.get("body", b"")
@@ -85,15 +100,6 @@ def _first_param(query: str, name: str) -> str | None:
         if key == name:
             return value
     return None
-
-
-def _error_line(exc: BaseException) -> str:
-    """The first line of a JavaScript error's stack, ``Name: message``, for a Python one."""
-    if isinstance(exc, JsException):
-        name, message = exc.name, exc.message
-    else:
-        name, message = type(exc).__name__, str(exc)
-    return f"{name}: {message}" if message else name
 
 
 async def _scheduled_handler_answer(emulator: Emulator, path: str, query: str) -> tuple[int, str]:
@@ -133,7 +139,7 @@ async def _test_scheduled_answer(emulator: Emulator, query: str) -> tuple[int, s
     result = await emulator.scheduled(_first_param(query, "cron") or "")
     # Only the handler's own exception counts: its waitUntil work runs after this answer.
     if result.error is not None:
-        return 500, _error_line(result.error)
+        return 500, error_line(result.error)
     return 200, TEST_SCHEDULED_BODY
 
 
@@ -154,6 +160,7 @@ def create_app(
     *,
     access_log: Callable[[str], None] | None = None,
     test_scheduled: bool = False,
+    limits: HTTPLimits = HTTP_LIMITS,
 ) -> ASGIApp:
     """An ASGI app serving ``emulator``'s Worker; ``access_log`` gets one line per request.
 
@@ -171,27 +178,37 @@ def create_app(
             return
         started = time.perf_counter()
         method: str = scope["method"]
-        # One pass: names lower-cased, platform headers dropped, host and body noted.
+        # One pass: names lower-cased, platform and hop-by-hop headers dropped, host and body
+        # noted.
         headers: list[tuple[str, str]] = []
-        host: str | None = None
+        hosts: list[str] = []
         has_body = False
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
-            if name in _PLATFORM_HEADERS:
+            if name in _DROPPED_HEADERS:
                 continue
             value = raw_value.decode("latin-1")
             headers.append((name, value))
             if name == "host":
-                if host is None:
-                    host = value
+                hosts.append(value)
             elif name in _BODY_HEADERS:
                 has_body = True
-        if host is None:
-            server = scope.get("server") or ("127.0.0.1", 8787)
-            host = f"{server[0]}:{server[1]}"
-        raw_path = scope.get("raw_path")
-        path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
-        query = scope.get("query_string", b"").decode("latin-1")
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        query_bytes: bytes = scope.get("query_string", b"")
+        try:
+            if len(hosts) != 1:
+                raise InvalidRequestTarget("one Host header is required")
+            scheme = scope.get("scheme", "http")
+            host = parse_host(hosts[0], scheme)
+            # The URL's pathname: what routes and what is logged (percent-encoded: no CR/LF).
+            path = normalise_path(raw_path)
+        except InvalidRequestTarget:
+            # The Worker never sees it (workerd does not either): the Host could move the path.
+            await _send_text(send, method, 400, BAD_REQUEST_BODY, close=True)
+            return
+        if host != hosts[0]:  # the header says what the URL says, as workerd hands it over
+            headers = [(n, host if n == "host" else v) for n, v in headers]
+        query = query_bytes.decode("latin-1")
         # Matched on the path as sent (like a URL's pathname, escapes kept), before the Worker.
         if path.startswith(_HANDLER_PREFIX) or path == LEGACY_SCHEDULED_PATH:
             if path in (SCHEDULED_HANDLER_PATH, LEGACY_SCHEDULED_PATH):
@@ -208,12 +225,18 @@ def create_app(
             await _send_text(send, method, code, text, close=has_body)
             if access_log is not None:
                 elapsed = int((time.perf_counter() - started) * 1000)
-                access_log(request_log_line(method, scope["path"], code, elapsed))
+                access_log(request_log_line(method, path, code, elapsed))
             return
-        url = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
+        url = f"{scheme}://{host}{path}"
+        if query_bytes:
+            url += "?" + normalise_query(query_bytes)
         client = scope.get("client")
         body_state = {"complete": not has_body}
-        body = None if body_state["complete"] else _body_source(receive, body_state)
+        body = (
+            None
+            if body_state["complete"]
+            else _body_source(receive, body_state, limits.body_idle_timeout)
+        )
         request = emulator.build_request(
             method, url, headers, body, client_ip=client[0] if client else None
         )
@@ -255,7 +278,7 @@ def create_app(
         finally:
             if access_log is not None:
                 elapsed = int((time.perf_counter() - started) * 1000)
-                access_log(request_log_line(method, scope["path"], status["code"], elapsed))
+                access_log(request_log_line(method, path, status["code"], elapsed))
 
     return app
 

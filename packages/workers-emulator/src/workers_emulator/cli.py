@@ -10,15 +10,23 @@ import json
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .config import ConfigError, load_config
+from .config import ConfigError, load_config, resolve_config_path
+from .errors import WorkersEmulatorWarning
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
+
+
+CONFIG_HELP = (
+    "the Worker's wrangler.json, wrangler.jsonc or wrangler.toml (default: the first of "
+    "these found in the working directory or a parent, as wrangler looks)"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     dev = commands.add_parser("dev", help="serve the Worker locally (like `wrangler dev`)")
-    dev.add_argument("--config", default="wrangler.toml", help="path to wrangler.toml")
+    dev.add_argument("--config", default=None, help=CONFIG_HELP)
     dev.add_argument("--port", type=int, default=8787)
     dev.add_argument("--ip", default="127.0.0.1", help="address to listen on")
     dev.add_argument(
@@ -43,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also fire the Cron Trigger at /__scheduled?cron=... (as `wrangler dev "
         "--test-scheduled`); /cdn-cgi/handler/scheduled?cron=...&time=... always does",
+    )
+    dev.add_argument(
+        "--no-kv-write-limit",
+        dest="kv_write_limit",
+        action="store_false",
+        help="accept several writes to one KV key within a second, as `wrangler dev` does "
+        "(default: refuse the second with production's 429, naming this switch, as the "
+        "deployed KV may)",
     )
     dev.add_argument(
         "--kv-fault-rate",
@@ -60,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("key")
         else:
             sub.add_argument("--prefix", default="")
-        sub.add_argument("--config", default="wrangler.toml")
+        sub.add_argument("--config", default=None, help=CONFIG_HELP)
         sub.add_argument("--persist-to", default=None)
     return parser
 
@@ -91,9 +107,18 @@ def _dev(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, f"--port must be within 0..65535, got {args.port}")
     if not 0.0 <= args.kv_fault_rate <= 1.0:
         return _fail(EXIT_USAGE, f"--kv-fault-rate must be within [0, 1], got {args.kv_fault_rate}")
-    persist_to = args.persist_to or default_persist_to(args.config)
+    config_path = resolve_config_path(args.config)
+    persist_to = args.persist_to or default_persist_to(config_path)
     try:
-        emulator = Emulator(args.config, persist_to=persist_to, dev_defaults=True)
+        with warnings.catch_warnings():
+            # run_dev_server prints them as wrangler does, not as Python warnings.
+            warnings.simplefilter("ignore", WorkersEmulatorWarning)
+            emulator = Emulator(
+                config_path,
+                persist_to=persist_to,
+                dev_defaults=True,
+                kv_write_limit=args.kv_write_limit,
+            )
     except ConfigError:
         raise
     except Exception as exc:
@@ -109,8 +134,8 @@ def _dev(args: argparse.Namespace) -> int:
 
 
 def _kv(args: argparse.Namespace) -> int:
-    from .emulator import kv_store_path
-    from .kv import SqliteKVStore
+    from .bindings.kv import SqliteKVStore
+    from .bindings.providers import kv_store_path
     from .server import default_persist_to
 
     config = load_config(args.config)

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import traceback
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .bindings.kv import KVEntry, KVNamespace
+from .bindings.providers import (
+    PROVIDERS,
+    BindingHost,
+    NotEmulatedBinding,
+    not_emulated_message,
+)
+from .bindings.ratelimit import RateLimiter
 from .clock import Clock, SystemClock, patched_time
 from .config import WorkerConfig, generate_secret, load_config
+from .errors import WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
 from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
-from .isolate import Isolate
+from .invocation import _current as _current_invocation
+from .isolate import Isolate, global_handlers_allowed
 from .jsdict import to_jsdict
-from .kv import KVEntry, KVNamespace, MemoryKVStore, SqliteKVStore
 from .logs import LineCollector, captured_output
-from .ratelimit import RateLimiter
 from .responses import EmulatorResponse, Headers
 from .runtime.workers._context import Env, ExecutionContext
 from .runtime.workers._streams import ReadableStream
@@ -35,8 +45,6 @@ if TYPE_CHECKING:
     from .testclient import TestClient
 
 DEFAULT_ORIGIN = "http://localhost:8787"
-# What workerd answers when the handler throws: no detail, the traceback goes to the log.
-INTERNAL_ERROR_BODY = "Internal Server Error"
 # A dev server runs for days: keep the newest lines only.
 MAX_LOG_LINES = 100_000
 
@@ -86,23 +94,42 @@ _NO_CLOCK_PATCH = contextlib.nullcontext()
 Respond = Callable[[FetchResponse], Awaitable[None]]
 
 
-def kv_store_path(persist_to: str | Path, namespace_id: str) -> Path:
-    """Where a persisted KV namespace lives: ``<persist_to>/kv/<namespace id>.sqlite``."""
-    return Path(persist_to) / "kv" / f"{namespace_id}.sqlite"
+_ERROR_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>{line}</title></head>'
+    "<body><h1>{line}</h1><p>Uncaught exception in the Worker; the traceback is in the "
+    "workers-emulator log.</p></body></html>"
+)
+
+
+def error_response(exc: BaseException, request: Request) -> Response:
+    """What a request whose handler threw is answered, as wrangler dev answers it (checked by
+    tests/differential/test_error_differential.py): a 500 whose body names the error's first
+    line (``Name: message``); an HTML page for a client that accepts one and is not curl,
+    plain text otherwise. wrangler dev adds the JavaScript stack (and source) to either; here
+    the Python traceback goes to the log only."""
+    line = error_line(exc)
+    accept = (request._headers.get("accept") or "").lower()
+    agent = (request._headers.get("user-agent") or "").lower()
+    if "curl/" not in agent and any(t in accept for t in ("text/html", "*/*", "text/*")):
+        page = _ERROR_PAGE.format(line=html.escape(line))
+        return Response(page, status=500, headers={"content-type": "text/html;charset=utf-8"})
+    return Response(line, status=500)
 
 
 class Emulator:
-    """One isolate of the Worker configured by ``config_path``, with its bindings."""
+    """One isolate of the Worker configured by ``config_path`` (default: the config wrangler
+    would find from the working directory), with its bindings."""
 
     def __init__(
         self,
-        config_path: str | Path = "wrangler.toml",
+        config_path: str | Path | None = None,
         *,
         persist_to: str | Path | None = None,
         clock: Clock | None = None,
         vars: dict[str, Any] | None = None,
         secrets: dict[str, str] | None = None,
         dev_defaults: bool = False,
+        kv_write_limit: bool = True,
     ) -> None:
         self.config: WorkerConfig = load_config(config_path)
         self.persist_to = Path(persist_to) if persist_to is not None else None
@@ -123,36 +150,39 @@ class Emulator:
         self.secrets = resolved
         self.vars = {**self.config.vars, **(vars or {})}
 
-        self._kv: dict[str, KVNamespace] = {}
-        stores: dict[str, Any] = {}
-        for namespace in self.config.kv_namespaces:
-            if namespace.id not in stores:
-                if self.persist_to is None:
-                    stores[namespace.id] = MemoryKVStore()
-                else:
-                    # SqliteKVStore creates the file's directory itself.
-                    stores[namespace.id] = SqliteKVStore(
-                        kv_store_path(self.persist_to, namespace.id)
-                    )
-            self._kv[namespace.binding] = KVNamespace(
-                namespace.binding, stores[namespace.id], clock=self.clock
-            )
-        self._stores = stores
-        self._ratelimiters = {
-            rl.name: RateLimiter(rl.limit, rl.period, clock=self.clock)
-            for rl in self.config.ratelimits
-        }
-
         bindings: dict[str, Any] = {k: to_jsdict(v) for k, v in self.vars.items()}
         bindings.update(self.secrets)
-        bindings.update(self._kv)
-        bindings.update(self._ratelimiters)
+        self._host = BindingHost(self.config, self.clock, self.persist_to, kv_write_limit)
+        self._kv: dict[str, KVNamespace] = {}
+        self._ratelimiters: dict[str, RateLimiter] = {}
+        # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
+        self.warnings: list[str] = list(self.config.warnings)
+        for binding in self.config.bindings:
+            provider = PROVIDERS.get(binding.kind.key)
+            if provider is None:
+                self.warnings.append(not_emulated_message(binding))
+                if binding.kind.on_env:
+                    bindings[binding.name] = NotEmulatedBinding(binding)
+                continue
+            provided = bindings[binding.name] = provider(binding, self._host)
+            if isinstance(provided, KVNamespace):
+                self._kv[binding.name] = provided
+            elif isinstance(provided, RateLimiter):
+                self._ratelimiters[binding.name] = provided
+        for text in self.warnings:
+            warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
         self.env = Env(bindings)
 
         collector = LineCollector(self._emit)
         try:
             with self._clock_patch(), captured_output(collector):
-                self.isolate = Isolate(self.config.main, self.env)
+                self.isolate = Isolate(
+                    self.config.main,
+                    self.env,
+                    global_handlers=global_handlers_allowed(
+                        self.config.compatibility_date, self.config.compatibility_flags
+                    ),
+                )
         finally:
             collector.close()
 
@@ -205,8 +235,11 @@ class Emulator:
         body: bytes | str | AsyncIterator[bytes] | None = b"",
         *,
         client_ip: str = "127.0.0.1",
+        entrypoint: str | None = None,
     ) -> EmulatorResponse:
-        """Run one request through the Worker; returns once its ``waitUntil`` work is done."""
+        """Run one request through the Worker (through its named ``entrypoint`` class, if
+        given, as a service binding to it would); returns once its ``waitUntil`` work is
+        done."""
         request = self.build_request(method, url, headers, body, client_ip=client_ip)
         result: dict[str, Any] = {}
 
@@ -217,7 +250,7 @@ class Emulator:
             result["headers"] = Headers._of_lowercase(response.js_response.headers.raw_items())
             result["content"] = await response.js_response.read()
 
-        invocation = await self.handle(request, respond)
+        invocation = await self.handle(request, respond, entrypoint=entrypoint)
         return EmulatorResponse(
             result["status"],
             result["headers"],
@@ -270,23 +303,35 @@ class Emulator:
             url, method, items, stream, DEV_CF if cf is None else to_jsdict(cf)
         )
 
-    async def handle(self, request: Request, respond: Respond) -> Invocation:
-        """Run the Worker on ``request``; ``respond`` gets its response (a 500 if it
-        threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
+    async def handle(
+        self, request: Request, respond: Respond, *, entrypoint: str | None = None
+    ) -> Invocation:
+        """Run the Worker on ``request``; ``respond`` gets its response (``error_response``
+        if it threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
 
-        async def run_fetch(ctx: ExecutionContext) -> None:
-            try:
-                response: FetchResponse = await self.isolate.fetch(request, ctx)
-                neuter = "Can't read from request stream after response has been sent."
-            except Exception as exc:
-                self._log_exception("Uncaught exception in fetch handler", exc)
-                response = Response(INTERNAL_ERROR_BODY, status=500)
-                neuter = "Can't read from request stream after responding with an exception."
-            await respond(response)
-            if request.body is not None:
-                request.body._neuter(neuter)
-
-        invocation, _ = await self._invoke(run_fetch)
+        # _invoke's steps written out: every request comes this way (a closure and a coroutine
+        # less per request); scheduled() and rpc() share _invoke.
+        invocation = Invocation()
+        ctx = ExecutionContext()
+        collector = LineCollector(self._emit)
+        token = _current_invocation.set(invocation)
+        try:
+            with self._clock_patch(), captured_output(collector):
+                try:
+                    response: FetchResponse = await self.isolate.fetch(request, ctx, entrypoint)
+                    neuter = "Can't read from request stream after response has been sent."
+                except Exception as exc:
+                    self._log_exception("Uncaught exception in fetch handler", exc)
+                    response = error_response(exc, request)
+                    neuter = "Can't read from request stream after responding with an exception."
+                await respond(response)
+                if request.body is not None:
+                    request.body._neuter(neuter)
+                if ctx._tasks:
+                    await self._drain_wait_until(ctx)
+        finally:
+            _current_invocation.reset(token)
+            collector.close()
         return invocation
 
     async def scheduled(
@@ -325,6 +370,18 @@ class Emulator:
             outcome = "exception"
         return ScheduledResult(outcome, self._ops_of(invocation), controller._no_retry, error)
 
+    async def rpc(self, entrypoint: str | None, method: str, *args: Any) -> Any:
+        """Call ``method`` of a fresh instance of the named entrypoint class (``None``: the
+        ``Default`` class) as a service binding's RPC call would: one invocation, its
+        ``waitUntil`` work awaited. What the method raises is raised here."""
+        outcome: dict[str, Any] = {}
+
+        async def run_call(ctx: ExecutionContext) -> None:
+            outcome["result"] = await self.isolate.call(entrypoint, method, args, ctx)
+
+        await self._invoke(run_call)
+        return outcome["result"]
+
     async def _invoke(
         self, run: Callable[[ExecutionContext], Awaitable[None]]
     ) -> tuple[Invocation, bool]:
@@ -334,12 +391,14 @@ class Emulator:
         invocation = Invocation()
         ctx = ExecutionContext()
         collector = LineCollector(self._emit)
+        token = _current_invocation.set(invocation)
         try:
-            with invocation.activate(), self._clock_patch(), captured_output(collector):
+            with self._clock_patch(), captured_output(collector):
                 await run(ctx)
                 # Most requests leave no waitUntil work: no coroutine then.
                 wait_until_succeeded = not ctx._tasks or await self._drain_wait_until(ctx)
         finally:
+            _current_invocation.reset(token)
             collector.close()
         return invocation, wait_until_succeeded
 
@@ -382,10 +441,7 @@ class Emulator:
 
     def close(self) -> None:
         """Release persisted stores (files stay on disk)."""
-        for store in self._stores.values():
-            close = getattr(store, "close", None)
-            if close is not None:
-                close()
+        self._host.close()
 
     def __enter__(self) -> Emulator:
         return self

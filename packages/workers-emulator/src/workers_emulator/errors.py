@@ -18,6 +18,16 @@ class JsException(Exception):
         return f"JsException({self.name!r}, {self.message!r})"
 
 
+def error_line(exc: BaseException) -> str:
+    """The first line of a JavaScript error's stack, ``Name: message``, for any exception (a
+    Python one is named by its class)."""
+    if isinstance(exc, JsException):
+        name, message = exc.name, exc.message
+    else:
+        name, message = type(exc).__name__, str(exc)
+    return f"{name}: {message}" if message else name
+
+
 class NotEmulatedError(NotImplementedError):
     """A runtime feature the emulator does not provide, named in the message.
 
@@ -29,3 +39,16 @@ class NotEmulatedError(NotImplementedError):
         message = f"{feature} is not emulated by workers-emulator"
         super().__init__(f"{message} ({hint})" if hint else message)
         self.feature = feature
+
+    @classmethod
+    def with_message(cls, feature: str, message: str) -> NotEmulatedError:
+        """One whose whole message is ``message`` (it must name ``feature`` and say it is
+        not emulated)."""
+        error = cls(feature)
+        error.args = (message,)
+        return error
+
+
+class WorkersEmulatorWarning(UserWarning):
+    """Something the Worker's config asks for that the emulator ignores or does not
+    provide (an unknown config key, a binding it does not emulate)."""

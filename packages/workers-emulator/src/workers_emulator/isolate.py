@@ -10,15 +10,34 @@ import types
 from pathlib import Path
 from typing import Any
 
+from . import blocking, entropy
+from .errors import JsException
 from .runtime.imports import standin_workers_module as standin_workers_module
 from .runtime.imports import worker_imports
 from .runtime.workers import entrypoints, request, response
 from .runtime.workers._context import Env, ExecutionContext, current_ctx, current_env
 from .scheduled import ScheduledController
 
+# What workerd throws for a request to an entrypoint class without a fetch() method.
+NO_FETCH_MESSAGE = "Handler does not export a fetch() function."
+
 
 class WorkerLoadError(Exception):
-    """The Worker's main module could not be loaded or has no fetch handler."""
+    """The Worker's main module could not be loaded."""
+
+
+# From this compatibility date on (or with the flag), workerd ignores module-level handlers.
+NO_GLOBAL_HANDLERS_DATE = "2025-08-14"
+
+
+def global_handlers_allowed(compatibility_date: str | None, flags: list[str]) -> bool:
+    """Whether module-level ``on_fetch`` / ``on_scheduled`` are the Worker's handlers when it
+    has no ``Default`` class (workerd's ``python_no_global_handlers`` compatibility flag)."""
+    if "disable_python_no_global_handlers" in flags:
+        return True
+    if "python_no_global_handlers" in flags:
+        return False
+    return compatibility_date is None or compatibility_date < NO_GLOBAL_HANDLERS_DATE
 
 
 def _top_level_names(directory: Path) -> set[str]:
@@ -45,44 +64,69 @@ def _purge_modules(directory: Path) -> None:
             del sys.modules[name]
 
 
-def _positional_arity(func: Any) -> int:
+def _positional_limit(func: Any) -> int | None:
+    """How many positional arguments a relaxed call passes ``func``: None for all of them."""
     try:
         params = list(inspect.signature(func).parameters.values())
     except (TypeError, ValueError):
-        return 3
+        return None
     if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return 3
+        return None
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return min(3, sum(1 for p in params if p.kind in positional))
+    return sum(1 for p in params if p.kind in positional)
+
+
+def exported_classes(module: types.ModuleType, base: type) -> dict[str, type]:
+    """The module's public classes deriving from ``base``, by class name, as workerd's
+    introspection finds them (``__all__`` if the module has one, else every public name)."""
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [name for name in dir(module) if not name.startswith("_")]
+    found: dict[str, type] = {}
+    for name in names:
+        value = getattr(module, name, None)
+        if isinstance(value, type) and issubclass(value, base) and value is not base:
+            found[value.__name__] = value
+    return found
 
 
 class Isolate:
-    """The loaded Worker: ``await isolate.fetch(request, ctx)`` runs one request."""
+    """The loaded Worker: ``await isolate.fetch(request, ctx)`` runs one request.
 
-    def __init__(self, main: Path, env: Env) -> None:
+    Dispatch follows workerd's Python entrypoint: a class named ``Default`` deriving from
+    ``WorkerEntrypoint`` is the Worker's default export (a fresh instance per event); without
+    one, the module-level ``on_fetch`` / ``on_scheduled`` functions are its handlers. Other
+    exported ``WorkerEntrypoint`` classes are named entrypoints (``entrypoints``). ``fetch`` is
+    called "relaxed" (with as many of ``request, env, ctx`` as it takes), as are module-level
+    handlers; other entrypoint methods get every argument. Module-level handlers count only
+    with ``global_handlers`` (see ``global_handlers_allowed``).
+    """
+
+    def __init__(self, main: Path, env: Env, *, global_handlers: bool = True) -> None:
         self.main = main.resolve()
         self.env = env
+        blocking.install()
         self.module = self._load()
-        self.entrypoint: type[entrypoints.WorkerEntrypoint] | None = None
+        classes = exported_classes(self.module, entrypoints.WorkerEntrypoint)
+        self.entrypoint: type[entrypoints.WorkerEntrypoint] | None = classes.pop("Default", None)
+        # Named entrypoints (exported besides Default), reachable through service bindings.
+        self.entrypoints: dict[str, type[entrypoints.WorkerEntrypoint]] = classes
         self.on_fetch: Any = None
-        self.on_scheduled: Any = None  # a module-level on_scheduled(controller, env, ctx)
-        # How many of (event, env, ctx) the module-level handlers take (unused with Default).
-        self._on_fetch_arity = self._on_scheduled_arity = 0
-        default = getattr(self.module, "Default", None)
-        if isinstance(default, type) and issubclass(default, entrypoints.WorkerEntrypoint):
-            if not callable(getattr(default, "fetch", None)):
-                raise WorkerLoadError(f"{self.main}: class Default has no fetch() method")
-            self.entrypoint = default
-        elif callable(getattr(self.module, "on_fetch", None)):
-            self.on_fetch = self.module.on_fetch
-            self._on_fetch_arity = _positional_arity(self.on_fetch)
-            if callable(getattr(self.module, "on_scheduled", None)):
-                self.on_scheduled = self.module.on_scheduled
-                self._on_scheduled_arity = _positional_arity(self.on_scheduled)
-        else:
-            raise WorkerLoadError(
-                f"{self.main}: no `class Default(WorkerEntrypoint)` with a fetch() method"
-            )
+        self.on_scheduled: Any = None
+        if self.entrypoint is None and global_handlers:
+            # The default export is then the module-level handlers.
+            on_fetch = getattr(self.module, "on_fetch", None)
+            self.on_fetch = on_fetch if callable(on_fetch) else None
+            on_scheduled = getattr(self.module, "on_scheduled", None)
+            self.on_scheduled = on_scheduled if callable(on_scheduled) else None
+        # What a request gets when the default export has no fetch handler.
+        self._no_fetch_message = (
+            f'Python entrypoint "{self.main.name}" does not export a handler named "on_fetch"'
+            if global_handlers and self.entrypoint is None
+            else NO_FETCH_MESSAGE
+        )
+        # Relaxed calls' positional limits, per handler function (inspect is slow per call).
+        self._limits: dict[Any, int | None] = {}
 
     @property
     def has_scheduled(self) -> bool:
@@ -105,7 +149,7 @@ class Isolate:
         module = importlib.util.module_from_spec(spec)
         token = current_env.set(self.env)
         try:
-            with worker_imports(directory, module):
+            with worker_imports(directory, module), entropy.refused_at_top_level(str(directory)):
                 sys.modules[name] = module
                 try:
                     spec.loader.exec_module(module)
@@ -116,52 +160,106 @@ class Isolate:
             current_env.reset(token)
         return module
 
-    async def fetch(self, req: request.Request, ctx: ExecutionContext) -> response.FetchResponse:
-        """Call the Worker's fetch handler on a fresh entrypoint instance."""
-        # Module-level handlers take (request, env) or (request, env, ctx).
-        result = await self._call_handler(
-            ctx, "fetch", (req,), self.on_fetch, (req, self.env, ctx)[: self._on_fetch_arity]
-        )
-        if not isinstance(result, response.FetchResponse):
-            if not isinstance(result, response._JsResponse):
-                # workerd's complaint when a handler resolves to something else.
-                raise TypeError(
-                    "Incorrect type for Promise: the Promise did not resolve to 'Response'."
-                )
+    def _entrypoint_class(self, name: str | None) -> type[entrypoints.WorkerEntrypoint] | None:
+        if name is None:
+            return self.entrypoint
+        try:
+            return self.entrypoints[name]
+        except KeyError:
+            raise LookupError(
+                f"{self.main.name} exports no WorkerEntrypoint class named {name!r}"
+            ) from None
+
+    async def fetch(
+        self, req: request.Request, ctx: ExecutionContext, entrypoint: str | None = None
+    ) -> response.FetchResponse:
+        """Call the Worker's fetch handler (of the named entrypoint, if given)."""
+        cls = self.entrypoint if entrypoint is None else self._entrypoint_class(entrypoint)
+        if cls is None:
+            if self.on_fetch is None:
+                raise JsException("Error", self._no_fetch_message)
+            cls, name = None, self.on_fetch
+        else:
+            name = "fetch"
+        # _call inlined: one coroutine less on every request's path.
+        env_token = current_env.set(self.env)
+        ctx_token = current_ctx.set(ctx)
+        try:
+            result = await blocking.run_on_greenlet(
+                self._run_handler, ctx, cls, name, (req, self.env, ctx), True
+            )
+        finally:
+            current_ctx.reset(ctx_token)
+            current_env.reset(env_token)
+        if isinstance(result, response._JsResponse):
             # A JavaScript Response (asgi.fetch's answer) serves as it is, as in workerd.
             result = response.Response(result)
+        if not isinstance(result, response.FetchResponse):
+            # workerd's complaint when a handler resolves to something else.
+            raise TypeError(
+                "Incorrect type for Promise: the Promise did not resolve to 'Response'."
+            )
         return result
 
     async def scheduled(self, controller: ScheduledController, ctx: ExecutionContext) -> None:
         """Call the Worker's scheduled handler (``has_scheduled`` must be true)."""
-        # Module-level handlers take (controller, env, ctx) or fewer.
-        module_args = (controller, self.env, ctx)[: self._on_scheduled_arity]
-        await self._call_handler(
-            ctx, "scheduled", (controller, self.env, ctx), self.on_scheduled, module_args
-        )
+        args = (controller, self.env, ctx)
+        if self.entrypoint is not None:
+            await self._call(ctx, self.entrypoint, "scheduled", args, False)
+        else:
+            await self._call(ctx, None, self.on_scheduled, args, True)
 
-    async def _call_handler(
+    async def call(
+        self, entrypoint: str | None, method: str, args: tuple[Any, ...], ctx: ExecutionContext
+    ) -> Any:
+        """An RPC call: ``method`` of a fresh instance of the entrypoint, every argument
+        passed (only ``fetch`` is relaxed)."""
+        cls = self._entrypoint_class(entrypoint)
+        if cls is None or method.startswith("_") or not callable(getattr(cls, method, None)):
+            raise TypeError(f"Method {method} does not exist")
+        return await self._call(ctx, cls, method, args, method == "fetch")
+
+    async def _call(
         self,
         ctx: ExecutionContext,
-        method: str,
-        method_args: tuple[Any, ...],
-        module_handler: Any,
-        module_args: tuple[Any, ...],
+        cls: type[entrypoints.WorkerEntrypoint] | None,
+        handler: Any,
+        args: tuple[Any, ...],
+        relaxed: bool,
     ) -> Any:
-        """One event's handler, with the invocation's env and ctx current: ``method`` of a fresh
-        entrypoint instance (made inside, as the runtime does per event), or the module-level
-        handler. Its result, awaited if it is awaitable."""
+        """One event's handler with the invocation's env and ctx current: method ``handler``
+        of a fresh instance of ``cls`` (made inside, as the runtime does per event), or the
+        module-level function ``handler``. Runs on a greenlet, so that blocking calls in it
+        leave the event loop to other requests; its result, awaited if it is awaitable."""
         env_token = current_env.set(self.env)
         ctx_token = current_ctx.set(ctx)
         try:
-            if self.entrypoint is not None:
-                instance: Any = self.entrypoint(ctx, self.env)
-                result = getattr(instance, method)(*method_args)
-            else:
-                result = module_handler(*module_args)
-            if inspect.isawaitable(result):
-                result = await result
-            return result
+            return await blocking.run_on_greenlet(
+                self._run_handler, ctx, cls, handler, args, relaxed
+            )
         finally:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
+
+    def _run_handler(
+        self,
+        ctx: ExecutionContext,
+        cls: type[entrypoints.WorkerEntrypoint] | None,
+        handler: Any,
+        args: tuple[Any, ...],
+        relaxed: bool,
+    ) -> Any:
+        if cls is None:
+            func = handler
+        else:
+            func = getattr(cls(ctx, self.env), handler, None)
+            if not callable(func):  # only fetch gets here without checks
+                raise JsException("Error", NO_FETCH_MESSAGE)
+        if not relaxed:
+            return func(*args)
+        key = handler if cls is None else (cls, handler)
+        try:
+            limit = self._limits[key]
+        except KeyError:
+            limit = self._limits[key] = _positional_limit(func)
+        return func(*args[:limit])

@@ -9,7 +9,7 @@ import json
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,7 +17,9 @@ from typing import Any, TextIO
 import uvicorn
 
 from .asgi import create_app
+from .bindings.providers import NotEmulatedBinding
 from .emulator import Emulator
+from .httpconn import HTTP_LIMITS, HTTPLimits, protocol_with_limits
 
 
 def _version() -> str:
@@ -27,6 +29,10 @@ def _version() -> str:
         return "dev"
 
 
+# How wrangler marks a warning on the terminal (without colour).
+WARNING_MARK = "▲ [WARNING] "
+
+
 def default_persist_to(config_path: str | Path) -> Path:
     """``.wrangler/state`` beside the config, as wrangler uses."""
     return Path(config_path).resolve().parent / ".wrangler" / "state"
@@ -34,22 +40,29 @@ def default_persist_to(config_path: str | Path) -> Path:
 
 def banner(emulator: Emulator) -> list[str]:
     """The startup lines: the bindings table as wrangler prints it, then generated secrets."""
-    rows: list[tuple[str, str]] = []
-    for ns in emulator.config.kv_namespaces:
-        rows.append((f"env.{ns.binding} ({ns.id})", "KV Namespace"))
-    for rl in emulator.config.ratelimits:
-        rows.append((f"env.{rl.name} ({rl.limit} requests/{rl.period}s)", "Rate Limiting"))
+    rows: list[tuple[str, str, str]] = []
+    details = {ns.binding: ns.id for ns in emulator.config.kv_namespaces}
+    details.update(
+        (rl.name, f"{rl.limit} requests/{rl.period}s") for rl in emulator.config.ratelimits
+    )
+    for binding in emulator.config.bindings:
+        if not binding.kind.on_env:
+            continue
+        detail = details.get(binding.name)
+        shown = f"env.{binding.name}" + (f" ({detail})" if detail else "")
+        provided = not isinstance(emulator.env.__dict__.get(binding.name), NotEmulatedBinding)
+        rows.append((shown, binding.kind.label, "local" if provided else "not emulated"))
     for name, value in emulator.vars.items():
-        rows.append((f"env.{name} ({json.dumps(value)})", "Environment Variable"))
+        rows.append((f"env.{name} ({json.dumps(value)})", "Environment Variable", "local"))
     for name in emulator.secrets:
-        rows.append((f'env.{name} ("(hidden)")', "Environment Variable"))
-    width = max([len("Binding"), *(len(b) for b, _ in rows)]) + 2
-    kind_width = max([len("Resource"), *(len(k) for _, k in rows)]) + 2
+        rows.append((f'env.{name} ("(hidden)")', "Environment Variable", "local"))
+    width = max([len("Binding"), *(len(b) for b, _, _ in rows)]) + 2
+    kind_width = max([len("Resource"), *(len(k) for _, k, _ in rows)]) + 2
     lines = [f"workers-emulator {_version()} (emulating wrangler dev, Python Workers)", ""]
     if rows:
         lines.append("Your Worker has access to the following bindings:")
         lines.append(f"{'Binding':<{width}}{'Resource':<{kind_width}}Mode")
-        lines.extend(f"{b:<{width}}{k:<{kind_width}}local" for b, k in rows)
+        lines.extend(f"{b:<{width}}{k:<{kind_width}}{mode}" for b, k, mode in rows)
         lines.append("")
     if emulator.persist_to is not None:
         lines.append(f"Local KV state: {emulator.persist_to.resolve() / 'kv'}")
@@ -83,6 +96,31 @@ def scheduled_warning(host: str) -> list[str]:
         "#test-cron-triggers-locally",
         "",
     ]
+
+
+def uvicorn_config(
+    emulator: Emulator,
+    *,
+    host: str,
+    port: int,
+    access_log: Callable[[str], None] | None = None,
+    test_scheduled: bool = False,
+    limits: HTTPLimits = HTTP_LIMITS,
+) -> uvicorn.Config:
+    """How the dev server runs uvicorn: the Worker's ASGI app behind connections bounded by
+    ``limits``, the client address from the socket, uvicorn's own logging off."""
+    return uvicorn.Config(
+        create_app(emulator, access_log=access_log, test_scheduled=test_scheduled, limits=limits),
+        host=host,
+        port=port,
+        lifespan="off",
+        # The client address is the socket peer: X-Forwarded-For must not change it.
+        proxy_headers=False,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        http=protocol_with_limits(limits),
+    )
 
 
 class _Server(uvicorn.Server):
@@ -125,6 +163,7 @@ def run_dev_server(
     out: TextIO | None = None,
     err: TextIO | None = None,
     test_scheduled: bool = False,
+    limits: HTTPLimits = HTTP_LIMITS,
 ) -> int:
     """Serve until SIGINT/SIGTERM (uvicorn finishes in-flight requests first).
 
@@ -142,19 +181,19 @@ def run_dev_server(
     emulator.log_sink = lines.write
     # The list only matters to tests; a long-running server keeps nothing.
     emulator.log_lines = _Discard()
+    for text in emulator.warnings:
+        err.write(f"{WARNING_MARK}{text}\n\n")
+    err.flush()
     for line in banner(emulator):
         print(line, file=out)
     out.flush()
-    config = uvicorn.Config(
-        create_app(emulator, access_log=access_log, test_scheduled=test_scheduled),
+    config = uvicorn_config(
+        emulator,
         host=host,
         port=port,
-        lifespan="off",
-        # The client address is the socket peer: X-Forwarded-For must not change it.
-        proxy_headers=False,
-        access_log=False,
-        log_level="warning",
-        server_header=False,
+        access_log=access_log,
+        test_scheduled=test_scheduled,
+        limits=limits,
     )
     display_host = f"[{host}]" if ":" in host else host
     warning = None

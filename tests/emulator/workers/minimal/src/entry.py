@@ -79,7 +79,7 @@ class Default(WorkerEntrypoint):
             return Response("scheduled", status=202)
         if path == "/boom":
             print("about to fail")
-            raise ValueError("secret detail that must not leak")
+            raise ValueError("the handler failed")
         if path == "/print":
             print(json.dumps({"event": "hello"}))
             print("to stderr", file=sys.stderr)

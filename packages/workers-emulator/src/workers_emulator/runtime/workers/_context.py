@@ -48,8 +48,11 @@ class ExecutionContext:
     def waitUntil(self, other: Awaitable[Any]) -> None:
         if not inspect.isawaitable(other):
             raise TypeError(f"waitUntil() expects an awaitable, got {type(other).__name__}")
-        # Start it now, as a JS promise would already be running.
-        self._tasks.append(asyncio.ensure_future(other))
+        # Start it now, as a JS promise would already be running; on a greenlet of its own, so
+        # that blocking calls in it leave the event loop to other requests too.
+        from ...blocking import awaited_on_greenlet
+
+        self._tasks.append(asyncio.ensure_future(awaited_on_greenlet(other)))
 
     def passThroughOnException(self) -> None:
         """Accepted for compatibility; there is no origin to fall through to here."""

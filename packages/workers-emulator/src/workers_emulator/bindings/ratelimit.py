@@ -20,9 +20,9 @@ import math
 import threading
 from typing import Any
 
-from .clock import Clock
-from .errors import JsException
-from .jsdict import JsDict
+from ..clock import Clock
+from ..errors import JsException
+from ..jsdict import JsDict
 from .kv.validation import key_to_str
 
 ALLOWED_PERIODS = (10, 60)

@@ -13,13 +13,13 @@ import builtins
 import re
 from typing import Any
 
-from ..clock import Clock
-from ..errors import JsException
-from ..faults import FaultInjector
-from ..invocation import Invocation, OpCounts, OpKind
-from ..jsdict import JsDict, to_jsdict
-from ..jsjson import parse as js_json_parse
-from ..jsjson import parse_stringified, stringify
+from ...clock import Clock
+from ...errors import JsException
+from ...faults import FaultInjector
+from ...invocation import Invocation, OpCounts, OpKind
+from ...jsdict import JsDict, to_jsdict
+from ...jsjson import parse as js_json_parse
+from ...jsjson import parse_stringified, stringify
 from . import validation as v
 from .limits import KV_LIMITS, KVLimits
 from .store import KVEntry, KVStore
@@ -80,7 +80,7 @@ def _decode(value: bytes, value_type: str) -> Any:
         return memoryview(value)
     if value_type == "stream":
         # The runtime half's ReadableStream stand-in (imported late: KV needs no runtime).
-        from ..runtime.workers._streams import ReadableStream
+        from ...runtime.workers._streams import ReadableStream
 
         return ReadableStream.from_bytes(value)
     text = value.decode("utf-8", errors="replace")  # TextDecoder replaces bad bytes
@@ -247,7 +247,7 @@ class KVNamespace:
         if self.enforce_write_rate:
             last = self._last_write.get(name)
             if last is not None and now - last < self.limits.min_seconds_between_writes:
-                raise v.kv_error("PUT", 429, "Too Many Requests")
+                raise v.kv_error("PUT", 429, v.WRITE_RATE_TEXT)
         stored = None if metadata_json is None else parse_stringified(metadata, metadata_json)
         self.store.put(KVEntry(name, data, expiration, stored))
         self._remember_write(name, now)

@@ -12,8 +12,8 @@ import math
 import re
 from typing import Any, Final
 
-from ..errors import JsException
-from ..jsjson import stringify
+from ...errors import JsException
+from ...jsjson import stringify
 from .limits import KV_LIMITS, KVLimits
 
 
@@ -28,6 +28,14 @@ MISSING: Final = _Missing()
 
 GET_TYPES = ("text", "arrayBuffer", "json", "stream")
 BULK_GET_TYPES = ("text", "json")
+
+
+# Production says "429 Too Many Requests"; the rest says why here, and how to match wrangler dev.
+WRITE_RATE_TEXT = (
+    "Too Many Requests (workers-emulator: KV accepts one write per second to the same key, "
+    "and production may refuse a faster one like this; wrangler dev does not check it: "
+    "Emulator(kv_write_limit=False) or `workers-emulator dev --no-kv-write-limit` to match it)"
+)
 
 
 def kv_error(op: str, status: int, text: str) -> JsException:

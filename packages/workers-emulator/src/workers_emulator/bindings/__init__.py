@@ -1,0 +1,1 @@
+"""The emulated bindings, one module or package per binding kind."""
