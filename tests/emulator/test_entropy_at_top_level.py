@@ -113,3 +113,22 @@ def test_the_process_is_left_as_it_was(tmp_path: Path) -> None:
     after = (os.urandom, random.Random.seed, sys.modules["random"], random._urandom)  # type: ignore[attr-defined]
     assert after == before
     assert len(os.urandom(3)) == 3 and random.Random().random() < 1
+
+
+def test_a_third_party_package_drawing_entropy_at_import_is_let_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A package outside the Worker's folder (as installed ones are): under workerd it would be
+    # refused too, but a developer's environment holds packages the deployed Worker never
+    # imports (see workers_emulator.entropy).
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "draws_at_import.py").write_text(
+        "import os, uuid\nTOKEN = os.urandom(4)\nNAME = uuid.uuid4()\n"
+    )
+    monkeypatch.syspath_prepend(str(library))
+    source = "import draws_at_import\n" + HANDLER
+    emu = worker_emulator(tmp_path / "worker", source)
+    assert len(emu.isolate.module.draws_at_import.TOKEN) == 4
+    with pytest.raises(OSError, match="Errno 29"):
+        worker_emulator(tmp_path / "own", "import draws_at_import, os\nos.urandom(1)\n" + HANDLER)

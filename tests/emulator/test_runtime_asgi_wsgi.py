@@ -3,6 +3,7 @@ Cloudflare's published examples, unchanged, under the emulator."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -175,9 +176,18 @@ def django_client(tmp_path: Path):
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "settings.py").write_text(DJANGO_SETTINGS, encoding="utf-8")
     (package / "urls.py").write_text(DJANGO_URLS, encoding="utf-8")
-    emu = worker_emulator(tmp_path, DJANGO_ENTRY)
-    with emu.test_client() as client:
-        yield client
+    # The Worker sets DJANGO_SETTINGS_MODULE in this process's environment: put it back after,
+    # or a dev server started later by another test inherits it.
+    saved = os.environ.get("DJANGO_SETTINGS_MODULE")
+    try:
+        emu = worker_emulator(tmp_path, DJANGO_ENTRY)
+        with emu.test_client() as client:
+            yield client
+    finally:
+        if saved is None:
+            os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+        else:
+            os.environ["DJANGO_SETTINGS_MODULE"] = saved
 
 
 def test_django_hello_through_wsgi(django_client) -> None:

@@ -210,3 +210,148 @@ def test_no_submodule_shadows_a_global() -> None:
         importlib.import_module(info.name)  # each sets the package attribute of its name
     for name in dir(js):
         assert not isinstance(getattr(js, name), types.ModuleType), name
+
+
+# -- from a Worker -----------------------------------------------------------------------------
+
+INTEROP_WORKER = """
+    from js import HTMLRewriter, Object, Response, fetch
+    from pyodide.ffi import to_js
+    from pyodide.http import pyfetch
+    from workers import WorkerEntrypoint
+
+    PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0, 1, 2, 255])
+
+    class Default(WorkerEntrypoint):
+        async def fetch(self, request):
+            path = request.url.split("/", 3)[3]
+            if path == "binary":
+                headers = to_js({"content-type": "image/png"}, dict_converter=Object.fromEntries)
+                return Response.new(to_js(PNG), headers=headers)
+            if path == "echo-js":
+                js_request = request.js_object
+                body = await js_request.arrayBuffer()
+                return Response.new(body, status=202, headers=js_request.headers)
+            if path == "rewrite":
+                return HTMLRewriter.new().transform(Response.new("<p>"))
+            target = request.headers.get("x-target")
+            if path == "js-fetch":
+                answer = await fetch(target, method="POST", body="sent", headers=Object.fromEntries(
+                    to_js([["x-one", "1"]])))
+                return Response.new(await answer.text(), status=answer.status)
+            if path == "pyfetch":
+                answer = await pyfetch(target)
+                return Response.new(f"{answer.status} {await answer.string()} {answer.url}")
+            return Response.new("?", status=404)
+"""
+
+
+@pytest.fixture
+def interop(tmp_path):
+    from tests.support.worker_files import worker_emulator
+
+    emu = worker_emulator(tmp_path, INTEROP_WORKER)
+    with emu.test_client() as client:
+        yield emu, client
+
+
+def test_a_binary_response_made_with_to_js(interop) -> None:
+    _, client = interop
+    r = client.get("/binary")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/png"
+    assert r.content == bytes([0x89, 0x50, 0x4E, 0x47, 0, 1, 2, 255])
+
+
+def test_the_javascript_request_and_response_serve_as_they_are(interop) -> None:
+    _, client = interop
+    r = client.post("/echo-js", content=b"\x00raw", headers={"x-kept": "yes"})
+    assert (r.status_code, r.content, r.headers["x-kept"]) == (202, b"\x00raw", "yes")
+
+
+def test_js_fetch_and_pyfetch_go_out_through_the_outbound_hook(interop) -> None:
+    from tests.support.origin import origin_server
+
+    _, client = interop
+    with origin_server() as origin:
+        r = client.get("/js-fetch", headers={"x-target": f"{origin}/echo"})
+        echoed = r.json()
+        assert (r.status_code, echoed["method"], echoed["body"]) == (200, "POST", "sent")
+        assert echoed["headers"]["x-one"] == "1"
+        r = client.get("/pyfetch", headers={"x-target": f"{origin}/hello"})
+        assert r.text == f"200 hello from the origin {origin}/hello"
+
+
+def test_a_global_the_emulator_lacks_fails_where_it_is_used(interop) -> None:
+    emu, client = interop
+    r = client.get("/rewrite")  # the Worker loaded: importing HTMLRewriter worked
+    assert r.status_code == 500
+    assert any("js.HTMLRewriter is not emulated" in line for line in emu.log_lines)
+
+
+def test_a_readable_stream_from_an_underlying_source_is_pulled_on_demand() -> None:
+    async def scenario() -> tuple[list[bytes], list[str]]:
+        calls: list[str] = []
+        left = [b"a", b"b"]
+
+        def pull(controller):
+            calls.append("pull")
+            if left:
+                controller.enqueue(js.Uint8Array.new(left.pop(0)))
+            else:
+                controller.close()
+
+        stream = js.ReadableStream.new(pull=pull)
+        reader = stream.getReader()
+        first = await reader.read()
+        assert calls == ["pull"]  # nothing read ahead
+        rest = [first.value.to_bytes()]
+        while not (chunk := await reader.read()).done:
+            rest.append(chunk.value.to_bytes())
+        return rest, calls
+
+    assert run(scenario()) == ([b"a", b"b"], ["pull", "pull", "pull"])
+
+
+def test_a_stream_source_that_errors_fails_the_read_and_a_string_chunk_is_refused() -> None:
+    async def read_all(stream) -> bytes:
+        return await js.Response.new(stream).text()
+
+    broken = js.ReadableStream.new(start=lambda c: c.error("boom"))
+    with pytest.raises(JsException, match="boom"):
+        run(read_all(broken))
+    with pytest.raises(JsException, match=r"^TypeError"):
+        run(read_all(js.ReadableStream.new(start=lambda c: c.enqueue("text"))))
+
+
+STREAMING_WORKER = """
+    import asyncio
+
+    from js import Response, TextEncoder, TransformStream
+    from workers import WorkerEntrypoint
+
+    class Default(WorkerEntrypoint):
+        async def fetch(self, request):
+            stream = TransformStream.new()
+            writer = stream.writable.getWriter()
+
+            async def produce():
+                for part in ("one ", "two ", "three"):
+                    await writer.write(TextEncoder.new().encode(part))
+                    await asyncio.sleep(0)
+                await writer.close()
+
+            self.ctx.waitUntil(produce())
+            return Response.new(stream.readable, headers={"content-type": "text/plain"})
+"""
+
+
+def test_a_response_streams_from_a_transform_stream_written_after_it_is_returned(
+    tmp_path,
+) -> None:
+    from tests.support.worker_files import worker_emulator
+
+    emu = worker_emulator(tmp_path, STREAMING_WORKER)
+    with emu.test_client() as client:
+        r = client.get("/")
+    assert (r.status_code, r.text) == (200, "one two three")

@@ -173,8 +173,15 @@ def test_constructed_request() -> None:
     req = Request("https://x.example/", method=HTTPMethod.PUT, body="data", headers={"A": "b"})
     assert req.method is HTTPMethod.PUT and req.headers["a"] == "b"
     assert run(req.text()) == "data"
-    with pytest.raises(TypeError):
+    # The JavaScript constructor's TypeError, as the SDK lets it through (checked against
+    # workerd by tests/differential/test_runtime_globals_differential.py).
+    with pytest.raises(JsException, match=r"^TypeError: Request with a GET or HEAD method"):
         Request("https://x.example/", method="GET", body="no")
+    with pytest.raises(JsException, match=r"^TypeError: Invalid HTTP method string: Foo"):
+        Request("https://x.example/", method="Foo")
+    assert Request("https://x.example/", method="patch").method is HTTPMethod.PATCH
+    # The SDK's private attribute, which Cloudflare's examples use, is the JavaScript Request.
+    assert req._js_request.constructor.name == "Request" and req._js_request.url == req.url
 
 
 # -- ReadableStream ------------------------------------------------------------------------

@@ -16,11 +16,12 @@ Inside requests all of them work, also through names bound at top level
 (``from random import random``). The refusals apply to the thread loading the Worker (a
 context variable), so an emulator loading a Worker never disturbs other threads of the process.
 
-One difference, on purpose: workerd blocks the ``random`` module's functions for every module
-that first imports ``random`` at top level; under CPython ``random`` is long imported, and a
+One difference, on purpose: workerd refuses entropy to every module run at top level. A
 developer's environment holds packages the deployed Worker never imports (``import httpx``
-imports ``rich`` when it is installed, which draws ``random.getrandbits`` at import). The
-``random`` functions are therefore refused to the Worker's own modules (its folder) only.
+imports ``rich`` when it is installed, which draws ``random.getrandbits``; FastAPI imports
+``opentelemetry`` when installed, which calls ``uuid4``), so here the refusal applies when the
+request for entropy comes from the Worker's own modules (its folder), directly or through the
+standard library, and not when a third-party package asks for it.
 """
 
 from __future__ import annotations
@@ -51,8 +52,30 @@ def at_top_level() -> bool:
     return _top_level.get() is not None
 
 
+# Frames that pass a request for entropy on: the standard library's and the emulator's own.
+_STDLIB = os.path.dirname(os.__file__) + os.sep
+_EMULATOR = os.path.dirname(__file__) + os.sep
+_PACKAGES = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
+
+
+def _asked_by_the_worker(folder: str, depth: int) -> bool:
+    """Whether the nearest caller outside the standard library (and the emulator) is one of
+    the Worker's modules."""
+    frame: Any = sys._getframe(depth + 1)
+    while frame is not None:
+        file = frame.f_code.co_filename
+        passing_on = file.startswith(_EMULATOR) or (
+            file.startswith(_STDLIB) and not any(p in file for p in _PACKAGES)
+        )
+        if not passing_on:
+            return file.startswith(folder)
+        frame = frame.f_back
+    return False
+
+
 def _refuse_entropy() -> None:
-    if _top_level.get() is not None:
+    folder = _top_level.get()
+    if folder is not None and _asked_by_the_worker(folder, 2):
         raise OSError(ENTROPY_ERRNO, ENTROPY_MESSAGE)
 
 
@@ -88,7 +111,7 @@ class _RandomAtTopLevel:
         folder = _top_level.get()
         if folder is None or not callable(value) or name in RANDOM_ALLOWED:
             return value
-        if not sys._getframe(1).f_code.co_filename.startswith(folder):
+        if not _asked_by_the_worker(folder, 1):
             return value  # a library's top level (see the module's docstring)
 
         @functools.wraps(value)

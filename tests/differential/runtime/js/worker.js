@@ -61,6 +61,7 @@ const probes = {
     return [r.status, r.headers.get("location")];
   },
   request_get_with_body: () => new Request("https://e.test/", { body: "x" }),
+  request_invalid_url: () => new Request("/relative"),
   request_post: async () => {
     const r = new Request("https://e.test/p", { method: "post", body: "x" });
     return [r.method, r.url, r.headers.get("content-type"), await r.text()];
@@ -76,6 +77,26 @@ const probes = {
     }),
   status_text_defaults: () =>
     [201, 404, 418, 299, 599].map((status) => new Response(null, { status }).statusText),
+  stream_from_source: async () => {
+    let n = 0;
+    const stream = new ReadableStream({
+      pull(controller) {
+        n += 1;
+        if (n <= 2) controller.enqueue(new TextEncoder().encode(`part${n} `));
+        else controller.close();
+      },
+    });
+    return await new Response(stream).text();
+  },
+  stream_string_chunk: async () =>
+    await new Response(new ReadableStream({ start: (c) => { c.enqueue("text"); c.close(); } })).text(),
+  transform_stream: async () => {
+    const { readable, writable } = new TransformStream();
+    const writer = writable.getWriter();
+    writer.write(new TextEncoder().encode("through"));
+    writer.close();
+    return await new Response(readable).text();
+  },
   text_encoder: () => Array.from(new TextEncoder().encode("é€")),
   text_decoder_replacement: () => new TextDecoder().decode(new Uint8Array([0xff, 0x61])),
   text_decoder_bom: () => new TextDecoder().decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x61])),

@@ -129,6 +129,35 @@ def method_or_error(method):
         return str(error)
 
 
+async def stream_from_source():
+    count = [0]
+
+    def pull(controller):
+        count[0] += 1
+        if count[0] <= 2:
+            controller.enqueue(TextEncoder.new().encode(f"part{count[0]} "))
+        else:
+            controller.close()
+
+    return await Response.new(js.ReadableStream.new(pull=pull)).text()
+
+
+async def stream_string_chunk():
+    def start(controller):
+        controller.enqueue("text")
+        controller.close()
+
+    return await Response.new(js.ReadableStream.new(start=start)).text()
+
+
+async def transform_stream():
+    stream = js.TransformStream.new()
+    writer = stream.writable.getWriter()
+    await writer.write(TextEncoder.new().encode("through"))
+    await writer.close()
+    return await Response.new(stream.readable).text()
+
+
 def random_uuid_shape():
     uuid = js.crypto.randomUUID()
     return [len(uuid), uuid[14], [len(part) for part in uuid.split("-")]]
@@ -178,6 +207,7 @@ PROBES = {
     "redirect_bad_status": lambda: Response.redirect("https://e.test/", 200),
     "redirect_location": redirect_location,
     "request_get_with_body": lambda: Request.new("https://e.test/", body="x"),
+    "request_invalid_url": lambda: Request.new("/relative"),
     "request_post": request_post,
     "request_odd_method": lambda: Request.new("https://e.test/", method="patch").method,
     "request_custom_method": lambda: [
@@ -186,6 +216,9 @@ PROBES = {
     "status_text_defaults": lambda: [
         Response.new(None, status=status).statusText for status in (201, 404, 418, 299, 599)
     ],
+    "stream_from_source": stream_from_source,
+    "stream_string_chunk": stream_string_chunk,
+    "transform_stream": transform_stream,
     "text_encoder": lambda: list(TextEncoder.new().encode("é€")),
     "text_decoder_replacement": lambda: TextDecoder.new().decode(Uint8Array.new([0xFF, 0x61])),
     "text_decoder_bom": lambda: TextDecoder.new().decode(Uint8Array.new([0xEF, 0xBB, 0xBF, 0x61])),

@@ -10,23 +10,25 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ...errors import JsException
-from ..jsproxy import JsObject, JsProxy
+from ..jsproxy import JsProxy
 from .objects import JsPromise
 
 
 def fetch(resource: Any, init: Any = None, **kwargs: Any) -> JsPromise:
-    """``fetch(resource, init)``: resolves to a ``Response`` (through the emulator's
-    outbound hook, as ``workers.fetch``)."""
+    """``fetch(resource, init)``: resolves to a ``Response``, through the emulator's outbound
+    hook (as ``workers.fetch``); the request is built (and checked) as ``new Request`` would."""
     from ...outbound import fetch as outbound_fetch
+    from ..jsproxy import option
+    from ..workers.request import _JsRequest
 
-    options = dict(kwargs)
-    if init is not None:
-        members = init.as_object_map() if isinstance(init, JsObject) else init
-        options = {**dict(members), **options}
+    request = _JsRequest.new(resource, init, **kwargs)
+    redirect = kwargs.get("redirect", option(init, "redirect")) or "follow"
 
     async def fetched() -> Any:
-        response = await outbound_fetch(resource, **options)
-        return response.js_object
+        response = await outbound_fetch(request, redirect=redirect)
+        answer = response.js_object
+        answer.url = response.url
+        return answer
 
     return JsPromise(fetched())
 

@@ -55,6 +55,13 @@ class ReadableStream(JsProxy):
         self._neutered: str | None = None
 
     @classmethod
+    def new(cls, underlyingSource: Any = None, strategy: Any = None, **kwargs: Any) -> Any:
+        """``new ReadableStream({start, pull, cancel})``."""
+        from ..js.streams import new_readable_stream
+
+        return new_readable_stream(underlyingSource, strategy, **kwargs)
+
+    @classmethod
     def from_bytes(cls, data: bytes) -> ReadableStream:
         return cls(_WholeBody(bytes(data)))
 

@@ -14,7 +14,7 @@ from ..js.bodies import FormData as JsFormData
 from ..js.bodies import extract_body, parse_form
 from ..js.buffers import ArrayBuffer, Uint8Array
 from ..js.http_words import REQUEST_METHODS
-from ..jsproxy import JsObject, JsProxy
+from ..jsproxy import JsObject, JsProxy, PyProxy
 from ._headers import JsHeaders
 from ._streams import ReadableStream, _tee, _utf8_decode
 from .blob import Blob
@@ -30,6 +30,11 @@ _NORMALISED_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 # HTTPMethod[name] without EnumType.__getitem__'s Python-level call (~0.45 us per access): the
 # same members, and the same KeyError(name) for a name that is none of them.
 _HTTP_METHODS: dict[str, HTTPMethod] = dict(HTTPMethod.__members__)
+
+
+# The RequestInit members the stand-in Request takes (signal, mode, ... are accepted and
+# not acted upon, as nothing here could act on them).
+_REQUEST_INIT_KEYS = frozenset({"method", "headers", "body", "redirect", "cf"})
 
 
 class _JsRequest(JsProxy):
@@ -58,10 +63,12 @@ class _JsRequest(JsProxy):
             options = {**dict(members), **options}
         if isinstance(input, _JsRequest):
             input = input._request
-        try:
-            return Request(input, **options).js_object
-        except TypeError as exc:
-            raise JsException("TypeError", str(exc)) from None
+        if options.get("headers") is not None:
+            options["headers"] = JsHeaders.new(options["headers"])
+        if isinstance(options.get("body"), PyProxy):
+            options["body"] = options["body"].unwrap()
+        options = {k: v for k, v in options.items() if k in _REQUEST_INIT_KEYS}
+        return Request(input, **options).js_object
 
     async def text(self) -> str:
         return await self._request.text()
@@ -156,14 +163,16 @@ class Request:
             base_url, base_method = str(input), "GET"
             base_headers, base_cf, base_body = JsHeaders(), None, None
             if not urlsplit(base_url).scheme:
-                raise TypeError(f"Invalid URL: {base_url}")
+                raise JsException("TypeError", f"Invalid URL: {base_url}")
 
         method = other_options.get("method") or base_method
         if isinstance(method, HTTPMethod):
             method = method.value
         method = str(method).upper()
         if method not in REQUEST_METHODS:
-            raise TypeError(f"Invalid HTTP method string: {other_options.get('method')}")
+            raise JsException(
+                "TypeError", f"Invalid HTTP method string: {other_options.get('method')}"
+            )
         headers = (
             JsHeaders(other_options["headers"])
             if other_options.get("headers") is not None
@@ -179,7 +188,7 @@ class Request:
                 # The new request takes the body over; the old one counts as used.
                 input._body_taken = True
         if body is not None and method in ("GET", "HEAD"):
-            raise TypeError("Request with a GET or HEAD method cannot have a body.")
+            raise JsException("TypeError", "Request with a GET or HEAD method cannot have a body.")
         self._init(base_url, method, headers, body, other_options.get("cf", base_cf))
 
     def _init(
@@ -221,6 +230,11 @@ class Request:
 
     def __repr__(self) -> str:
         return f"Request(method={self._method!r}, url={self._url!r})"
+
+    @property
+    def _js_request(self) -> _JsRequest:
+        # The SDK's own attribute, which published examples reach for.
+        return _JsRequest(self)
 
     @property
     def js_object(self) -> _JsRequest:

@@ -12,7 +12,7 @@ from ..js.bodies import Blob as JsBlob
 from ..js.bodies import FormData as JsFormData
 from ..js.bodies import extract_body, parse_form
 from ..js.buffers import ArrayBuffer, Uint8Array
-from ..js.http_words import default_status_text
+from ..js.http_words import REASON_PHRASES, default_status_text
 from ..jsproxy import JsObject, JsProxy, option
 from ._headers import JsHeaders
 from ._streams import ReadableStream, _tee, _utf8_decode
@@ -397,22 +397,26 @@ class Response(FetchResponse):
         headers: Headers | None = None,
         web_socket: Any = None,
     ):
-        if isinstance(body, _JsResponse):
-            if status is not None or len(status_text) > 0 or headers is not None:
-                raise ValueError(
-                    "Expected no options when constructing Response from a js.Response"
-                )
-            super().__init__(body.url, body)
-            return
+        data: Any = body
         content_type = None
-        data: Any = body.js_object if isinstance(body, FormData) else body
-        if isinstance(data, JsProxy):
-            js_type = data.constructor.name
-            if js_type not in RESPONSE_ACCEPTED_TYPES and not isinstance(data, _JS_BODIES):
-                raise TypeError(f"Unsupported type in Response: {js_type}")
-            data, content_type = extract_body(data)
-        elif not isinstance(data, _BODY_TYPES) and data is not None:
-            raise TypeError(f"Unsupported type in Response: {type(body).__name__}")
+        # str, bytes and None (nearly every Response) skip the other body kinds' checks.
+        if body is not None and type(body) is not str and type(body) is not bytes:
+            if isinstance(body, _JsResponse):
+                if status is not None or len(status_text) > 0 or headers is not None:
+                    raise ValueError(
+                        "Expected no options when constructing Response from a js.Response"
+                    )
+                super().__init__(body.url, body)
+                return
+            if isinstance(body, FormData):
+                data = body.js_object
+            if isinstance(data, JsProxy):
+                js_type = data.constructor.name
+                if js_type not in RESPONSE_ACCEPTED_TYPES and not isinstance(data, _JS_BODIES):
+                    raise TypeError(f"Unsupported type in Response: {js_type}")
+                data, content_type = extract_body(data)
+            elif not isinstance(data, _BODY_TYPES):
+                raise TypeError(f"Unsupported type in Response: {type(data).__name__}")
         if web_socket is not None:
             raise NotEmulatedError("a WebSocket response (web_socket)")
         code = 200
@@ -440,7 +444,7 @@ class Response(FetchResponse):
             data = data.encode()
         elif content_type is not None and data is not None and not js_headers.has("content-type"):
             js_headers.set("content-type", content_type)
-        text = status_text or default_status_text(code)
+        text = status_text or REASON_PHRASES.get(code) or default_status_text(code)
         super().__init__("", _JsResponse(data, code, text, js_headers))
 
     def __repr__(self) -> str:
