@@ -104,3 +104,83 @@ def test_sync_calls_outside_requests_are_untouched(origin) -> None:
     import requests
 
     assert requests.get(f"{origin}/hello", timeout=5).text == "hello from the origin"
+
+
+def test_a_failing_sync_call_raises_in_the_handler_as_it_would_without_the_emulator(
+    tmp_path: Path,
+) -> None:
+    from tests.support.devserver import free_port
+
+    emu = worker_emulator(
+        tmp_path,
+        f"""
+        import requests
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self):
+                try:
+                    requests.get("http://127.0.0.1:{free_port()}/", timeout=5)
+                except requests.ConnectionError as exc:
+                    return Response(type(exc).__name__)
+                return Response("reached")
+        """,
+    )
+    with emu.test_client() as http:
+        assert http.get("/").text == "ConnectionError"
+
+
+def test_wait_until_work_sleeping_does_not_stall_the_next_request(tmp_path: Path) -> None:
+    emu = worker_emulator(
+        tmp_path,
+        """
+        import time
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                if request.url.endswith("/later"):
+                    async def later():
+                        time.sleep(1.5)
+                    self.ctx.waitUntil(later())
+                return Response("answered")
+        """,
+    )
+
+    async def go() -> tuple[float, str]:
+        later = asyncio.ensure_future(emu.fetch("GET", "/later"))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        quick = await emu.fetch("GET", "/")
+        elapsed = time.monotonic() - started
+        await later
+        return elapsed, quick.text
+
+    elapsed, text = asyncio.run(go())
+    assert text == "answered" and elapsed < 1.0
+
+
+def test_a_cancelled_request_leaves_its_sync_call_and_the_loop_usable(tmp_path: Path) -> None:
+    emu = worker_emulator(
+        tmp_path,
+        """
+        import time
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                if request.url.endswith("/slow"):
+                    time.sleep(5)
+                return Response("fine")
+        """,
+    )
+
+    async def go() -> str:
+        slow = asyncio.ensure_future(emu.fetch("GET", "/slow"))
+        await asyncio.sleep(0.2)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        return (await emu.fetch("GET", "/")).text
+
+    assert asyncio.run(go()) == "fine"
