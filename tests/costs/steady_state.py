@@ -10,18 +10,14 @@ handlers run; nothing here knows the storage layout beyond the prefixes it clone
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from workers_emulator import Emulator, KVEntry, ManualClock
+from workers_emulator import Emulator, KVEntry
 
-ROOT = Path(__file__).resolve().parents[2]
-START = 1_798_761_600  # 2027-01-01T00:00:00Z
-TOKEN = "costs-admin-token-0123456789abcdef"
-ADMIN = {"authorization": f"Bearer {TOKEN}"}
+from tests.support.worker import ADMIN, create_license, make_emulator
+
 HOUR = 3600
 SWEEP_EVERY = 900  # wrangler.toml: crons = ["*/15 * * * *"]
 SWEEP_RUNS_PER_CYCLE = 16
@@ -58,15 +54,6 @@ class Measurement:
     bytes_per_license: int  # record + stats + 90 days of hourly validation timestamps
 
 
-def _emulator() -> Emulator:
-    seed = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
-    return Emulator(
-        ROOT / "wrangler.toml",
-        clock=ManualClock(start=float(START)),
-        secrets={"ADMIN_TOKEN": TOKEN, "LEASE_SIGNING_KEY": seed},
-    )
-
-
 def _entry_bytes(entry: KVEntry) -> int:
     metadata = 0 if entry.metadata is None else len(repr(entry.metadata).encode())
     return len(entry.key.encode()) + len(entry.value) + metadata
@@ -89,14 +76,9 @@ def _beats(emu: Emulator, client: Any, key: str, stats: list[dict[str, int] | No
 
 
 def measure_heartbeats() -> tuple[Heartbeat, Heartbeat, Heartbeat, int]:
-    with _emulator() as emu, emu.test_client() as client:
-        created = client.post(
-            "/v1/admin/licenses",
-            json={"customer": "Contoso Ltd", "plan": "enterprise", "expires_at": None},
-            headers=ADMIN,
-        )
-        assert created.status_code == 201, created.text
-        key, license_id = created.json()["license_key"], created.json()["license"]["id"]
+    with make_emulator() as emu, emu.test_client() as client:
+        created = create_license(client, expires_at=None)
+        key, license_id = created.key, created.id
         release = client.put("/v1/admin/release", json={"latest_version": "2.5.0"}, headers=ADMIN)
         assert release.status_code == 200, release.text
         changing = _beats(emu, client, key, [{"secrets_total": 100 + h} for h in range(24)])
@@ -114,14 +96,10 @@ def measure_heartbeats() -> tuple[Heartbeat, Heartbeat, Heartbeat, int]:
 def _clone_fleet(emu: Emulator, fleet: int) -> None:
     """``fleet`` licenses with a stats entry each, cloned from one real license's entries."""
     with emu.test_client() as client:
-        created = client.post(
-            "/v1/admin/licenses",
-            json={"customer": "Contoso Ltd", "plan": "enterprise", "expires_at": None},
-            headers=ADMIN,
-        )
-        body = {"license_key": created.json()["license_key"], "stats": {"secrets_total": 1}}
+        created = create_license(client, expires_at=None)
+        body = {"license_key": created.key, "stats": {"secrets_total": 1}}
         assert client.post("/v1/validate", json=body).status_code == 200
-    original = created.json()["license"]["id"]
+    original = created.id
     templates = [
         e
         for e in emu.kv_entries("LICENSE_KV")
@@ -142,7 +120,7 @@ def _clone_fleet(emu: Emulator, fleet: int) -> None:
 
 
 def measure_sweep(fleet: int) -> Sweep:
-    with _emulator() as emu:
+    with make_emulator() as emu:
         _clone_fleet(emu, fleet)
         stats_entries = sum(1 for e in emu.kv_entries("LICENSE_KV") if e.key.startswith("stats:"))
         emu.reset_counters()
