@@ -151,7 +151,7 @@ def _check_store(emu: Emulator, ledger: Ledger, snapshot: dict[str, bytes]) -> l
             expected = ledger.last_accepted.get(license_id)
             if expected is None:
                 problems.append(f"{key} exists but no stats were ever accepted for it")
-            elif stored != {"stats": expected[0], "received_at": expected[1]}:
+            elif stored != {"stats": expected[0], "received_at": expected[1], "expires_at": None}:
                 problems.append(f"{key} holds {stored}, last accepted was {expected}")
         else:
             problems.append(f"unexpected key {key}")
