@@ -98,13 +98,15 @@ def test_an_unreachable_origin_is_a_js_error(emu, tmp_path) -> None:
     assert r.text == "JsException: Error: Network connection lost."
 
 
-def test_redirect_error_mode_refuses_a_redirect(emu, origin) -> None:
+def test_redirect_error_mode_is_refused_as_workerd_refuses_it(emu, origin) -> None:
+    from workers_emulator.outbound import INVALID_REDIRECT_MESSAGE
+
     with emu.test_client() as client:
         r = client.get(
             "/",
             headers={"x-target": f"{origin}/redirect", "x-options": '{"redirect": "error"}'},
         )
-    assert r.status_code == 502 and r.text.startswith("JsException: TypeError:")
+    assert (r.status_code, r.text) == (502, f"JsException: TypeError: {INVALID_REDIRECT_MESSAGE}")
 
 
 def test_the_hook_takes_a_request_object_and_refuses_a_body_on_get(origin) -> None:

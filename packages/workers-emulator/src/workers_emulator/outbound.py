@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Mapping
 from http import HTTPMethod
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -22,8 +23,13 @@ from .runtime.workers._headers import JsHeaders
 from .runtime.workers._streams import ReadableStream
 from .runtime.workers.response import FetchResponse, Response, _JsResponse
 
-# The RequestInit keys workerd reads; others (cf, signal, ...) are accepted and not acted upon.
-_REDIRECT_MODES = ("follow", "manual", "error")
+# The redirect modes workerd implements, and its refusal of any other (checked with wrangler dev).
+_REDIRECT_MODES = ("follow", "manual")
+INVALID_REDIRECT_MESSAGE = (
+    'Invalid redirect value, must be one of "follow" or "manual" ("error" won\'t be '
+    'implemented since it does not make sense at the edge; use "manual" and check the '
+    "response status code)."
+)
 # Fetch follows at most 20 redirects, then fails.
 MAX_REDIRECTS = 20
 # What workerd throws when the origin cannot be reached (connection refused, DNS, reset).
@@ -105,10 +111,12 @@ async def fetch(resource: Any, /, **init: Any) -> Response:
             headers.set("content-type", "text/plain;charset=UTF-8")
     redirect = init.get("redirect") or "follow"
     if redirect not in _REDIRECT_MODES:
-        raise JsException(
-            "TypeError",
-            f"Failed to construct 'Request': '{redirect}' is not a valid value for 'redirect'.",
-        )
+        raise JsException("TypeError", INVALID_REDIRECT_MESSAGE)
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        raise JsException("TypeError", f"Invalid URL: {url}")
+    if parts.scheme not in ("http", "https"):
+        raise JsException("TypeError", f"Fetch API cannot load: {url}")
     content = await _body_bytes(body)
     if content is not None and method in ("GET", "HEAD"):
         raise JsException("TypeError", "Request with a GET or HEAD method cannot have a body.")
@@ -128,22 +136,20 @@ async def _send(
         request = client.build_request(method, url, headers=sent, content=content)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
         raise JsException("TypeError", f"Invalid URL: {url}") from exc
-    for _ in range(MAX_REDIRECTS + 1):
+    for hops in range(MAX_REDIRECTS + 1):
         try:
             answer = await client.send(request)
         except httpx.UnsupportedProtocol as exc:
-            raise JsException("TypeError", f"Fetch API cannot load: {url}") from exc
+            raise JsException("TypeError", f"Fetch API cannot load: {request.url}") from exc
         except httpx.TransportError as exc:
             raise JsException("Error", NETWORK_ERROR_MESSAGE) from exc
         if answer.next_request is None or redirect == "manual":
-            return _response(answer, request_url=str(request.url))
-        if redirect == "error":
-            raise JsException("TypeError", "Fetch failed: redirect was not allowed.")
+            return _response(answer, str(request.url), redirected=hops > 0)
         request = answer.next_request
     raise JsException("TypeError", "Fetch failed: too many redirects.")
 
 
-def _response(answer: httpx.Response, request_url: str) -> Response:
+def _response(answer: httpx.Response, request_url: str, redirected: bool) -> Response:
     pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw]
     if answer.headers.get("content-encoding", "identity") != "identity":
         # httpx decoded the body: its length is no longer the one announced.
@@ -151,6 +157,8 @@ def _response(answer: httpx.Response, request_url: str) -> Response:
     js = _JsResponse(answer.content, answer.status_code, answer.reason_phrase, JsHeaders(pairs))
     if answer.status_code in (101, 204, 205, 304) or answer.request.method == "HEAD":
         js.body_bytes = None
+    js.url = request_url
+    js._redirected = redirected
     response = Response.__new__(Response)
     FetchResponse.__init__(response, request_url, js)
     return response
