@@ -2,7 +2,8 @@
 slow answer never holds up another.
 
 Paths: ``/hello`` (text), ``/echo`` (the request's method, headers and body as JSON),
-``/slow?seconds=S`` (answers after S seconds), ``/redirect?to=PATH`` (302), ``/status/N``.
+``/slow?seconds=S`` (answers after S seconds), ``/redirect?to=PATH`` (302), ``/status/N``,
+``/bytes?n=N`` (N bytes of a known pattern).
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("location", query.get("to", ["/hello"])[0])
             self.send_header("content-length", "0")
             self.end_headers()
+        elif parts.path == "/bytes":
+            size = int(query.get("n", ["0"])[0])
+            self._answer(200, bytes(i % 251 for i in range(size)), "application/octet-stream")
         elif parts.path.startswith("/status/"):
             self._answer(int(parts.path.rsplit("/", 1)[1]), b"status")
         else:
