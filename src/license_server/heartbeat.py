@@ -1,6 +1,6 @@
 """The heartbeat (``POST /v1/validate``) and the update check (``GET /v1/update-check``).
 
-Order matters for the privacy and KV-budget promises of SPEC.md: everything that can refuse a
+Order matters for the privacy and KV-budget promises of docs/API.md: everything that can refuse a
 request (body, key format, rate limits) runs before the license read; the stats verdict is
 reached before any write; nothing here ever rewrites the license record, and the client's
 version string is compared in memory and then dropped (never stored, never logged).
@@ -123,7 +123,7 @@ def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None
 
 
 async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
-    """``POST /v1/validate``: see SPEC.md for the answer and the KV budget."""
+    """``POST /v1/validate``: see docs/API.md for the answer and the KV budget."""
     payload = json_object_body(request)
     if isinstance(payload, HttpResponse):
         return payload

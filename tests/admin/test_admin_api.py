@@ -1,4 +1,4 @@
-"""The admin API's per-license operations on the emulator (SPEC.md, "Admin API")."""
+"""The admin API's per-license operations on the emulator (docs/API.md, "Admin API")."""
 
 from __future__ import annotations
 

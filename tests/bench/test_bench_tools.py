@@ -104,7 +104,7 @@ def test_steady_state_counts_each_heartbeats_kv_operations() -> None:
     from bench.inprocess import probe_steady_state
 
     result = asyncio.run(probe_steady_state(licenses=2))
-    # SPEC.md: one validation timestamp per heartbeat, plus the stats entry when accepted.
+    # docs/API.md: one validation timestamp per heartbeat, plus the stats entry when accepted.
     assert result["first"]["writes"]["histogram"] == {"2": 2}
     assert result["no_stats"]["writes"]["histogram"] == {"1": 2}
     assert result["changed_stats"]["writes"]["histogram"] == {"2": 2}

@@ -1,4 +1,4 @@
-"""Property-based tests over the request and stats models, against oracles written from SPEC.md.
+"""Property-based tests over the request and stats models, against oracles written from docs/API.md.
 
 Two layers: the pure functions (``check_stats``, SemVer precedence) for breadth, and the
 heartbeat over the emulator for the promise that matters to a client (the answer's verdict).
@@ -151,7 +151,7 @@ def test_semver_is_a_total_order(versions: list[str]) -> None:
 def test_semver_parser_accepts_exactly_spec_versions(text: str) -> None:
     import re
 
-    # semver.org's grammar, ASCII only, plus SPEC.md's 64-character cap.
+    # semver.org's grammar, ASCII only, plus docs/API.md's 64-character cap.
     num = r"(0|[1-9][0-9]*)"
     pre = r"(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
     build = r"[0-9A-Za-z-]+"

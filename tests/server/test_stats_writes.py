@@ -39,7 +39,7 @@ def test_unchanged_stats_cost_one_write_and_one_read(emu: Any, client: Any) -> N
     again = beat(client, key, stats)
     counts = again.kv_ops["LICENSE_KV"]
     assert counts.writes == 1  # the validation timestamp only
-    # SPEC's read budget: record and stats entry in one bulk get, and the release (cached 60 s).
+    # The read budget: record and stats entry in one bulk get, and the release (cached 60 s).
     assert counts.reads == 2
     assert json.loads(stored_entry(emu).value)["received_at"] == iso(int(emu.clock.now()) - HOUR)
 
