@@ -222,3 +222,23 @@ queue = "jobs"
     emu.clock.advance(1)
     assert deliver(emu) == [("jobs", ["f"])]
     assert emu.clock.now() > START
+
+
+def test_module_level_on_queue_is_the_handler_before_no_global_handlers(tmp_path: Path) -> None:
+    source = """
+SEEN = []
+
+async def on_fetch(request, env):
+    from workers import Response
+    await env.JOBS.send("m", contentType="text")
+    return Response("sent")
+
+async def on_queue(batch, env):
+    SEEN.extend((batch.queue, m.id, m.body, m.attempts) for m in batch.messages)
+"""
+    emu = queue_emulator(tmp_path, source, date="2025-01-01")
+    send(emu, "")
+    assert [d.acked == d.message_ids for d in run_for(emu, 2)] == [True]
+    assert [(q, b) for q, _, b, _ in seen(emu)] == [("jobs", "m")]
+    # A consumer configures the Worker: nothing named after its queue appears on env.
+    assert not hasattr(emu.env, "jobs")
