@@ -55,7 +55,8 @@ def delivered_body(body: SerializedBody) -> Any:
     if body.content_type == "json":
         return _js_value(parse(body.value))
     value = copy.deepcopy(body.value)
-    return js_number(value) if isinstance(value, int | float) and value is not True else value
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return js_number(value) if number else value
 
 
 def _delay_option(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:

@@ -117,8 +117,10 @@ def serialize(body: Any, kind: ContentType) -> SerializedBody:
     if kind == "json":
         text = stringify(_plain(body))
         return SerializedBody(kind, text, len(text.encode()))
-    # v8: a structured clone; its size is estimated by the JSON text of the plain value.
-    if isinstance(body, JsMap | JsSet | ArrayBuffer | TypedArray):
+    # v8: a structured clone; its size is estimated (V8's wire format is not reproduced).
+    if isinstance(body, ArrayBuffer | TypedArray):
+        return SerializedBody(kind, copy.deepcopy(body), len(body.to_bytes()))
+    if isinstance(body, JsMap | JsSet):
         return SerializedBody(kind, copy.deepcopy(body), len(repr(body).encode()))
     return SerializedBody(kind, copy.deepcopy(body), len(stringify(_plain(body)).encode()))
 
