@@ -50,6 +50,7 @@ export default {
         await refused(() => env.WORK.send(5, { contentType: "text" })),
         await refused(() => env.WORK.send("x", { contentType: "bytes" })),
         await refused(() => env.WORK.sendBatch([])),
+        await refused(() => env.WORK.sendBatch(5)),
         await refused(() => env.WORK.sendBatch([{ contentType: "text" }])),
         await refused(() => env.WORK.send(big, { contentType: "text" })),
         await refused(() => env.WORK.send("x", { delaySeconds: 86401 })),

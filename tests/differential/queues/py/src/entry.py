@@ -71,6 +71,7 @@ class Default(WorkerEntrypoint):
                 await refused(lambda: env.WORK.send(5, contentType="text")),
                 await refused(lambda: env.WORK.send("x", contentType="bytes")),
                 await refused(lambda: env.WORK.sendBatch(js_object([]))),
+                await refused(lambda: env.WORK.sendBatch(5)),
                 await refused(lambda: env.WORK.sendBatch(js_object([{"contentType": "text"}]))),
                 await refused(lambda: env.WORK.send(big, contentType="text")),
                 await refused(lambda: env.WORK.send("x", delaySeconds=86_401)),

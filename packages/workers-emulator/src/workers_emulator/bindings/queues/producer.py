@@ -100,7 +100,8 @@ class Queue:
         if items is None:
             raise JsException(
                 "TypeError",
-                "Failed to execute 'sendBatch' on 'Queue': parameter 1 is not of type 'Iterable'.",
+                "Failed to execute 'sendBatch' on 'WorkerQueue': parameter 1 is not of type "
+                "'Sequence'.",
             )
         if not items:
             raise JsException("TypeError", "sendBatch() requires at least one message")
