@@ -4,7 +4,9 @@
 ``queues/js/worker.js`` (under ``wrangler dev``) and ``queues/py/src/entry.py`` (under
 ``workers-emulator dev``) produce the same messages: every content type (json objects,
 numbers, text, bytes, v8), a delayed one, a batch; the consumer records what each delivery
-carried (queue, attempts, the body's type and value), retries one message once and another
+carried (queue, attempts, the body's type and value, whether the id and timestamp have
+workerd's shapes), retries one message once (with a delay, then a contradicting ``ack()``
+that only warns) and another
 until it goes to the dead-letter queue (whose consumer retries it until it is dropped), and
 throws on a queue of batches of one. The refused sends (workerd's TypeErrors and the local
 broker's limits) answer their messages. Both must match; ordering is compared sorted, since
@@ -96,6 +98,20 @@ def test_refused_sends_answer_workerds_messages(
     workerd_run: tuple[QueuesOutcome, str], emulator_run: tuple[QueuesOutcome, str]
 ) -> None:
     assert emulator_run[0].errors == workerd_run[0].errors
+
+
+def warning_lines(log: str) -> list[str]:
+    """workerd's warnings about contradicting ack/retry calls, message ids masked."""
+    found = re.findall(r"Received a call to .*? has no effect\.", log)
+    return sorted(re.sub(r"message [0-9a-f]{32}", "message <id>", line) for line in found)
+
+
+def test_contradicting_calls_warn_as_workerd_does(
+    workerd_run: tuple[QueuesOutcome, str], emulator_run: tuple[QueuesOutcome, str]
+) -> None:
+    workerd_lines = warning_lines(workerd_run[1])
+    assert workerd_lines  # retry-once is acked after its retry()
+    assert warning_lines(emulator_run[1]) == workerd_lines
 
 
 def test_dead_letter_and_drop_lines_match_wrangler(

@@ -66,12 +66,21 @@ export default {
   async queue(batch) {
     for (const message of batch.messages) {
       const body = message.body;
-      SEEN.push({ queue: batch.queue, attempts: message.attempts, body: describe(body) });
+      SEEN.push({
+        queue: batch.queue,
+        attempts: message.attempts,
+        body: describe(body),
+        id: /^[0-9a-f]{32}$/.test(message.id),
+        timestamp: message.timestamp instanceof Date && message.timestamp.getTime() > 0,
+      });
       if (batch.queue === "fragile" && (body === "doomed" || message.attempts < 2)) {
         throw new Error(`cannot handle ${body}`);
       }
-      if (body === "always-retry" || (body === "retry-once" && message.attempts === 1)) {
+      if (body === "always-retry") {
         message.retry();
+      } else if (body === "retry-once" && message.attempts === 1) {
+        message.retry({ delaySeconds: 1 });
+        message.ack(); // no effect after retry(): workerd logs a warning
       } else {
         message.ack();
       }

@@ -2,6 +2,7 @@
 GET /seen answers the records, GET /errors answers what refused sends raised."""
 
 import json
+import re
 
 from js import Object
 from pyodide.ffi import to_js
@@ -88,11 +89,20 @@ class Default(WorkerEntrypoint):
         for message in batch.messages:
             body = message.body
             SEEN.append(
-                {"queue": batch.queue, "attempts": message.attempts, "body": describe(body)}
+                {
+                    "queue": batch.queue,
+                    "attempts": message.attempts,
+                    "body": describe(body),
+                    "id": re.fullmatch("[0-9a-f]{32}", message.id) is not None,
+                    "timestamp": message.timestamp.getTime() > 0,
+                }
             )
             if batch.queue == "fragile" and (body == "doomed" or message.attempts < 2):
                 raise RuntimeError(f"cannot handle {body}")
-            if body == "always-retry" or (body == "retry-once" and message.attempts == 1):
+            if body == "always-retry":
                 message.retry()
+            elif body == "retry-once" and message.attempts == 1:
+                message.retry(delaySeconds=1)
+                message.ack()  # no effect after retry(): workerd logs a warning
             else:
                 message.ack()
