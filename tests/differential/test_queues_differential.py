@@ -6,7 +6,8 @@
 numbers, text, bytes, v8), a delayed one, a batch; the consumer records what each delivery
 carried (queue, attempts, the body's type and value, whether the id and timestamp have
 workerd's shapes), retries one message once (with a delay, then a contradicting ``ack()``
-that only warns) and another
+that only warns), retries a batch with ``retryAll`` (then an ``ackAll()`` that only warns)
+and another
 until it goes to the dead-letter queue (whose consumer retries it until it is dropped), and
 throws on a queue of batches of one. The refused sends (workerd's TypeErrors and the local
 broker's limits) answer their messages. Both must match; ordering is compared sorted, since

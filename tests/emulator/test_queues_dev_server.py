@@ -31,6 +31,7 @@ def test_requests_produce_and_a_later_request_sees_the_consumer(tmp_path: Path) 
     assert attempts[("fragile", "boom")] == [1, 2]  # the handler threw once
     assert attempts[("fragile", "doomed")] == [1, 2, 3]
     assert attempts[("work", "later")] == [1]  # sent with delaySeconds=1
+    assert attempts[("fragile", "retry-all")] == [1, 2]  # retryAll(), then ackAll()
     log = (tmp_path / "workers-emulator.log").read_text()
     assert 'on queue "fragile" after 3 failed attempts!' in log
     assert "Uncaught exception in queue handler: RuntimeError('cannot handle boom')" in log

@@ -14,8 +14,8 @@ import httpx
 
 SCENARIO = Path(__file__).resolve().parents[1] / "differential" / "queues"
 # Records the consumer makes for the scenario: 9 first deliveries on `work`, 2 retries there,
-# 3 attempts on `dead`, 5 attempts on `fragile`.
-EXPECTED_RECORDS = 19
+# 3 attempts on `dead`, 7 attempts on `fragile`.
+EXPECTED_RECORDS = 21
 # Batches wait up to 1 s, retries go at once, "later" waits 1 s: settled well within this.
 SETTLE_SECONDS = 30
 QUIET_SECONDS = 1.5

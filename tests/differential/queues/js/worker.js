@@ -36,6 +36,7 @@ export default {
       ]);
       await env.FRAGILE.send("boom", { contentType: "text" });
       await env.FRAGILE.send("doomed", { contentType: "text" });
+      await env.FRAGILE.send("retry-all", { contentType: "text" });
       return new Response("sent");
     }
     if (path === "seen") {
@@ -73,6 +74,11 @@ export default {
         id: /^[0-9a-f]{32}$/.test(message.id),
         timestamp: message.timestamp instanceof Date && message.timestamp.getTime() > 0,
       });
+      if (body === "retry-all") {
+        if (message.attempts === 1) batch.retryAll({ delaySeconds: 1 });
+        batch.ackAll(); // on the first attempt no effect after retryAll(): a warning
+        continue;
+      }
       if (batch.queue === "fragile" && (body === "doomed" || message.attempts < 2)) {
         throw new Error(`cannot handle ${body}`);
       }

@@ -61,6 +61,7 @@ class Default(WorkerEntrypoint):
             )
             await env.FRAGILE.send("boom", contentType="text")
             await env.FRAGILE.send("doomed", contentType="text")
+            await env.FRAGILE.send("retry-all", contentType="text")
             return Response("sent")
         if path == "seen":
             return Response(json.dumps(SEEN))
@@ -97,6 +98,11 @@ class Default(WorkerEntrypoint):
                     "timestamp": message.timestamp.getTime() > 0,
                 }
             )
+            if body == "retry-all":
+                if message.attempts == 1:
+                    batch.retryAll(delaySeconds=1)
+                batch.ackAll()  # on the first attempt no effect after retryAll(): a warning
+                continue
             if batch.queue == "fragile" and (body == "doomed" or message.attempts < 2):
                 raise RuntimeError(f"cannot handle {body}")
             if body == "always-retry":
