@@ -11,7 +11,7 @@ from pathlib import Path
 from workers_emulator import Emulator
 from workers_emulator.bindings.queues import QueueDelivery
 
-from tests.support.queue_workers import START, queue_emulator, seen
+from tests.support.queue_workers import QUEUE_WORKER, START, queue_emulator, seen
 
 
 def send(emu: Emulator, *texts: str) -> None:
@@ -242,3 +242,16 @@ async def on_queue(batch, env):
     assert [(q, b) for q, _, b, _ in seen(emu)] == [("jobs", "m")]
     # A consumer configures the Worker: nothing named after its queue appears on env.
     assert not hasattr(emu.env, "jobs")
+
+
+def test_a_retry_delay_that_is_no_number_fails_the_handler_clearly(tmp_path: Path) -> None:
+    source = QUEUE_WORKER.replace(
+        "message.retry(delaySeconds=30)", 'message.retry(delaySeconds="x")'
+    )
+    emu = queue_emulator(tmp_path, source)
+    send(emu, "retry-later")
+    (delivery, *_) = run_for(emu, 2)
+    assert delivery.outcome == "exception"
+    assert any(
+        "delaySeconds must be a number of seconds, got 'x'" in line for line in emu.log_lines
+    )

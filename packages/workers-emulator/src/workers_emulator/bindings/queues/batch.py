@@ -8,6 +8,7 @@ import dataclasses
 import sys
 from typing import Any
 
+from ...errors import JsException
 from ...jsjson import parse
 from ...runtime.js.buffers import ArrayBuffer
 from ...runtime.js.objects import Date
@@ -62,7 +63,14 @@ def delivered_body(body: SerializedBody) -> Any:
 def _delay_option(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
     options = with_options(args, kwargs)
     delay = option(options[0], "delaySeconds") if options else None
-    return None if delay is None else int(delay)
+    if delay is None:
+        return None
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not delay >= 0:
+        raise JsException(
+            "TypeError",
+            f"workers-emulator: delaySeconds must be a number of seconds, got {delay!r}",
+        )
+    return int(delay)
 
 
 class Message(JsProxy):
