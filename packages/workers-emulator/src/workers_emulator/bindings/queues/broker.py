@@ -69,7 +69,6 @@ class QueueBroker:
         self._queues: dict[str, _Queue] = {}
         self._arrivals = 0
         self.dispatch: Dispatch | None = None  # set by the emulator that runs the consumer
-        self.deliveries: list[QueueDelivery] = []
         # The broker's own lines, as wrangler dev prints them (without colour).
         self.log: Callable[[str], None] = _print_line
 
@@ -183,7 +182,6 @@ class QueueBroker:
             fresh = [QueuedMessage(m.id, m.timestamp_ms, m.body) for m in to_dead_letter]
             if self.consumes(consumer.dead_letter_queue):
                 self.enqueue(consumer.dead_letter_queue, fresh, None)
-        self.deliveries.append(delivery)
         return delivery
 
 
