@@ -20,6 +20,7 @@ from .bindings.providers import (
     NotEmulatedBinding,
     not_emulated_message,
 )
+from .bindings.queues import MessageBatch, Queue, QueueBroker, QueueDelivery, queue_broker
 from .bindings.ratelimit import RateLimiter
 from .clock import Clock, SystemClock, patched_time
 from .config import WorkerConfig, generate_secret, load_config
@@ -157,6 +158,7 @@ class Emulator:
         self._kv: dict[str, KVNamespace] = {}
         self._ratelimiters: dict[str, RateLimiter] = {}
         self._d1: dict[str, D1Database] = {}
+        self._queues: dict[str, Queue] = {}
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -166,13 +168,17 @@ class Emulator:
                 if binding.kind.on_env:
                     bindings[binding.name] = NotEmulatedBinding(binding)
                 continue
-            provided = bindings[binding.name] = provider(binding, self._host)
+            provided = provider(binding, self._host)
+            if binding.kind.on_env:
+                bindings[binding.name] = provided
             if isinstance(provided, KVNamespace):
                 self._kv[binding.name] = provided
             elif isinstance(provided, RateLimiter):
                 self._ratelimiters[binding.name] = provided
             elif isinstance(provided, D1Database):
                 self._d1[binding.name] = provided
+            elif isinstance(provided, Queue):
+                self._queues[binding.name] = provided
         for text in self.warnings:
             warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
         self.env = Env(bindings)
@@ -231,9 +237,55 @@ class Emulator:
         except KeyError:
             raise KeyError(f"no D1 binding named {binding!r}") from None
 
-    def _counted(self) -> list[KVNamespace | D1Database]:
+    def queue(self, binding: str) -> Queue:
+        """The Queue producer binding the Worker sees as ``env.<binding>``."""
+        try:
+            return self._queues[binding]
+        except KeyError:
+            raise KeyError(f"no Queue binding named {binding!r}") from None
+
+    @property
+    def queue_broker(self) -> QueueBroker:
+        """The broker holding every queue's messages; its consumer is this Worker."""
+        broker = queue_broker(self._host)
+        if broker.dispatch is None:
+            broker.dispatch = self._queue_event
+            broker.log = lambda line: self._emit("stderr", line)
+        return broker
+
+    async def deliver_queues(self) -> list[QueueDelivery]:
+        """Hand every queue batch that is due at ``self.clock``'s now (full, or its
+        ``max_batch_timeout`` passed, delays over) to the Worker's ``queue`` handler, one
+        invocation per batch; returns what became of each batch's messages."""
+        return await self.queue_broker.deliver_due()
+
+    async def run_queue_deliveries(self, interval: float = 0.05) -> None:
+        """Deliver queue batches as they fall due, until cancelled (the dev server runs this)."""
+        while True:
+            try:
+                await self.deliver_queues()
+            except Exception as exc:  # the broker's own failure must not stop deliveries
+                self._log_exception("Queue delivery failed", exc)
+            await asyncio.sleep(interval)
+
+    async def _queue_event(self, batch: MessageBatch) -> bool:
+        """One queue event: the handler's invocation; False if it (or its waitUntil) raised."""
+        ok = True
+
+        async def run_queue(ctx: ExecutionContext) -> None:
+            nonlocal ok
+            try:
+                await self.isolate.queue(batch, ctx)
+            except Exception as exc:
+                self._log_exception("Uncaught exception in queue handler", exc)
+                ok = False
+
+        _, wait_until_succeeded = await self._invoke(run_queue)
+        return ok and wait_until_succeeded
+
+    def _counted(self) -> list[KVNamespace | D1Database | Queue]:
         """The bindings whose operations are counted (and can be made to fail)."""
-        return [*self._kv.values(), *self._d1.values()]
+        return [*self._kv.values(), *self._d1.values(), *self._queues.values()]
 
     def reset_counters(self) -> None:
         for counted in self._counted():
@@ -459,7 +511,7 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        return {name: invocation.counts(name) for name in (*self._kv, *self._d1)}
+        return {name: invocation.counts(name) for name in (*self._kv, *self._d1, *self._queues)}
 
     # -- logs -----------------------------------------------------------------------------
 

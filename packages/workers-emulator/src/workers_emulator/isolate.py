@@ -20,6 +20,8 @@ from .scheduled import ScheduledController
 
 # What workerd throws for a request to an entrypoint class without a fetch() method.
 NO_FETCH_MESSAGE = "Handler does not export a fetch() function."
+# workerd's answer when a queue delivers to a Worker without a queue handler.
+NO_QUEUE_MESSAGE = "Handler does not export a queue() function."
 
 
 class WorkerLoadError(Exception):
@@ -113,12 +115,15 @@ class Isolate:
         self.entrypoints: dict[str, type[entrypoints.WorkerEntrypoint]] = classes
         self.on_fetch: Any = None
         self.on_scheduled: Any = None
+        self.on_queue: Any = None
         if self.entrypoint is None and global_handlers:
             # The default export is then the module-level handlers.
             on_fetch = getattr(self.module, "on_fetch", None)
             self.on_fetch = on_fetch if callable(on_fetch) else None
             on_scheduled = getattr(self.module, "on_scheduled", None)
             self.on_scheduled = on_scheduled if callable(on_scheduled) else None
+            on_queue = getattr(self.module, "on_queue", None)
+            self.on_queue = on_queue if callable(on_queue) else None
         # What a request gets when the default export has no fetch handler.
         self._no_fetch_message = (
             f'Python entrypoint "{self.main.name}" does not export a handler named "on_fetch"'
@@ -208,6 +213,18 @@ class Isolate:
             await self._call(ctx, self.entrypoint, "scheduled", args, False)
         else:
             await self._call(ctx, None, self.on_scheduled, args, True)
+
+    async def queue(self, batch: Any, ctx: ExecutionContext) -> None:
+        """Call the Worker's queue handler on a batch (workerd's error when it has none)."""
+        args = (batch, self.env, ctx)
+        if self.entrypoint is not None:
+            if not callable(getattr(self.entrypoint, "queue", None)):
+                raise JsException("Error", NO_QUEUE_MESSAGE)
+            await self._call(ctx, self.entrypoint, "queue", args, False)
+        elif self.on_queue is not None:
+            await self._call(ctx, None, self.on_queue, args, True)
+        else:
+            raise JsException("Error", NO_QUEUE_MESSAGE)
 
     async def call(
         self, entrypoint: str | None, method: str, args: tuple[Any, ...], ctx: ExecutionContext

@@ -9,7 +9,7 @@ import json
 import signal
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,6 +19,7 @@ import uvicorn
 from .asgi import create_app
 from .bindings.d1 import d1_databases
 from .bindings.providers import NotEmulatedBinding
+from .bindings.queues import queue_producers
 from .devsecrets import dev_secrets_path
 from .emulator import Emulator
 from .httpconn import HTTP_LIMITS, HTTPLimits, protocol_with_limits
@@ -48,6 +49,7 @@ def banner(emulator: Emulator) -> list[str]:
         (rl.name, f"{rl.limit} requests/{rl.period}s") for rl in emulator.config.ratelimits
     )
     details.update((db.binding, db.database_id) for db in d1_databases(emulator.config))
+    details.update((p.binding, p.queue) for p in queue_producers(emulator.config).values())
     for binding in emulator.config.bindings:
         if not binding.kind.on_env:
             continue
@@ -164,8 +166,11 @@ class _Server(uvicorn.Server):
         out: TextIO,
         warning: list[str] | None = None,
         err: TextIO | None = None,
+        background: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         super().__init__(config)
+        self._background = background
+        self._background_task: asyncio.Task[None] | None = None
         self._ready_line = ready_line
         self._out = out
         self._warning = warning or []
@@ -183,6 +188,15 @@ class _Server(uvicorn.Server):
                 self._err.write(text)
                 self._err.flush()
             print(self._ready_line.format(port=port), file=self._out, flush=True)
+            if self._background is not None:
+                self._background_task = asyncio.create_task(self._background())
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._background_task is not None:
+            self._background_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background_task
+        await super().shutdown(sockets)
 
 
 def run_dev_server(
@@ -240,7 +254,11 @@ def run_dev_server(
     # wrangler's test for its warning: [triggers] crons lists a schedule.
     if not test_scheduled and emulator.config.crons:
         warning = scheduled_warning(host)
-    server = _Server(config, f"Ready on http://{display_host}:{{port}}", out, warning, err)
+    # Queue batches are delivered as they fall due, on the real clock, while the server runs.
+    deliveries = emulator.run_queue_deliveries if emulator.queue_broker.consumers else None
+    server = _Server(
+        config, f"Ready on http://{display_host}:{{port}}", out, warning, err, deliveries
+    )
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
     # handler that was there before it: make that a no-op so we can finish cleanly.
     previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -18,6 +18,7 @@ from ..config import BindingConfig, WorkerConfig
 from ..errors import NotEmulatedError
 from .d1 import provide_d1
 from .kv import KVNamespace, KVStore, MemoryKVStore, SqliteKVStore
+from .queues import provide_queue_consumer, provide_queue_producer
 from .ratelimit import RateLimiter
 
 
@@ -80,6 +81,8 @@ PROVIDERS: dict[str, Provider] = {
     "kv_namespaces": provide_kv,
     "ratelimits": provide_ratelimit,
     "d1_databases": provide_d1,
+    "queues.producers": provide_queue_producer,
+    "queues.consumers": provide_queue_consumer,
 }
 
 

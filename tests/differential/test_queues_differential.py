@@ -1,0 +1,123 @@
+"""The Queues scenario, run by JavaScript under real workerd and by Python under
+``workers-emulator dev``, over HTTP on both.
+
+``queues/js/worker.js`` (under ``wrangler dev``) and ``queues/py/src/entry.py`` (under
+``workers-emulator dev``) produce the same messages: every content type (json objects,
+numbers, text, bytes, v8), a delayed one, a batch; the consumer records what each delivery
+carried (queue, attempts, the body's type and value, whether the id and timestamp have
+workerd's shapes), retries one message once (with a delay, then a contradicting ``ack()``
+that only warns), retries a batch with ``retryAll`` (then an ``ackAll()`` that only warns)
+and another
+until it goes to the dead-letter queue (whose consumer retries it until it is dropped), and
+throws on a queue of batches of one. The refused sends (workerd's TypeErrors and the local
+broker's limits) answer their messages. Both must match; ordering is compared sorted, since
+deliveries interleave with real time.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.devserver import ServerNotReady, emulator_dev, wrangler_dev
+from tests.support.queues import EXPECTED_RECORDS, SCENARIO, QueuesOutcome, run_queues_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
+STARTUP_SECONDS = 90
+MESSAGE_ID = re.compile(r'message "[0-9a-f]{32}"')
+
+pytestmark = pytest.mark.workerd
+
+
+def broker_lines(log: str) -> list[str]:
+    """The broker's dead-letter and drop lines of a log, message ids masked, sorted."""
+    lines = [
+        MESSAGE_ID.sub('message "<id>"', line[line.index("Moving") :])
+        if "Moving message" in line
+        else MESSAGE_ID.sub('message "<id>"', line[line.index("Dropped") :])
+        for line in log.splitlines()
+        if "Moving message" in line or "Dropped message" in line
+    ]
+    return sorted(lines)
+
+
+@pytest.fixture(scope="module")
+def workerd_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QueuesOutcome, str]]:
+    """The scenario under ``wrangler dev`` and its log."""
+    if not WRANGLER.exists():
+        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the differential test needs it to run wrangler")
+    folder = tmp_path_factory.mktemp("workerd")
+    try:
+        with wrangler_dev(
+            [str(WRANGLER)],
+            "--local",
+            "--config",
+            str(SCENARIO / "js" / "wrangler.jsonc"),
+            cwd=SCENARIO / "js",
+            folder=folder,
+            health_path="/health",
+            timeout=STARTUP_SECONDS,
+            interval=0.3,
+        ) as url:
+            outcome = run_queues_scenario(url)
+            yield outcome, (folder / "wrangler.log").read_text(errors="replace")
+    except ServerNotReady as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="module")
+def emulator_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QueuesOutcome, str]]:
+    """The scenario under ``workers-emulator dev`` and its log."""
+    folder = tmp_path_factory.mktemp("emulator")
+    try:
+        with emulator_dev(
+            SCENARIO / "py" / "wrangler.jsonc", folder=folder, health_path="/health"
+        ) as url:
+            outcome = run_queues_scenario(url)
+            yield outcome, (folder / "workers-emulator.log").read_text(errors="replace")
+    except ServerNotReady as error:
+        pytest.fail(str(error))
+
+
+def test_consumer_sees_what_workerd_delivers(
+    workerd_run: tuple[QueuesOutcome, str], emulator_run: tuple[QueuesOutcome, str]
+) -> None:
+    workerd, emulator = workerd_run[0], emulator_run[0]
+    assert len(workerd.seen) == EXPECTED_RECORDS
+    assert emulator.produced == workerd.produced == "sent"
+    assert emulator.seen == workerd.seen
+
+
+def test_refused_sends_answer_workerds_messages(
+    workerd_run: tuple[QueuesOutcome, str], emulator_run: tuple[QueuesOutcome, str]
+) -> None:
+    assert emulator_run[0].errors == workerd_run[0].errors
+
+
+def warning_lines(log: str) -> list[str]:
+    """workerd's warnings about contradicting ack/retry calls, message ids masked."""
+    found = re.findall(r"Received a call to .*? has no effect\.", log)
+    return sorted(re.sub(r"message [0-9a-f]{32}", "message <id>", line) for line in found)
+
+
+def test_contradicting_calls_warn_as_workerd_does(
+    workerd_run: tuple[QueuesOutcome, str], emulator_run: tuple[QueuesOutcome, str]
+) -> None:
+    workerd_lines = warning_lines(workerd_run[1])
+    assert workerd_lines  # retry-once is acked after its retry()
+    assert warning_lines(emulator_run[1]) == workerd_lines
+
+
+def test_dead_letter_and_drop_lines_match_wrangler(
+    workerd_run: tuple[QueuesOutcome, str], emulator_run: tuple[QueuesOutcome, str]
+) -> None:
+    workerd_lines = broker_lines(workerd_run[1])
+    assert workerd_lines  # the scenario moves one message and drops two
+    assert broker_lines(emulator_run[1]) == workerd_lines
