@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .bindings.assets import AssetsBinding, AssetServer, asset_server
 from .bindings.d1 import D1Database
 from .bindings.kv import KVEntry, KVNamespace
 from .bindings.providers import (
@@ -157,6 +158,7 @@ class Emulator:
         self._kv: dict[str, KVNamespace] = {}
         self._ratelimiters: dict[str, RateLimiter] = {}
         self._d1: dict[str, D1Database] = {}
+        self._assets: dict[str, AssetsBinding] = {}
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -166,13 +168,19 @@ class Emulator:
                 if binding.kind.on_env:
                     bindings[binding.name] = NotEmulatedBinding(binding)
                 continue
-            provided = bindings[binding.name] = provider(binding, self._host)
+            provided = provider(binding, self._host)
+            if binding.kind.on_env:
+                bindings[binding.name] = provided
             if isinstance(provided, KVNamespace):
                 self._kv[binding.name] = provided
             elif isinstance(provided, RateLimiter):
                 self._ratelimiters[binding.name] = provided
             elif isinstance(provided, D1Database):
                 self._d1[binding.name] = provided
+            elif isinstance(provided, AssetsBinding):
+                self._assets[binding.name] = provided
+        # Static Assets answer in front of the Worker (None: the config has no `assets`).
+        self.asset_server: AssetServer | None = asset_server(self._host)
         for text in self.warnings:
             warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
         self.env = Env(bindings)
@@ -231,9 +239,16 @@ class Emulator:
         except KeyError:
             raise KeyError(f"no D1 binding named {binding!r}") from None
 
-    def _counted(self) -> list[KVNamespace | D1Database]:
+    def assets(self, binding: str) -> AssetsBinding:
+        """The Static Assets binding the Worker sees as ``env.<binding>``."""
+        try:
+            return self._assets[binding]
+        except KeyError:
+            raise KeyError(f"no Assets binding named {binding!r}") from None
+
+    def _counted(self) -> list[KVNamespace | D1Database | AssetsBinding]:
         """The bindings whose operations are counted (and can be made to fail)."""
-        return [*self._kv.values(), *self._d1.values()]
+        return [*self._kv.values(), *self._d1.values(), *self._assets.values()]
 
     def reset_counters(self) -> None:
         for counted in self._counted():
@@ -242,8 +257,8 @@ class Emulator:
     def inject_faults(
         self, rate: float, seed: int | None = 0, ops: Iterable[OpKind] = OP_KINDS
     ) -> FaultInjector:
-        """Make a fraction ``rate`` of the operations of the given kinds fail, on every KV and
-        D1 binding (one injector: one reproducible sequence of draws across them)."""
+        """Make a fraction ``rate`` of the operations of the given kinds fail, on every KV, D1
+        and Assets binding (one injector: one reproducible sequence of draws across them)."""
         injector = FaultInjector(rate, seed, tuple(ops))
         for counted in self._counted():
             counted.faults = injector
@@ -353,6 +368,11 @@ class Emulator:
 
         # _invoke's steps written out: every request comes this way (a closure and a coroutine
         # less per request); scheduled() and rpc() share _invoke.
+        assets = self.asset_server
+        if assets is not None and entrypoint is None and not assets.worker_first(request):
+            # The router answers from the asset folder; the Worker is not invoked.
+            await respond(assets.fetch(request))
+            return Invocation()
         invocation = Invocation()
         ctx = ExecutionContext()
         collector = LineCollector(self._emit)
@@ -455,7 +475,7 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        return {name: invocation.counts(name) for name in (*self._kv, *self._d1)}
+        return {name: invocation.counts(name) for name in (*self._kv, *self._d1, *self._assets)}
 
     # -- logs -----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..clock import Clock
 from ..config import BindingConfig, WorkerConfig
 from ..errors import NotEmulatedError
+from .assets import provide_assets
 from .d1 import provide_d1
 from .kv import KVNamespace, KVStore, MemoryKVStore, SqliteKVStore
 from .ratelimit import RateLimiter
@@ -80,6 +81,7 @@ PROVIDERS: dict[str, Provider] = {
     "kv_namespaces": provide_kv,
     "ratelimits": provide_ratelimit,
     "d1_databases": provide_d1,
+    "assets": provide_assets,
 }
 
 
