@@ -38,7 +38,8 @@ class AssetsBinding:
         self._counters = OpCounts()
 
     async def fetch(self, request: Any, init: Any = None, **kwargs: Any) -> Response:
-        """``Fetcher.fetch``: a Request (the SDK's or its ``js_object``) or a URL string."""
+        """``Fetcher.fetch``: a Request (the SDK's or its ``js_object``) or a URL string;
+        of the init options only ``redirect`` matters to an asset server."""
         if isinstance(request, str) and not request.startswith(("http://", "https://")):
             raise JsException("TypeError", "Fetch API cannot load: " + request)
         invocation = Invocation.current()
@@ -48,7 +49,10 @@ class AssetsBinding:
         if self.faults is not None and self.faults.should_fail("read"):
             raise JsException("Error", FAULT_MESSAGE)
         url, method, headers = request_parts(request)
-        mode = getattr(getattr(request, "js_object", request), "redirect", "follow")
+        given = kwargs.get("redirect") or getattr(init, "redirect", None)
+        if given is None and isinstance(init, dict):
+            given = init.get("redirect")
+        mode = given or getattr(getattr(request, "js_object", request), "redirect", "follow")
         response = self.server.fetch(request)
         # A Fetcher follows redirects as fetch() does (the Worker sees the final asset).
         for _ in range(MAX_REDIRECTS):
