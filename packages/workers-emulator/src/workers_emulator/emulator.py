@@ -22,8 +22,9 @@ from .bindings.providers import (
     not_emulated_message,
 )
 from .bindings.ratelimit import RateLimiter
+from .bindings.services import ServiceBinding
 from .clock import Clock, SystemClock, patched_time
-from .config import WorkerConfig, generate_secret, load_config
+from .config import ConfigError, WorkerConfig, generate_secret, load_config
 from .devsecrets import dev_secrets_path, load_dev_secrets, save_dev_secrets
 from .errors import WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
@@ -133,7 +134,10 @@ class Emulator:
         secrets: dict[str, str] | None = None,
         dev_defaults: bool = False,
         kv_write_limit: bool = True,
+        workers: dict[str, Emulator] | None = None,
     ) -> None:
+        """``workers``: the dev session's Workers by name, shared by every Emulator of the
+        session (this one adds itself); service bindings call into them."""
         self.config: WorkerConfig = load_config(config_path)
         self.persist_to = Path(persist_to) if persist_to is not None else None
         # Only a clock given by the caller replaces time.time inside requests.
@@ -154,11 +158,15 @@ class Emulator:
 
         bindings: dict[str, Any] = {k: to_jsdict(v) for k, v in self.vars.items()}
         bindings.update(self.secrets)
-        self._host = BindingHost(self.config, self.clock, self.persist_to, kv_write_limit)
+        self.workers: dict[str, Emulator] = {} if workers is None else workers
+        self._host = BindingHost(
+            self.config, self.clock, self.persist_to, kv_write_limit, self.workers
+        )
         self._kv: dict[str, KVNamespace] = {}
         self._ratelimiters: dict[str, RateLimiter] = {}
         self._d1: dict[str, D1Database] = {}
         self._assets: dict[str, AssetsBinding] = {}
+        self._services: dict[str, ServiceBinding] = {}
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -179,6 +187,8 @@ class Emulator:
                 self._d1[binding.name] = provided
             elif isinstance(provided, AssetsBinding):
                 self._assets[binding.name] = provided
+            elif isinstance(provided, ServiceBinding):
+                self._services[binding.name] = provided
         # Static Assets answer in front of the Worker (None: the config has no `assets`).
         self.asset_server: AssetServer | None = asset_server(self._host)
         for text in self.warnings:
@@ -197,6 +207,12 @@ class Emulator:
                 )
         finally:
             collector.close()
+        if self.workers.get(self.config.name, self) is not self:
+            raise ConfigError(
+                f"{self.config.path}: two Workers of the session are named "
+                f"{self.config.name!r}; service bindings find Workers by name"
+            )
+        self.workers[self.config.name] = self
 
     def _default_secrets(self, resolved: dict[str, str]) -> None:
         """Fill the secrets .dev.vars.example names and ``resolved`` lacks: from the state
@@ -246,9 +262,21 @@ class Emulator:
         except KeyError:
             raise KeyError(f"no Assets binding named {binding!r}") from None
 
-    def _counted(self) -> list[KVNamespace | D1Database | AssetsBinding]:
+    def service(self, binding: str) -> ServiceBinding:
+        """The service binding the Worker sees as ``env.<binding>``."""
+        try:
+            return self._services[binding]
+        except KeyError:
+            raise KeyError(f"no service binding named {binding!r}") from None
+
+    def _counted(self) -> list[KVNamespace | D1Database | AssetsBinding | ServiceBinding]:
         """The bindings whose operations are counted (and can be made to fail)."""
-        return [*self._kv.values(), *self._d1.values(), *self._assets.values()]
+        return [
+            *self._kv.values(),
+            *self._d1.values(),
+            *self._assets.values(),
+            *self._services.values(),
+        ]
 
     def reset_counters(self) -> None:
         for counted in self._counted():
@@ -475,7 +503,8 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        return {name: invocation.counts(name) for name in (*self._kv, *self._d1, *self._assets)}
+        counted = (*self._kv, *self._d1, *self._assets, *self._services)
+        return {name: invocation.counts(name) for name in counted}
 
     # -- logs -----------------------------------------------------------------------------
 

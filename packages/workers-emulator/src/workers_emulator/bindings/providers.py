@@ -20,6 +20,7 @@ from .assets import provide_assets
 from .d1 import provide_d1
 from .kv import KVNamespace, KVStore, MemoryKVStore, SqliteKVStore
 from .ratelimit import RateLimiter
+from .services import provide_service
 
 
 def kv_store_path(persist_to: str | Path, namespace_id: str) -> Path:
@@ -37,6 +38,8 @@ class BindingHost:
     persist_to: Path | None
     # KV's one write per second per key (a 429 as in production); off as in `wrangler dev`.
     kv_write_limit: bool = True
+    # The dev session's Workers by name, for service bindings (filled as each one starts).
+    workers: dict[str, Any] = dataclasses.field(default_factory=dict)
     _shared: dict[tuple[str, str], Any] = dataclasses.field(default_factory=dict)
 
     def shared(self, kind: str, key: str, create: Callable[[], Any]) -> Any:
@@ -82,6 +85,7 @@ PROVIDERS: dict[str, Provider] = {
     "ratelimits": provide_ratelimit,
     "d1_databases": provide_d1,
     "assets": provide_assets,
+    "services": provide_service,
 }
 
 
