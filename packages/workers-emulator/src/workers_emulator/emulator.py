@@ -21,6 +21,7 @@ from .bindings.providers import (
     NotEmulatedBinding,
     not_emulated_message,
 )
+from .bindings.r2 import R2Bucket
 from .bindings.ratelimit import RateLimiter
 from .bindings.services import ServiceBinding
 from .clock import Clock, SystemClock, patched_time
@@ -167,6 +168,7 @@ class Emulator:
         self._d1: dict[str, D1Database] = {}
         self._assets: dict[str, AssetsBinding] = {}
         self._services: dict[str, ServiceBinding] = {}
+        self._r2: dict[str, R2Bucket] = {}
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -189,6 +191,8 @@ class Emulator:
                 self._assets[binding.name] = provided
             elif isinstance(provided, ServiceBinding):
                 self._services[binding.name] = provided
+            elif isinstance(provided, R2Bucket):
+                self._r2[binding.name] = provided
         # Static Assets answer in front of the Worker (None: the config has no `assets`).
         self.asset_server: AssetServer | None = asset_server(self._host)
         for text in self.warnings:
@@ -269,13 +273,23 @@ class Emulator:
         except KeyError:
             raise KeyError(f"no service binding named {binding!r}") from None
 
-    def _counted(self) -> list[KVNamespace | D1Database | AssetsBinding | ServiceBinding]:
+    def r2(self, binding: str) -> R2Bucket:
+        """The R2 bucket the Worker sees as ``env.<binding>``."""
+        try:
+            return self._r2[binding]
+        except KeyError:
+            raise KeyError(f"no R2 binding named {binding!r}") from None
+
+    def _counted(
+        self,
+    ) -> list[KVNamespace | D1Database | AssetsBinding | ServiceBinding | R2Bucket]:
         """The bindings whose operations are counted (and can be made to fail)."""
         return [
             *self._kv.values(),
             *self._d1.values(),
             *self._assets.values(),
             *self._services.values(),
+            *self._r2.values(),
         ]
 
     def reset_counters(self) -> None:
@@ -503,7 +517,7 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        counted = (*self._kv, *self._d1, *self._assets, *self._services)
+        counted = (*self._kv, *self._d1, *self._assets, *self._services, *self._r2)
         return {name: invocation.counts(name) for name in counted}
 
     # -- logs -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from ..errors import NotEmulatedError
 from .assets import provide_assets
 from .d1 import provide_d1
 from .kv import KVNamespace, KVStore, MemoryKVStore, SqliteKVStore
+from .r2 import provide_r2
 from .ratelimit import RateLimiter
 from .services import provide_service
 
@@ -86,6 +87,7 @@ PROVIDERS: dict[str, Provider] = {
     "d1_databases": provide_d1,
     "assets": provide_assets,
     "services": provide_service,
+    "r2_buckets": provide_r2,
 }
 
 

@@ -1,0 +1,16 @@
+"""R2's limits as data (miniflare's ``R2Limits``, the platform's documented limits)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class R2Limits:
+    max_list_keys: int = 1_000
+    max_key_size: int = 1024  # bytes of UTF-8
+    max_value_size: int = 5_368_709_120 - 5_242_880  # 5 GiB - 5 MiB
+    max_metadata_size: int = 2048  # custom metadata, keys and values in bytes
+
+
+R2_LIMITS = R2Limits()
