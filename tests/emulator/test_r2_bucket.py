@@ -1,10 +1,11 @@
 """R2 under the emulator: what the differential test cannot see. Operations counted per
 request and per kind, one fault switch, the fake clock, bytes kept under ``persist_to``, the
-banner, and multipart uploads refused loudly. Answers themselves are held to workerd by
+banner, multipart uploads counted and kept. Answers themselves are held to workerd by
 tests/differential/test_r2_differential.py."""
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from pathlib import Path
 
@@ -37,7 +38,12 @@ class Default(WorkerEntrypoint):
             await bucket.delete(["k"])
             return Response("done")
         if path == "/multipart":
-            await bucket.createMultipartUpload("big")
+            upload = await bucket.createMultipartUpload("big")
+            part = await upload.uploadPart(1, "only part")
+            await upload.complete([part])
+            other = await bucket.createMultipartUpload("dropped")
+            await other.abort()
+            return Response(await (await bucket.get("big")).text())
         return Response("no route", status=404)
 """
 CONFIG = '[[r2_buckets]]\nbinding = "BUCKET"\nbucket_name = "files"\n'
@@ -85,11 +91,23 @@ def test_objects_persist_on_disk_across_restarts(tmp_path: Path) -> None:
         assert emulator.test_client().get("/get").text == "kept bytes"
 
 
-def test_multipart_uploads_are_refused_as_not_emulated(tmp_path: Path) -> None:
-    with _emulator(tmp_path) as emulator:
+def test_a_multipart_upload_counts_its_writes_and_persists(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with _emulator(tmp_path, persist_to=state) as emulator:
         response = emulator.test_client().get("/multipart")
-        assert response.status_code == 500
-        assert "R2 multipart uploads are not emulated" in "\n".join(emulator.log_lines)
+        assert response.text == "only part"
+        counts = response.kv_ops["BUCKET"]
+        # create, uploadPart, complete, create; abort is a delete; the get a read.
+        assert (counts.writes, counts.deletes, counts.reads) == (4, 1, 1)
+    with _emulator(tmp_path, persist_to=state) as emulator:
+        assert emulator.test_client().get("/get").text == "missing"  # "k" was never put
+        assert asyncio.run(_text(emulator, "big")) == "only part"
+
+
+async def _text(emulator: Emulator, key: str) -> str:
+    found = await emulator.r2("BUCKET").get(key)
+    assert found is not None
+    return str(await found.text())
 
 
 def test_the_banner_lists_the_bucket_as_local(tmp_path: Path) -> None:

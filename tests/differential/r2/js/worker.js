@@ -26,7 +26,10 @@ async function shape(obj) {
     storageClass: obj.storageClass,
     hasBody: "body" in obj,
   };
-  if ("body" in obj) out.text = await obj.text();
+  if ("body" in obj) {
+    const text = await obj.text();
+    out.text = text.length > 40 ? `${text.length} chars` : text;
+  }
   return out;
 }
 
@@ -37,6 +40,9 @@ export default {
     const steps = await request.json();
     const results = [];
     let cursor;
+    const uploads = {};
+    const parts = {};
+    const part = (p) => (typeof p === "string" ? parts[p] : p);
     for (const s of steps) {
       try {
         let r;
@@ -44,7 +50,23 @@ export default {
         else if (s.op === "get") r = await shape(await env.BUCKET.get(expand(s.key), options(s.options)));
         else if (s.op === "head") r = await shape(await env.BUCKET.head(expand(s.key)));
         else if (s.op === "delete") r = (await env.BUCKET.delete(s.keys)) ?? null;
-        else if (s.op === "list") {
+        else if (s.op === "mpu_create") {
+          const u = await env.BUCKET.createMultipartUpload(s.key, options(s.options));
+          uploads[s.slot] = u;
+          r = { key: u.key, uploadId: typeof u.uploadId };
+        } else if (s.op === "mpu_resume") {
+          const u = env.BUCKET.resumeMultipartUpload(s.key, s.uploadId);
+          uploads[s.slot] = u;
+          r = { key: u.key, uploadId: u.uploadId };
+        } else if (s.op === "mpu_part") {
+          const p = await uploads[s.slot].uploadPart(s.part, expand(s.value));
+          if (s.save) parts[s.save] = p;
+          r = { partNumber: p.partNumber, etag: typeof p.etag };
+        } else if (s.op === "mpu_complete") {
+          r = await shape(await uploads[s.slot].complete(s.parts.map(part)));
+        } else if (s.op === "mpu_abort") {
+          r = (await uploads[s.slot].abort()) ?? null;
+        } else if (s.op === "list") {
           const o = options(s.options) ?? {};
           if (s.use_cursor) o.cursor = cursor;
           const l = await env.BUCKET.list(o);

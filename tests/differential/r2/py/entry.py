@@ -47,7 +47,8 @@ async def shape(obj):
         "hasBody": has_body,
     }
     if has_body:
-        out["text"] = await obj.text()
+        text = await obj.text()
+        out["text"] = f"{len(text)} chars" if len(text) > 40 else text
     return out
 
 
@@ -58,6 +59,8 @@ class Default(WorkerEntrypoint):
         bucket = self.env.BUCKET
         results = []
         cursor = None
+        uploads = {}
+        parts = {}
         for s in await request.json():
             try:
                 op = s["op"]
@@ -72,6 +75,33 @@ class Default(WorkerEntrypoint):
                 elif op == "delete":
                     keys = s["keys"]
                     await bucket.delete(to_js(keys) if isinstance(keys, list) else keys)
+                    r = None
+                elif op == "mpu_create":
+                    u = await bucket.createMultipartUpload(s["key"], options(s.get("options")))
+                    uploads[s["slot"]] = u
+                    r = {"key": u.key, "uploadId": "string" if isinstance(u.uploadId, str) else "?"}
+                elif op == "mpu_resume":
+                    u = bucket.resumeMultipartUpload(s["key"], s["uploadId"])
+                    uploads[s["slot"]] = u
+                    r = {"key": u.key, "uploadId": u.uploadId}
+                elif op == "mpu_part":
+                    p = await uploads[s["slot"]].uploadPart(s["part"], expand(s["value"]))
+                    if s.get("save"):
+                        parts[s["save"]] = p
+                    r = {
+                        "partNumber": p.partNumber,
+                        "etag": "string" if isinstance(p.etag, str) else "?",
+                    }
+                elif op == "mpu_complete":
+                    chosen = [
+                        parts[x]
+                        if isinstance(x, str)
+                        else to_js(x, dict_converter=js.Object.fromEntries)
+                        for x in s["parts"]
+                    ]
+                    r = await shape(await uploads[s["slot"]].complete(to_js(chosen)))
+                elif op == "mpu_abort":
+                    await uploads[s["slot"]].abort()
                     r = None
                 else:
                     o = dict(s.get("options") or {})

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from ...clock import Clock
-from ...errors import NotEmulatedError
 from ...faults import FaultInjector
 from ...invocation import Invocation, OpCounts, OpKind
 from ...runtime.js.bodies import extract_body
@@ -19,6 +18,7 @@ from ...runtime.jsproxy import JsArray, JsObject, option
 from ...runtime.workers._headers import JsHeaders
 from ...runtime.workers._streams import ReadableStream
 from . import validation as v
+from .multipart import R2MultipartUpload, new_upload_id
 from .objects import R2Object, R2ObjectBody, custom_metadata_of, http_metadata_of
 from .store import R2Store, StoredObject
 
@@ -254,11 +254,19 @@ class R2Bucket:
             StoredObject(item.key, item.version, item.size, item.etag, item.uploaded, http, custom)
         )
 
-    def createMultipartUpload(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotEmulatedError.with_message(
-            "R2 multipart uploads",
-            f"env.{self.binding_name}.createMultipartUpload: R2 multipart uploads are not "
-            "emulated by workers-emulator",
-        )
+    async def createMultipartUpload(
+        self, key: Any, options: Any = None, **kwargs: Any
+    ) -> R2MultipartUpload:
+        options = JsObject(kwargs) if kwargs else options
+        name = v.check_key("createMultipartUpload", key)
+        custom = custom_metadata_of(option(options, "customMetadata"))
+        v.check_custom_metadata("createMultipartUpload", custom)
+        http = http_metadata_of(option(options, "httpMetadata"))
+        self._send("write", "createMultipartUpload")
+        upload_id = new_upload_id()
+        self.store.create_upload(upload_id, name, http, custom)
+        return R2MultipartUpload(self, name, upload_id)
 
-    resumeMultipartUpload = createMultipartUpload
+    def resumeMultipartUpload(self, key: Any, uploadId: str) -> R2MultipartUpload:
+        """A handle on an upload (nothing is checked until it is used, as in workerd)."""
+        return R2MultipartUpload(self, v.check_key("resumeMultipartUpload", key), str(uploadId))

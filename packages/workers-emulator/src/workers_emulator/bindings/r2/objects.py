@@ -37,7 +37,9 @@ class R2Object(JsProxy):
         self.httpEtag = f'"{item.etag}"'
         self.uploaded = Date(item.uploaded)
         self.storageClass = ""  # what workerd's local R2 answers (the platform: "Standard")
-        self.checksums = JsObject({"md5": _md5_buffer(item.etag)})
+        # A multipart object's ETag is no MD5 of its bytes: it has no md5 checksum.
+        multipart = "-" in item.etag
+        self.checksums = JsObject({} if multipart else {"md5": _md5_buffer(item.etag)})
         http = dict(item.http_metadata)
         if "cacheExpiry" in http:
             http["cacheExpiry"] = Date(http["cacheExpiry"])  # type: ignore[assignment]

@@ -12,6 +12,10 @@ METADATA_TOO_LARGE = ("Your metadata headers exceed the maximum allowed metadata
 INVALID_MAX_KEYS = ("MaxKeys params must be positive integer <= 1000.", 10022)
 INVALID_RANGE = ("The requested range is not satisfiable", 10039)
 ENTITY_TOO_LARGE = ("Your proposed upload exceeds the maximum allowed object size.", 100100)
+NO_SUCH_UPLOAD = ("The specified multipart upload does not exist.", 10024)
+INVALID_PART = ("One or more of the specified parts could not be found.", 10025)
+ENTITY_TOO_SMALL = ("Your proposed upload is smaller than the minimum allowed object size.", 10011)
+BAD_UPLOAD = ("There was a problem with the multipart upload.", 10048)
 INTERNAL_ERROR = ("We encountered an internal error. Please try again.", 10001)
 
 
