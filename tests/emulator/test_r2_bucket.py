@@ -112,7 +112,8 @@ async def _text(emulator: Emulator, key: str) -> str:
 
 def test_the_banner_lists_the_bucket_as_local(tmp_path: Path) -> None:
     with _emulator(tmp_path) as emulator:
-        rows = [line for line in banner(emulator) if line.startswith("env.BUCKET")]
+        # As wrangler shows it: the binding, the bucket's name, the kind, local.
+        rows = [line for line in banner(emulator) if line.startswith("env.BUCKET (files) ")]
         assert len(rows) == 1 and "R2 Bucket" in rows[0] and rows[0].endswith("local")
 
 

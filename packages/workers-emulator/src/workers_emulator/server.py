@@ -54,6 +54,11 @@ def banner(emulator: Emulator) -> list[str]:
         if b.kind.key == "services"
     }
     details.update(services)
+    details.update(
+        (b.name, str(b.options.get("bucket_name") or b.name))
+        for b in emulator.config.bindings
+        if b.kind.key == "r2_buckets"
+    )
     for binding in emulator.config.bindings:
         if not binding.kind.on_env:
             continue
