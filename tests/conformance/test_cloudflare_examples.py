@@ -4,9 +4,9 @@ dev``.
 
 The examples may not be copied into this repository: the test takes a checkout of
 ``cloudflare/python-workers-examples`` from ``PYTHON_WORKERS_EXAMPLES`` (skipped without it).
-Each example that needs no internet and no binding beyond KV, Cron Triggers and vars is
-copied as shipped to a temporary folder and installed from its own ``pyproject.toml`` with
-its dev group on Python 3.13 (``PYTHON_WORKERS_EXAMPLES_PYTHON``, default
+Each example that needs no internet and no binding beyond KV, Static Assets, Cron Triggers
+and vars is copied as shipped to a temporary folder and installed from its own
+``pyproject.toml`` with its dev group on Python 3.13 (``PYTHON_WORKERS_EXAMPLES_PYTHON``, default
 ``/root/.pyenv/versions/3.13.0/bin/python3.13`` or ``python3.13`` on PATH), with
 ``workers-emulator`` added as an editable path dev dependency (the way a Worker author adds
 it); its ``workers-emulator dev`` is started from the example's folder (the config found as
@@ -52,6 +52,7 @@ RUNNABLE_KEYS = frozenset(
         "vars",
         "kv_namespaces",
         "triggers",
+        "assets",
     }
 )
 # Examples whose Worker reaches the internet (the tests run offline).

@@ -134,8 +134,9 @@ def test_dev_wires_its_options(worker, monkeypatch, capsys) -> None:
 
     seen = {}
 
-    def fake_run(emulator, *, host, port, test_scheduled, sock):
+    def fake_run(emulator, *, host, port, test_scheduled, sock, others):
         seen.update(emulator=emulator, host=host, port=port, sock=sock.getsockname())
+        assert others == []  # one --config: one Worker
         sock.close()
         return 0
 

@@ -11,9 +11,12 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .config import ConfigError, load_config, resolve_config_path
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
 from .errors import WorkersEmulatorWarning
 
 EXIT_OK = 0
@@ -61,7 +64,16 @@ def _parser() -> argparse.ArgumentParser:
         description=DEV_DESCRIPTION,
         epilog=EXIT_CODES,
     )
-    dev.add_argument("--config", metavar="PATH", default=None, help=CONFIG_HELP)
+    dev.add_argument(
+        "-c",
+        "--config",
+        metavar="PATH",
+        action="append",
+        default=None,
+        help=CONFIG_HELP + "; give it again for each further Worker to run in the same session "
+        "(as `wrangler dev -c a -c b`): the first is served on the port, the others are "
+        "reachable through service bindings",
+    )
     dev.add_argument(
         "--port", type=int, default=8787, help="port to listen on (default: %(default)s)"
     )
@@ -94,7 +106,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RATE",
         type=float,
         default=0.0,
-        help="make this fraction (0 to 1) of KV and D1 operations fail, to test resilience; "
+        help="make this fraction (0 to 1) of binding operations (KV, D1, Assets, service "
+        "bindings) fail, to test resilience; "
         "--kv-fault-rate is its older name (default: %(default)s)",
     )
 
@@ -159,37 +172,56 @@ def _dev(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, f"--port must be within 0..65535, got {args.port}")
     if not 0.0 <= args.fault_rate <= 1.0:
         return _fail(EXIT_USAGE, f"--fault-rate must be within [0, 1], got {args.fault_rate}")
-    config_path = resolve_config_path(args.config)
+    config_paths = [resolve_config_path(path) for path in (args.config or [None])]
+    config_path = config_paths[0]
     persist_to = args.persist_to or default_persist_to(config_path)
     # The port first: if it is taken, fail before a secret is generated or anything printed.
     try:
         sock = listen_socket(args.ip, args.port)
     except OSError as exc:
         return _fail(EXIT_FAILED, cannot_listen_message(args.ip, args.port, exc))
+    workers: dict[str, Emulator] = {}
     try:
         with warnings.catch_warnings():
             # run_dev_server prints them as wrangler does, not as Python warnings.
             warnings.simplefilter("ignore", WorkersEmulatorWarning)
-            emulator = Emulator(
-                config_path,
-                persist_to=persist_to,
-                dev_defaults=True,
-                kv_write_limit=args.kv_write_limit,
-            )
+            emulator, *others = [
+                Emulator(
+                    path,
+                    persist_to=persist_to,
+                    dev_defaults=True,
+                    kv_write_limit=args.kv_write_limit,
+                    workers=workers,
+                )
+                for path in config_paths
+            ]
     except ConfigError:
         sock.close()
+        _close_all(workers)
         raise
     except Exception as exc:
         sock.close()
+        _close_all(workers)
         # The Worker's own code failed to load: its traceback is what the developer needs.
         traceback.print_exception(exc, file=sys.stderr)
         return _fail(EXIT_FAILED, f"the Worker failed to load: {exc}")
     if args.fault_rate:
-        emulator.inject_faults(args.fault_rate, seed=None)
-        print(f"Injecting faults: {args.fault_rate:.0%} of KV and D1 operations fail")
+        for worker in (emulator, *others):
+            worker.inject_faults(args.fault_rate, seed=None)
+        print(f"Injecting faults: {args.fault_rate:.0%} of binding operations fail")
     return run_dev_server(
-        emulator, host=args.ip, port=args.port, test_scheduled=args.test_scheduled, sock=sock
+        emulator,
+        host=args.ip,
+        port=args.port,
+        test_scheduled=args.test_scheduled,
+        sock=sock,
+        others=others,
     )
+
+
+def _close_all(workers: dict[str, Emulator]) -> None:
+    for worker in workers.values():
+        worker.close()
 
 
 def _kv(args: argparse.Namespace) -> int:

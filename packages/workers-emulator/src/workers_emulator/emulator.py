@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .bindings.assets import AssetsBinding, AssetServer, asset_server
 from .bindings.d1 import D1Database
 from .bindings.kv import KVEntry, KVNamespace
 from .bindings.providers import (
@@ -21,9 +22,11 @@ from .bindings.providers import (
     not_emulated_message,
 )
 from .bindings.queues import MessageBatch, Queue, QueueBroker, QueueDelivery, queue_broker
+from .bindings.r2 import R2Bucket
 from .bindings.ratelimit import RateLimiter
+from .bindings.services import ServiceBinding
 from .clock import Clock, SystemClock, patched_time
-from .config import WorkerConfig, generate_secret, load_config
+from .config import ConfigError, WorkerConfig, generate_secret, load_config
 from .devsecrets import dev_secrets_path, load_dev_secrets, save_dev_secrets
 from .errors import WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
@@ -133,7 +136,10 @@ class Emulator:
         secrets: dict[str, str] | None = None,
         dev_defaults: bool = False,
         kv_write_limit: bool = True,
+        workers: dict[str, Emulator] | None = None,
     ) -> None:
+        """``workers``: the dev session's Workers by name, shared by every Emulator of the
+        session (this one adds itself); service bindings call into them."""
         self.config: WorkerConfig = load_config(config_path)
         self.persist_to = Path(persist_to) if persist_to is not None else None
         # Only a clock given by the caller replaces time.time inside requests.
@@ -154,11 +160,17 @@ class Emulator:
 
         bindings: dict[str, Any] = {k: to_jsdict(v) for k, v in self.vars.items()}
         bindings.update(self.secrets)
-        self._host = BindingHost(self.config, self.clock, self.persist_to, kv_write_limit)
+        self.workers: dict[str, Emulator] = {} if workers is None else workers
+        self._host = BindingHost(
+            self.config, self.clock, self.persist_to, kv_write_limit, self.workers
+        )
         self._kv: dict[str, KVNamespace] = {}
         self._ratelimiters: dict[str, RateLimiter] = {}
         self._d1: dict[str, D1Database] = {}
         self._queues: dict[str, Queue] = {}
+        self._assets: dict[str, AssetsBinding] = {}
+        self._services: dict[str, ServiceBinding] = {}
+        self._r2: dict[str, R2Bucket] = {}
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -179,6 +191,14 @@ class Emulator:
                 self._d1[binding.name] = provided
             elif isinstance(provided, Queue):
                 self._queues[binding.name] = provided
+            elif isinstance(provided, AssetsBinding):
+                self._assets[binding.name] = provided
+            elif isinstance(provided, ServiceBinding):
+                self._services[binding.name] = provided
+            elif isinstance(provided, R2Bucket):
+                self._r2[binding.name] = provided
+        # Static Assets answer in front of the Worker (None: the config has no `assets`).
+        self.asset_server: AssetServer | None = asset_server(self._host)
         for text in self.warnings:
             warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
         self.env = Env(bindings)
@@ -195,6 +215,12 @@ class Emulator:
                 )
         finally:
             collector.close()
+        if self.workers.get(self.config.name, self) is not self:
+            raise ConfigError(
+                f"{self.config.path}: two Workers of the session are named "
+                f"{self.config.name!r}; service bindings find Workers by name"
+            )
+        self.workers[self.config.name] = self
 
     def _default_secrets(self, resolved: dict[str, str]) -> None:
         """Fill the secrets .dev.vars.example names and ``resolved`` lacks: from the state
@@ -283,9 +309,39 @@ class Emulator:
         _, wait_until_succeeded = await self._invoke(run_queue)
         return ok and wait_until_succeeded
 
-    def _counted(self) -> list[KVNamespace | D1Database | Queue]:
+    def assets(self, binding: str) -> AssetsBinding:
+        """The Static Assets binding the Worker sees as ``env.<binding>``."""
+        try:
+            return self._assets[binding]
+        except KeyError:
+            raise KeyError(f"no Assets binding named {binding!r}") from None
+
+    def service(self, binding: str) -> ServiceBinding:
+        """The service binding the Worker sees as ``env.<binding>``."""
+        try:
+            return self._services[binding]
+        except KeyError:
+            raise KeyError(f"no service binding named {binding!r}") from None
+
+    def r2(self, binding: str) -> R2Bucket:
+        """The R2 bucket the Worker sees as ``env.<binding>``."""
+        try:
+            return self._r2[binding]
+        except KeyError:
+            raise KeyError(f"no R2 binding named {binding!r}") from None
+
+    def _counted(
+        self,
+    ) -> list[KVNamespace | D1Database | Queue | AssetsBinding | ServiceBinding | R2Bucket]:
         """The bindings whose operations are counted (and can be made to fail)."""
-        return [*self._kv.values(), *self._d1.values(), *self._queues.values()]
+        return [
+            *self._kv.values(),
+            *self._d1.values(),
+            *self._queues.values(),
+            *self._assets.values(),
+            *self._services.values(),
+            *self._r2.values(),
+        ]
 
     def reset_counters(self) -> None:
         for counted in self._counted():
@@ -294,8 +350,8 @@ class Emulator:
     def inject_faults(
         self, rate: float, seed: int | None = 0, ops: Iterable[OpKind] = OP_KINDS
     ) -> FaultInjector:
-        """Make a fraction ``rate`` of the operations of the given kinds fail, on every KV and
-        D1 binding (one injector: one reproducible sequence of draws across them)."""
+        """Make a fraction ``rate`` of the operations of the given kinds fail, on every KV, D1
+        and Assets binding (one injector: one reproducible sequence of draws across them)."""
         injector = FaultInjector(rate, seed, tuple(ops))
         for counted in self._counted():
             counted.faults = injector
@@ -405,6 +461,11 @@ class Emulator:
 
         # _invoke's steps written out: every request comes this way (a closure and a coroutine
         # less per request); scheduled() and rpc() share _invoke.
+        assets = self.asset_server
+        if assets is not None and entrypoint is None and not assets.worker_first(request):
+            # The router answers from the asset folder; the Worker is not invoked.
+            await respond(assets.fetch(request))
+            return Invocation()
         invocation = Invocation()
         ctx = ExecutionContext()
         collector = LineCollector(self._emit)
@@ -511,7 +572,8 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        return {name: invocation.counts(name) for name in (*self._kv, *self._d1, *self._queues)}
+        counted = (*self._kv, *self._d1, *self._queues, *self._assets, *self._services, *self._r2)
+        return {name: invocation.counts(name) for name in counted}
 
     # -- logs -----------------------------------------------------------------------------
 

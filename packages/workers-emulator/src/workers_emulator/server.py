@@ -9,7 +9,7 @@ import json
 import signal
 import socket
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
@@ -50,13 +50,27 @@ def banner(emulator: Emulator) -> list[str]:
     )
     details.update((db.binding, db.database_id) for db in d1_databases(emulator.config))
     details.update((p.binding, p.queue) for p in queue_producers(emulator.config).values())
+    services = {
+        b.name: str(b.options.get("service"))
+        for b in emulator.config.bindings
+        if b.kind.key == "services"
+    }
+    details.update(services)
+    details.update(
+        (b.name, str(b.options.get("bucket_name") or b.name))
+        for b in emulator.config.bindings
+        if b.kind.key == "r2_buckets"
+    )
     for binding in emulator.config.bindings:
         if not binding.kind.on_env:
             continue
         detail = details.get(binding.name)
         shown = f"env.{binding.name}" + (f" ({detail})" if detail else "")
         provided = not isinstance(emulator.env.__dict__.get(binding.name), NotEmulatedBinding)
-        rows.append((shown, binding.kind.label, "local" if provided else "not emulated"))
+        mode = "local" if provided else "not emulated"
+        if binding.name in services and services[binding.name] not in emulator.workers:
+            mode = "local [not connected]"  # wrangler's words: no such Worker in the session
+        rows.append((shown, binding.kind.label, mode))
     for name, value in emulator.vars.items():
         rows.append((f"env.{name} ({json.dumps(value)})", "Environment Variable", "local"))
     for name in emulator.secrets:
@@ -209,8 +223,12 @@ def run_dev_server(
     test_scheduled: bool = False,
     limits: HTTPLimits = HTTP_LIMITS,
     sock: socket.socket | None = None,
+    others: Sequence[Emulator] = (),
 ) -> int:
     """Serve until SIGINT/SIGTERM (uvicorn finishes in-flight requests first).
+
+    ``others``: the session's further Workers (``dev -c a -c b``), not served on the port but
+    reachable through service bindings; their output joins the log, and they close with it.
 
     ``test_scheduled``: also fire the Cron Trigger at ``/__scheduled``, as
     ``wrangler dev --test-scheduled`` does (``/cdn-cgi/handler/scheduled`` always does).
@@ -223,7 +241,8 @@ def run_dev_server(
         try:
             sock = listen_socket(host, port)
         except OSError as exc:
-            emulator.close()
+            for worker in (emulator, *others):
+                worker.close()
             print(f"workers-emulator: {cannot_listen_message(host, port, exc)}", file=err)
             return 1
 
@@ -232,14 +251,17 @@ def run_dev_server(
     def access_log(line: str) -> None:
         lines.write("stdout", line)
 
-    emulator.log_sink = lines.write
-    # The list only matters to tests; a long-running server keeps nothing.
-    emulator.log_lines = _Discard()
-    for text in emulator.warnings:
-        err.write(f"{WARNING_MARK}{text}\n\n")
+    for worker in (emulator, *others):
+        worker.log_sink = lines.write
+        # The list only matters to tests; a long-running server keeps nothing.
+        worker.log_lines = _Discard()
+        for text in worker.warnings:
+            err.write(f"{WARNING_MARK}{text}\n\n")
     err.flush()
     for line in banner(emulator):
         print(line, file=out)
+    for other in others:
+        print(f"Also running Worker {other.config.name!r} ({other.config.path})", file=out)
     out.flush()
     config = uvicorn_config(
         emulator,
@@ -271,7 +293,8 @@ def run_dev_server(
         lines.flush()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        emulator.close()
+        for worker in (emulator, *others):
+            worker.close()
     print("Shutting down", file=out, flush=True)
     return 0 if server.started else 1
 

@@ -16,10 +16,13 @@ from typing import Any
 from ..clock import Clock
 from ..config import BindingConfig, WorkerConfig
 from ..errors import NotEmulatedError
+from .assets import provide_assets
 from .d1 import provide_d1
 from .kv import KVNamespace, KVStore, MemoryKVStore, SqliteKVStore
 from .queues import provide_queue_consumer, provide_queue_producer
+from .r2 import provide_r2
 from .ratelimit import RateLimiter
+from .services import provide_service
 
 
 def kv_store_path(persist_to: str | Path, namespace_id: str) -> Path:
@@ -37,6 +40,8 @@ class BindingHost:
     persist_to: Path | None
     # KV's one write per second per key (a 429 as in production); off as in `wrangler dev`.
     kv_write_limit: bool = True
+    # The dev session's Workers by name, for service bindings (filled as each one starts).
+    workers: dict[str, Any] = dataclasses.field(default_factory=dict)
     _shared: dict[tuple[str, str], Any] = dataclasses.field(default_factory=dict)
 
     def shared(self, kind: str, key: str, create: Callable[[], Any]) -> Any:
@@ -83,6 +88,9 @@ PROVIDERS: dict[str, Provider] = {
     "d1_databases": provide_d1,
     "queues.producers": provide_queue_producer,
     "queues.consumers": provide_queue_consumer,
+    "assets": provide_assets,
+    "services": provide_service,
+    "r2_buckets": provide_r2,
 }
 
 

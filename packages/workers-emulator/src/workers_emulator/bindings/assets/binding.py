@@ -1,0 +1,69 @@
+"""``env.ASSETS``: the Worker's handle on the asset server (a Fetcher, as on the platform)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+
+from ...errors import JsException
+from ...faults import FaultInjector
+from ...invocation import Invocation, OpCounts
+from ...runtime.workers.response import Response
+from .server import AssetServer, request_parts
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 20  # as fetch() follows at most
+
+# What workerd throws when a service binding's target fails to answer.
+FAULT_MESSAGE = "Network connection lost."
+
+
+class AssetsBinding:
+    """``await env.ASSETS.fetch(request)``: the asset server's answer, whatever the router
+    would have done (run_worker_first does not apply), its redirects followed unless the
+    request's ``redirect`` is ``"manual"``. Each call counts as one read."""
+
+    def __init__(self, binding_name: str, server: AssetServer) -> None:
+        self.binding_name = binding_name
+        self.server = server
+        self.faults: FaultInjector | None = None
+        self._counters = OpCounts()
+
+    @property
+    def counters(self) -> OpCounts:
+        """Calls since creation (or the last ``reset_counters()``), in and out of requests."""
+        return self._counters.copy()
+
+    def reset_counters(self) -> None:
+        self._counters = OpCounts()
+
+    async def fetch(self, request: Any, init: Any = None, **kwargs: Any) -> Response:
+        """``Fetcher.fetch``: a Request (the SDK's or its ``js_object``) or a URL string;
+        of the init options only ``redirect`` matters to an asset server."""
+        if isinstance(request, str) and not request.startswith(("http://", "https://")):
+            raise JsException("TypeError", "Fetch API cannot load: " + request)
+        invocation = Invocation.current()
+        if invocation is not None:
+            invocation.record(self.binding_name, "read")
+        self._counters.add("read")
+        if self.faults is not None and self.faults.should_fail("read"):
+            raise JsException("Error", FAULT_MESSAGE)
+        url, method, headers = request_parts(request)
+        given = kwargs.get("redirect") or getattr(init, "redirect", None)
+        if given is None and isinstance(init, dict):
+            given = init.get("redirect")
+        mode = given or getattr(getattr(request, "js_object", request), "redirect", "follow")
+        response = self.server.fetch(request)
+        # A Fetcher follows redirects as fetch() does (the Worker sees the final asset).
+        for _ in range(MAX_REDIRECTS):
+            location = response.js_response.headers.get("location")
+            if mode == "manual" or response.status not in REDIRECT_STATUSES or not location:
+                break
+            url = urljoin(url, location)
+            if response.status == 303:
+                method = "GET"
+            response = self.server.fetch((url, method, headers))
+        return response
+
+    def __repr__(self) -> str:
+        return f"<Fetcher env.{self.binding_name} (Assets: {self.server.config.directory})>"

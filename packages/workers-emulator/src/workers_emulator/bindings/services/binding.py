@@ -1,0 +1,122 @@
+"""``env.<binding>`` for a ``services`` entry: another Worker of the same dev session, called
+through its ``fetch`` or its ``WorkerEntrypoint``'s RPC methods."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from ...errors import JsException
+from ...faults import FaultInjector
+from ...invocation import Invocation, OpCounts
+from ...runtime.workers._headers import JsHeaders
+from ...runtime.workers.request import Request
+from ...runtime.workers.response import FetchResponse, Response, _JsResponse
+
+if TYPE_CHECKING:
+    from ...emulator import Emulator
+
+# What workerd throws when a service binding's target fails to answer.
+FAULT_MESSAGE = "Network connection lost."
+
+
+def not_running_message(service: str, entrypoint: str | None) -> str:
+    """wrangler dev's answer when the bound Worker is not part of the session."""
+    which = "default" if entrypoint is None else entrypoint
+    return (
+        f'Couldn\'t find a local dev session for the "{which}" entrypoint of service '
+        f'"{service}" to proxy to'
+    )
+
+
+def _cloned(value: Any) -> Any:
+    # RPC arguments and results are copies on the other side (structured clone).
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return value
+
+
+class ServiceBinding:
+    """A Fetcher bound to the Worker named ``service`` (its ``entrypoint`` class, if given),
+    found in ``workers`` (the session's Workers by name) when called. Every call, ``fetch``
+    or RPC, counts as one read on this binding."""
+
+    def __init__(
+        self,
+        binding_name: str,
+        service: str,
+        entrypoint: str | None,
+        workers: dict[str, Emulator],
+    ) -> None:
+        self.binding_name = binding_name
+        self.service = service
+        self.entrypoint = entrypoint
+        self._workers = workers
+        self.faults: FaultInjector | None = None
+        self._counters = OpCounts()
+
+    @property
+    def counters(self) -> OpCounts:
+        """Calls since creation (or the last ``reset_counters()``), in and out of requests."""
+        return self._counters.copy()
+
+    def reset_counters(self) -> None:
+        self._counters = OpCounts()
+
+    def _send(self) -> Emulator | None:
+        invocation = Invocation.current()
+        if invocation is not None:
+            invocation.record(self.binding_name, "read")
+        self._counters.add("read")
+        if self.faults is not None and self.faults.should_fail("read"):
+            raise JsException("Error", FAULT_MESSAGE)
+        return self._workers.get(self.service)
+
+    async def fetch(self, resource: Any, init: Any = None, **kwargs: Any) -> Response:
+        """``Fetcher.fetch(resource, init)``: the other Worker's answer (its assets' too)."""
+        options = dict(kwargs)
+        if isinstance(init, dict):
+            options = {**init, **options}
+        if isinstance(resource, str) or options:
+            source = getattr(resource, "js_object", resource)
+            request = Request(source if isinstance(source, str) else resource, **options)
+        else:
+            request = resource if isinstance(resource, Request) else Request(resource)
+        target = self._send()
+        if target is None:
+            text = not_running_message(self.service, self.entrypoint)
+            return _response(_JsResponse(text.encode(), 503, "Service Unavailable"))
+        answer: dict[str, _JsResponse] = {}
+
+        async def respond(response: FetchResponse) -> None:
+            js = response.js_response
+            body = await js.read() if js.has_body else None
+            answer["response"] = _JsResponse(body, js.status, js.status_text, JsHeaders(js.headers))
+
+        await target.handle(request, respond, entrypoint=self.entrypoint)
+        return _response(answer["response"])
+
+    def __getattr__(self, method: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+        if method.startswith("_"):
+            raise AttributeError(method)
+
+        async def call(*args: Any) -> Any:
+            target = self._send()
+            if target is None:
+                raise JsException("Error", not_running_message(self.service, self.entrypoint))
+            result = await target.rpc(self.entrypoint, method, *_cloned(args))
+            return _cloned(result)
+
+        call.__name__ = method
+        return call
+
+    def __repr__(self) -> str:
+        return f"<Fetcher env.{self.binding_name} (Worker {self.service})>"
+
+
+def _response(js: _JsResponse) -> Response:
+    response = Response.__new__(Response)
+    FetchResponse.__init__(response, "", js)
+    return response
