@@ -48,6 +48,10 @@ def protocol_with_limits(limits: HTTPLimits) -> type[HttpToolsProtocol]:
     return Protocol
 
 
+# How long a refused connection's remaining request bytes are drained before it is closed.
+REFUSED_LINGER_SECONDS = 2.0
+
+
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """``HttpToolsProtocol`` with a cap on the request head and a deadline for it."""
 
@@ -91,6 +95,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse_head()
 
     def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio allows True
+        if self._refused:  # the client read the refusal and closed: close our side too
+            return None
         # A client that half-closes after a complete request still gets its answer: keep the
         # transport writable, close once the response is out. (Closing at once raced the
         # Worker's answer: uvloop refuses writes to a closed transport.)
@@ -147,4 +153,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         )
         if not self.transport.is_closing():
             self.transport.write(head + HEAD_TOO_LARGE_BODY)
+            # Closing with request bytes unread makes the kernel reset the connection, which can
+            # destroy the 431 before the client reads it: half-close, drain, then close.
+            if self.transport.can_write_eof():
+                self.transport.write_eof()
+                self.loop.call_later(REFUSED_LINGER_SECONDS, self._close)
+            else:
+                self.transport.close()
+
+    def _close(self) -> None:
+        if not self.transport.is_closing():
             self.transport.close()
