@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .bindings.d1 import D1Database
+from .bindings.durable_objects import DurableObjectNamespace
 from .bindings.kv import KVEntry, KVNamespace
 from .bindings.providers import (
     PROVIDERS,
@@ -22,7 +23,7 @@ from .bindings.providers import (
 )
 from .bindings.ratelimit import RateLimiter
 from .clock import Clock, SystemClock, patched_time
-from .config import WorkerConfig, generate_secret, load_config
+from .config import ConfigError, WorkerConfig, generate_secret, load_config
 from .devsecrets import dev_secrets_path, load_dev_secrets, save_dev_secrets
 from .errors import WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
@@ -157,6 +158,7 @@ class Emulator:
         self._kv: dict[str, KVNamespace] = {}
         self._ratelimiters: dict[str, RateLimiter] = {}
         self._d1: dict[str, D1Database] = {}
+        self._durable_objects: dict[str, DurableObjectNamespace] = {}
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -173,6 +175,8 @@ class Emulator:
                 self._ratelimiters[binding.name] = provided
             elif isinstance(provided, D1Database):
                 self._d1[binding.name] = provided
+            elif isinstance(provided, DurableObjectNamespace):
+                self._durable_objects[binding.name] = provided
         for text in self.warnings:
             warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
         self.env = Env(bindings)
@@ -189,6 +193,27 @@ class Emulator:
                 )
         finally:
             collector.close()
+        self._attach_durable_objects()
+
+    def _attach_durable_objects(self) -> None:
+        """Give each namespace its class from the loaded Worker (a bound class it does not
+        define stops the start, as under wrangler dev)."""
+        for name, namespace in self._durable_objects.items():
+            cls = getattr(self.isolate.module, namespace.class_name, None)
+            if not isinstance(cls, type):
+                raise ConfigError(
+                    f"env.{name} is bound to Durable Object class {namespace.class_name!r}, "
+                    f"but {self.config.main.name} does not define it"
+                )
+
+            async def invoke(run: Callable[[Any], Awaitable[None]]) -> None:
+                await self._invoke(run)
+
+            namespace.attach(cls, self.env, invoke)
+            namespace.alarm_failed = self._alarm_failed
+
+    def _alarm_failed(self, binding: str, exc: BaseException) -> None:
+        self._log_exception(f"Uncaught exception in alarm() of env.{binding}", exc)
 
     def _default_secrets(self, resolved: dict[str, str]) -> None:
         """Fill the secrets .dev.vars.example names and ``resolved`` lacks: from the state
@@ -231,9 +256,23 @@ class Emulator:
         except KeyError:
             raise KeyError(f"no D1 binding named {binding!r}") from None
 
-    def _counted(self) -> list[KVNamespace | D1Database]:
+    def durable_objects(self, binding: str) -> DurableObjectNamespace:
+        """The Durable Object namespace the Worker sees as ``env.<binding>``."""
+        try:
+            return self._durable_objects[binding]
+        except KeyError:
+            raise KeyError(f"no Durable Object binding named {binding!r}") from None
+
+    async def run_due_alarms(self) -> int:
+        """Fire the Durable Object alarms due on the emulator's clock; how many ran."""
+        fired = 0
+        for namespace in self._durable_objects.values():
+            fired += await namespace.run_due_alarms()
+        return fired
+
+    def _counted(self) -> list[KVNamespace | D1Database | DurableObjectNamespace]:
         """The bindings whose operations are counted (and can be made to fail)."""
-        return [*self._kv.values(), *self._d1.values()]
+        return [*self._kv.values(), *self._d1.values(), *self._durable_objects.values()]
 
     def reset_counters(self) -> None:
         for counted in self._counted():
@@ -455,7 +494,8 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        return {name: invocation.counts(name) for name in (*self._kv, *self._d1)}
+        names = (*self._kv, *self._d1, *self._durable_objects)
+        return {name: invocation.counts(name) for name in names}
 
     # -- logs -----------------------------------------------------------------------------
 

@@ -48,6 +48,11 @@ def banner(emulator: Emulator) -> list[str]:
         (rl.name, f"{rl.limit} requests/{rl.period}s") for rl in emulator.config.ratelimits
     )
     details.update((db.binding, db.database_id) for db in d1_databases(emulator.config))
+    details.update(
+        (b.name, str(b.options.get("class_name", "")))
+        for b in emulator.config.bindings
+        if b.kind.key == "durable_objects.bindings"
+    )
     for binding in emulator.config.bindings:
         if not binding.kind.on_env:
             continue

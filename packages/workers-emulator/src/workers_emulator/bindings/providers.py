@@ -17,6 +17,7 @@ from ..clock import Clock
 from ..config import BindingConfig, WorkerConfig
 from ..errors import NotEmulatedError
 from .d1 import provide_d1
+from .durable_objects import provide_durable_objects
 from .kv import KVNamespace, KVStore, MemoryKVStore, SqliteKVStore
 from .ratelimit import RateLimiter
 
@@ -80,6 +81,7 @@ PROVIDERS: dict[str, Provider] = {
     "kv_namespaces": provide_kv,
     "ratelimits": provide_ratelimit,
     "d1_databases": provide_d1,
+    "durable_objects.bindings": provide_durable_objects,
 }
 
 
