@@ -73,11 +73,7 @@ class DurableObjectStorage:
             entries = {v.check_key(key_or_entries): value}
         else:
             v.check_keys(list(entries))
-        stored = {}
-        for key, item in entries.items():
-            data = serialize(item)
-            v.check_value_size(key, len(data))
-            stored[key] = data
+        stored = {key: serialize(item) for key, item in entries.items()}
         self._record("write")
         self._store.put(stored)
 

@@ -31,7 +31,11 @@ class ObjectStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # autocommit: transactions are ours (SAVEPOINTs), never implicit.
-        self.conn = sqlite3.connect(":memory:" if path is None else str(path), isolation_level=None)
+        self.conn = sqlite3.connect(
+            ":memory:" if path is None else str(path),
+            isolation_level=None,
+            check_same_thread=False,  # the test client runs the event loop in its own thread
+        )
         for statement in _SCHEMA:
             self.conn.execute(statement)
         self._depth = 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from ...errors import JsException
-from .limits import DO_LIMITS
 
 INVALID_ID = "Invalid Durable Object ID: must be 64 hex digits"
 ID_OF_OTHER_NAMESPACE = "Durable Object ID is not valid for this namespace."
@@ -16,8 +15,11 @@ NO_ALARM_HANDLER = (
 )
 RESERVED_TABLE = "access to {name} is prohibited: SQLITE_AUTH"
 NO_SQL_BACKEND = (
-    "SQL is not enabled for this Durable Object class. To enable it, set "
-    "`new_sqlite_classes` in your migrations instead of `new_classes`."
+    "SQL is not enabled for this Durable Object class. To enable it, change `new_classes` to "
+    "`new_sqlite_classes` within the 'migrations' field in your wrangler.jsonc or "
+    "wrangler.toml file. If using workerd directly,set `enableSql = true` in your workerd "
+    "config for the class. Note that this change cannot be made after the class is already "
+    "deployed to production."
 )
 
 
@@ -34,24 +36,14 @@ def error(message: str) -> NoReturn:
 
 
 def check_key(key: Any) -> str:
-    """A storage key: a string (JS coerces others: numbers are refused here to stay strict)
-    of at most ``max_key_bytes`` UTF-8 bytes."""
-    if not isinstance(key, str):
-        key = "undefined" if key is None else str(key)
-    if len(key.encode()) > DO_LIMITS.max_key_bytes:
-        range_error(f"Keys cannot be larger than {DO_LIMITS.max_key_bytes} bytes.")
-    return key
+    """A storage key as JavaScript's ``String(key)`` makes it."""
+    if isinstance(key, str):
+        return key
+    return "undefined" if key is None else str(key)
 
 
 def check_keys(keys: list[Any]) -> list[str]:
-    if len(keys) > DO_LIMITS.max_keys_per_call:
-        range_error(f"Maximum number of keys is {DO_LIMITS.max_keys_per_call}.")
     return [check_key(k) for k in keys]
-
-
-def check_value_size(key: str, size: int) -> None:
-    if size > DO_LIMITS.max_value_bytes:
-        range_error(f"Values cannot be larger than {DO_LIMITS.max_value_bytes} bytes.")
 
 
 def check_limit(limit: Any) -> int | None:
