@@ -8,8 +8,8 @@ are converted as the Python SDK's RPC converts them (``python_to_rpc``/``python_
 Storage operations are counted on the request that causes them, under the namespace's
 binding name, and in the namespace's cumulative counters; the shared fault injector may
 fail them as a storage outage would. Alarms follow the emulator's clock: ``run_due_alarms``
-fires those due (the dev server polls it), retrying a failed ``alarm()`` with workerd's
-backoff.
+fires those due (polled while any is pending, except under a ``ManualClock``), retrying a
+failed ``alarm()`` with workerd's backoff.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ...clock import Clock
+from ...clock import Clock, ManualClock
 from ...errors import JsException, NotEmulatedError
 from ...faults import FaultInjector
 from ...invocation import Invocation, OpCounts, OpKind
@@ -264,6 +264,10 @@ class DurableObjectNamespace:
         self._start_poller()
 
     def _start_poller(self) -> None:
+        """Poll for due alarms on a running loop; under a ManualClock the caller decides when
+        alarms fire (``run_due_alarms``), so that tests stay deterministic."""
+        if isinstance(self.clock, ManualClock):
+            return
         if self._poller is not None and not self._poller.done():
             return
         try:
