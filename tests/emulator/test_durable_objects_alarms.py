@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 from workers_emulator import Emulator, ManualClock
@@ -84,3 +85,15 @@ def test_a_real_clock_fires_alarms_without_being_asked() -> None:
 
 def log_of(client: TestClient) -> list[list[object]]:
     return json.loads(client.get("/rt/alarm-log").text)
+
+
+def test_a_persisted_alarm_fires_after_a_restart(clock: ManualClock, tmp_path: Path) -> None:
+    warnings.simplefilter("ignore")
+    state = tmp_path / "state"
+    with start(WORKER / "wrangler.jsonc", clock=clock, persist_to=state) as emulator:
+        emulator.test_client().get("/p/alarm/5000/0")
+    clock.advance(5)
+    with start(WORKER / "wrangler.jsonc", clock=clock, persist_to=state) as emulator:
+        client = emulator.test_client()
+        assert client.run_due_alarms() == 1
+        assert json.loads(client.get("/p/alarm-log").text) == [[0, False]]

@@ -91,6 +91,8 @@ class ObjectState:
         self.background: set[asyncio.Future[Any]] = set()
         self.instance: Any = None
         self.alarm_retries = 0
+        if self.store.alarm() is not None:
+            namespace.alarm_changed(self)
 
     @property
     def has_alarm_handler(self) -> bool:
@@ -193,6 +195,23 @@ class DurableObjectNamespace:
 
     def attach(self, cls: type, env: Any, invoke: Invoke) -> None:
         self._class, self.env, self._invoke = cls, env, invoke
+        self._resume_alarms()
+
+    def _resume_alarms(self) -> None:
+        """Pick up the alarms persisted objects had pending when the emulator last stopped."""
+        sample = self.object_path("0" * DO_LIMITS.id_hex_digits)
+        if sample is None or not sample.parent.is_dir():
+            return
+        for path in sorted(sample.parent.glob("*.sqlite")):
+            try:
+                object_id = self._ids.from_string(path.stem)
+            except JsException:
+                continue  # not one of this namespace's objects
+            probe = ObjectStore(path)
+            pending = probe.alarm() is not None
+            probe.close()
+            if pending:
+                self.get(object_id)
 
     def object_class(self) -> type:
         if self._class is None:
