@@ -21,11 +21,12 @@ from .bindings.providers import (
     NotEmulatedBinding,
     not_emulated_message,
 )
+from .bindings.queues import MessageBatch, Queue, QueueBroker
 from .bindings.ratelimit import RateLimiter
 from .clock import Clock, SystemClock, patched_time
 from .config import ConfigError, WorkerConfig, generate_secret, load_config
 from .devsecrets import dev_secrets_path, load_dev_secrets, save_dev_secrets
-from .errors import WorkersEmulatorWarning, error_line
+from .errors import JsException, WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
 from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
 from .invocation import _current as _current_invocation
@@ -159,6 +160,8 @@ class Emulator:
         self._ratelimiters: dict[str, RateLimiter] = {}
         self._d1: dict[str, D1Database] = {}
         self._durable_objects: dict[str, DurableObjectNamespace] = {}
+        self._queues: dict[str, Queue] = {}
+        self._broker: QueueBroker | None = None
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -168,8 +171,15 @@ class Emulator:
                 if binding.kind.on_env:
                     bindings[binding.name] = NotEmulatedBinding(binding)
                 continue
-            provided = bindings[binding.name] = provider(binding, self._host)
-            if isinstance(provided, KVNamespace):
+            provided = provider(binding, self._host)
+            if binding.kind.on_env:
+                bindings[binding.name] = provided
+            if isinstance(provided, QueueBroker):
+                self._broker = provided
+            elif isinstance(provided, Queue):
+                self._queues[binding.name] = provided
+                self._broker = provided.broker
+            elif isinstance(provided, KVNamespace):
                 self._kv[binding.name] = provided
             elif isinstance(provided, RateLimiter):
                 self._ratelimiters[binding.name] = provided
@@ -194,6 +204,9 @@ class Emulator:
         finally:
             collector.close()
         self._attach_durable_objects()
+        if self._broker is not None:
+            self._broker.deliver = self._deliver_batch
+            self._broker.log = lambda line: self._emit("stderr", line)
 
     def _attach_durable_objects(self) -> None:
         """Give each namespace its class from the loaded Worker (a bound class it does not
@@ -211,6 +224,38 @@ class Emulator:
 
             namespace.attach(cls, self.env, invoke)
             namespace.alarm_failed = self._alarm_failed
+
+    async def _deliver_batch(self, batch: MessageBatch) -> bool:
+        """The Worker's ``queue`` handler on one batch; False if it raised."""
+        isolate = self.isolate
+        handler: Any = "queue" if isolate.entrypoint is not None else None
+        if handler is None:
+            handler = getattr(isolate.module, "on_queue", None)
+        succeeded = True
+
+        async def run_queue(ctx: ExecutionContext) -> None:
+            nonlocal succeeded
+            try:
+                if handler is None:
+                    raise JsException("Error", "Handler does not export a queue() function.")
+                await isolate._call(ctx, isolate.entrypoint, handler, (batch, self.env, ctx), True)
+            except Exception as exc:
+                self._log_exception("Uncaught exception in queue handler", exc)
+                succeeded = False
+
+        await self._invoke(run_queue)
+        return succeeded
+
+    async def run_due_queues(self) -> int:
+        """Deliver the queue batches due on the emulator's clock; how many were delivered."""
+        return 0 if self._broker is None else await self._broker.run_due()
+
+    def queue(self, binding: str) -> Queue:
+        """The queue producer the Worker sees as ``env.<binding>``."""
+        try:
+            return self._queues[binding]
+        except KeyError:
+            raise KeyError(f"no queue producer named {binding!r}") from None
 
     def _alarm_failed(self, binding: str, exc: BaseException) -> None:
         self._log_exception(f"Uncaught exception in alarm() of env.{binding}", exc)
@@ -270,9 +315,14 @@ class Emulator:
             fired += await namespace.run_due_alarms()
         return fired
 
-    def _counted(self) -> list[KVNamespace | D1Database | DurableObjectNamespace]:
+    def _counted(self) -> list[KVNamespace | D1Database | DurableObjectNamespace | Queue]:
         """The bindings whose operations are counted (and can be made to fail)."""
-        return [*self._kv.values(), *self._d1.values(), *self._durable_objects.values()]
+        return [
+            *self._kv.values(),
+            *self._d1.values(),
+            *self._durable_objects.values(),
+            *self._queues.values(),
+        ]
 
     def reset_counters(self) -> None:
         for counted in self._counted():
@@ -494,7 +544,7 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        names = (*self._kv, *self._d1, *self._durable_objects)
+        names = (*self._kv, *self._d1, *self._durable_objects, *self._queues)
         return {name: invocation.counts(name) for name in names}
 
     # -- logs -----------------------------------------------------------------------------

@@ -53,6 +53,11 @@ def banner(emulator: Emulator) -> list[str]:
         for b in emulator.config.bindings
         if b.kind.key == "durable_objects.bindings"
     )
+    details.update(
+        (b.name, str(b.options.get("queue", "")))
+        for b in emulator.config.bindings
+        if b.kind.key == "queues.producers"
+    )
     for binding in emulator.config.bindings:
         if not binding.kind.on_env:
             continue

@@ -149,6 +149,10 @@ class TestClient:
         ``Emulator.run_due_alarms``), on this client's event loop."""
         return self._run(self.emulator.run_due_alarms())
 
+    def run_due_queues(self) -> int:
+        """Deliver the queue batches due on the emulator's clock, on this client's loop."""
+        return self._run(self.emulator.run_due_queues())
+
     def scheduled(
         self, cron: str = "* * * * *", scheduled_time: float | None = None
     ) -> ScheduledResult:

@@ -19,6 +19,7 @@ from ..errors import NotEmulatedError
 from .d1 import provide_d1
 from .durable_objects import provide_durable_objects
 from .kv import KVNamespace, KVStore, MemoryKVStore, SqliteKVStore
+from .queues import provide_queue_consumer, provide_queue_producer
 from .ratelimit import RateLimiter
 
 
@@ -82,6 +83,8 @@ PROVIDERS: dict[str, Provider] = {
     "ratelimits": provide_ratelimit,
     "d1_databases": provide_d1,
     "durable_objects.bindings": provide_durable_objects,
+    "queues.producers": provide_queue_producer,
+    "queues.consumers": provide_queue_consumer,
 }
 
 
