@@ -61,6 +61,8 @@ class Queue:
         items = list(messages) if isinstance(messages, list | tuple | JsArray) else None
         if items is None:
             v.type_error("sendBatch() requires an iterable of messages")
+        if not items:
+            v.type_error("sendBatch() requires at least one message")
         if len(items) > QUEUE_LIMITS.max_batch_messages:
             raise JsException(
                 "Error",

@@ -6,7 +6,7 @@ import json
 from typing import Any, NoReturn
 
 from ...errors import JsException
-from ...runtime.js.buffers import ArrayBuffer, TypedArray, buffer_bytes
+from ...runtime.js.buffers import TypedArray, buffer_bytes
 from ..durable_objects.values import serialize
 from .limits import CONTENT_TYPES, QUEUE_LIMITS
 
@@ -15,15 +15,27 @@ def type_error(message: str) -> NoReturn:
     raise JsException("TypeError", message)
 
 
+def js_typeof(value: Any) -> str:
+    """JavaScript's ``typeof`` of the value a Python Worker passes."""
+    if value is None:
+        return "undefined"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "function" if callable(value) else "object"
+
+
 def content_type(value: Any) -> str:
+    """The content type, as workerd reads it (case-insensitive; default ``v8``)."""
     if value is None:
         return "v8"
-    if value not in CONTENT_TYPES:
-        type_error(
-            f"message content type {value} is invalid; if specified, must be one of "
-            "'text', 'json', 'bytes', or 'v8'"
-        )
-    return str(value)
+    lowered = str(value).lower()
+    if lowered not in CONTENT_TYPES:
+        type_error(f"Unsupported queue message content type: {value}")
+    return lowered
 
 
 def delay(value: Any) -> float:
@@ -38,13 +50,21 @@ def delay(value: Any) -> float:
 
 def encode(body: Any, kind: str) -> bytes:
     """The message's bytes in its content type; TypeError for a body it cannot carry."""
+    if body is None:
+        type_error("Message body cannot be undefined")
     if kind == "text":
         if not isinstance(body, str):
-            type_error("Content Type 'text' requires a string body")
+            type_error(
+                'Content Type "text" requires a value of type string, but received: '
+                + js_typeof(body)
+            )
         data = body.encode()
     elif kind == "bytes":
-        if not isinstance(body, TypedArray | ArrayBuffer):
-            type_error("Content Type 'bytes' requires an ArrayBuffer or ArrayBufferView body")
+        if not isinstance(body, TypedArray):
+            type_error(
+                'Content Type "bytes" requires a value of type ArrayBufferView, but received: '
+                + js_typeof(body)
+            )
         data = buffer_bytes(body)
     elif kind == "json":
         data = serialize(body)  # JSON-able values: tagged JSON of the same value
