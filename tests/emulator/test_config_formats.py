@@ -4,6 +4,7 @@ are ignored with wrangler's warning."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -276,3 +277,30 @@ def test_a_binding_without_a_name_is_a_config_error(tmp_path: Path) -> None:
     (folder / "wrangler.json").write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"d1_databases\[0\].*binding"):
         load_config(folder / "wrangler.json")
+
+
+def test_the_cli_finds_the_config_as_emulator_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`workers-emulator dev` and `kv` without --config use wrangler's discovery too."""
+    import workers_emulator.server as server
+    from workers_emulator.cli import main
+
+    folder = _worker(tmp_path / "w")
+    (folder / "wrangler.jsonc").write_text(JSONC, encoding="utf-8")
+    (folder / "wrangler.toml").write_text(TOML.replace('"fmt-kv"', '"other-kv"'), encoding="utf-8")
+    monkeypatch.chdir(folder)
+    seen = {}
+
+    def fake_run(emulator: Emulator, **options: object) -> int:
+        seen["config"] = emulator.config.path
+        options["sock"].close()  # type: ignore[attr-defined]
+        asyncio.run(emulator.kv("KV").put("k", "v"))
+        emulator.close()
+        return 0
+
+    monkeypatch.setattr(server, "run_dev_server", fake_run)
+    assert main(["dev", "--port", "0"]) == 0
+    assert seen["config"] == folder / "wrangler.jsonc"  # .jsonc before .toml
+    assert main(["kv", "list", "KV"]) == 0  # the same config, so the same namespace id
+    assert json.loads(capsys.readouterr().out) == [{"name": "k"}]

@@ -3,6 +3,8 @@ cumulatively, and the one fault switch fails them as a D1 outage would, changing
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from workers_emulator.errors import JsException
 from workers_emulator.faults import FaultInjector
@@ -77,3 +79,31 @@ def test_one_injector_draws_for_kv_and_d1_alike() -> None:
     again = FaultInjector(0.5, seed=7)
     assert outcomes == [not again.should_fail("read") for _ in range(40)]
     assert 0 < outcomes.count(False) < 40
+
+
+def test_concurrent_batches_never_interleave() -> None:
+    """Each batch moves one unit between two rows: whatever the interleaving of requests,
+    the total never changes and every batch lands whole."""
+    db = make_db(schema=None)
+    setup = (
+        "CREATE TABLE acct (id INTEGER PRIMARY KEY, n INTEGER)\nINSERT INTO acct VALUES (1, 100)"
+    )
+    run(db.exec(setup + ", (2, 100)"))
+    db.reset_counters()
+
+    async def move(i: int) -> None:
+        src, dst = (1, 2) if i % 2 else (2, 1)
+        await db.batch(
+            [
+                db.prepare("UPDATE acct SET n = n - 1 WHERE id = ?").bind(src),
+                db.prepare("SELECT sum(n) FROM acct"),
+                db.prepare("UPDATE acct SET n = n + 1 WHERE id = ?").bind(dst),
+            ]
+        )
+
+    async def many() -> None:
+        await asyncio.gather(*(move(i) for i in range(50)))
+
+    run(many())
+    assert rows(db, "SELECT sum(n) FROM acct") == [[200]]
+    assert db.counters == OpCounts(writes=50)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from workers_emulator.bindings.d1 import D1Database, D1Store, Query, database_path
 from workers_emulator.bindings.d1.store import has_statement, split_statements
+from workers_emulator.bindings.d1.validation import D1QueryError
 
 from tests.support.d1 import run
 
@@ -74,3 +75,17 @@ def test_split_statements_follows_sqlites_parser(sql: str, pieces: list[str]) ->
 )
 def test_has_statement(piece: str, expected: bool) -> None:
     assert has_statement(piece) is expected
+
+
+def test_without_the_c_library_errors_carry_no_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+
+    def unavailable(name: str) -> None:
+        raise OSError(f"cannot load {name}")
+
+    monkeypatch.setattr(ctypes, "CDLL", unavailable)
+    store = D1Store()
+    with pytest.raises(D1QueryError) as caught:
+        store.run([Query("SELEC 1")])
+    assert caught.value.message == 'near "SELEC": syntax error: SQLITE_ERROR'
+    store.close()

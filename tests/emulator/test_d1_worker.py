@@ -105,3 +105,18 @@ def test_a_row_answers_as_json_straight_from_the_result(tmp_path: Path) -> None:
     response = emu.test_client().get("/")
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {"quote": "Some words of wisdom", "author": "Dominik Picheta"}
+
+
+def test_meta_duration_follows_the_fake_clock(tmp_path: Path) -> None:
+    from workers_emulator import ManualClock
+
+    (tmp_path / "entry.py").write_text(QUOTES, encoding="utf-8")
+    config = {
+        "main": "entry.py",
+        "compatibility_flags": ["python_workers"],
+        "d1_databases": [{"binding": "DB", "database_name": "quotes", "database_id": "q"}],
+    }
+    (tmp_path / "wrangler.json").write_text(json.dumps(config), encoding="utf-8")
+    emu = Emulator(tmp_path / "wrangler.json", clock=ManualClock(start=1_800_000_000.0))
+    result = run(emu.d1("DB").prepare("SELECT 1 AS one").all())
+    assert result.meta.duration == 0  # a frozen clock measures nothing, as workerd's timers

@@ -242,3 +242,10 @@ def test_wait_until_work_runs_after_the_response_and_counts_on_the_request(
     assert r.text == "answered"
     assert r.kv_ops["KV"].writes == 3
     assert sorted(e.key for e in emu.kv_entries("KV")) == ["camel", "ctx", "snake"]
+
+
+def test_the_test_client_makes_rpc_calls_too(tmp_path: Path) -> None:
+    emu = worker_emulator(tmp_path, NAMED)
+    with emu.test_client() as client:
+        assert client.rpc("Counter", "bump", 5) == 5
+        assert client.get("/").text == "default"

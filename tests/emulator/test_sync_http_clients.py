@@ -148,9 +148,9 @@ def test_wait_until_work_sleeping_does_not_stall_the_next_request(tmp_path: Path
     )
 
     async def go() -> tuple[float, str]:
-        later = asyncio.ensure_future(emu.fetch("GET", "/later"))
-        await asyncio.sleep(0.2)
         started = time.monotonic()
+        later = asyncio.ensure_future(emu.fetch("GET", "/later"))
+        await asyncio.sleep(0.2)  # its waitUntil work is sleeping by now
         quick = await emu.fetch("GET", "/")
         elapsed = time.monotonic() - started
         await later
@@ -184,3 +184,36 @@ def test_a_cancelled_request_leaves_its_sync_call_and_the_loop_usable(tmp_path: 
         return (await emu.fetch("GET", "/")).text
 
     assert asyncio.run(go()) == "fine"
+
+
+def test_sync_clients_over_tls_wait_without_stalling_another_request(tmp_path: Path) -> None:
+    emu = worker_emulator(
+        tmp_path / "worker",
+        """
+        import requests
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                target = request.headers.get("x-url")
+                if target is None:
+                    return Response("quick")
+                answer = requests.get(target, verify=request.headers.get("x-ca"), timeout=10)
+                return Response(answer.text)
+        """,
+    )
+    with origin_server(tls_folder=tmp_path) as origin:
+        assert origin.startswith("https://")
+        headers = {"x-url": f"{origin}/slow?seconds=1.5", "x-ca": str(tmp_path / "origin.crt")}
+
+        async def go() -> tuple[float, str, str]:
+            started = time.monotonic()
+            slow = asyncio.ensure_future(emu.fetch("GET", "/", headers))
+            await asyncio.sleep(0.3)  # the slow request is reading its answer by now
+            quick = await emu.fetch("GET", "/")
+            elapsed = time.monotonic() - started
+            return elapsed, quick.text, (await slow).text
+
+        elapsed, quick, slow = asyncio.run(go())
+    assert (quick, slow) == ("quick", "slow answer")
+    assert elapsed < 1.0

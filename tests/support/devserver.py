@@ -171,13 +171,16 @@ def emulator_dev(
     log_path = folder / "workers-emulator.log"
     command = [str(EXECUTABLE), "dev", "--config", str(config), "--port", str(port)]
     command += ["--persist-to", str(folder / "state"), *extra_args]
+    # A Worker run in-process by an earlier test may have set this in os.environ (the
+    # process's, not an isolate's): the server's Worker must choose its own.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
             cwd=config.parent,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**env, "PYTHONUNBUFFERED": "1"},
         )
     url = f"http://127.0.0.1:{port}"
     try:

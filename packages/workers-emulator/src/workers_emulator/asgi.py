@@ -209,7 +209,7 @@ def create_app(
         if host != hosts[0]:  # the header says what the URL says, as workerd hands it over
             headers = [(n, host if n == "host" else v) for n, v in headers]
         query = query_bytes.decode("latin-1")
-        # Matched on the path as sent (like a URL's pathname, escapes kept), before the Worker.
+        # Matched on the URL's pathname (escapes kept, dot segments resolved), before the Worker.
         if path.startswith(_HANDLER_PREFIX) or path == LEGACY_SCHEDULED_PATH:
             if path in (SCHEDULED_HANDLER_PATH, LEGACY_SCHEDULED_PATH):
                 answer = await _scheduled_handler_answer(emulator, path, query)

@@ -64,6 +64,8 @@ class _Runner(greenlet.greenlet):
                     except StopIteration as stop:
                         result = stop.value
                 reply: tuple[int, Any] = (_DONE, result)
+            except greenlet.GreenletExit:
+                raise  # the runner itself is being discarded: let it end
             except BaseException as exc:
                 reply = (_RAISED, exc)
             job, args = self.caller.switch(reply)

@@ -395,10 +395,8 @@ def _bindings_of(path: Path, data: dict[str, Any], kind: BindingKind) -> list[Bi
         name = entry.get(kind.name_field)
         valid = isinstance(name, str) and (_NAME.match(name) if kind.on_env else name.strip() != "")
         if not valid:
-            raise ConfigError(
-                f"{path}: `{where}` needs a `{kind.name_field}` "
-                + ("that is a valid name" if kind.on_env else "")
-            )
+            what = "a valid binding name" if kind.on_env else "a name"
+            raise ConfigError(f"{path}: `{where}` needs a `{kind.name_field}`: {what}")
         found.append(BindingConfig(kind, str(name), dict(entry)))
     return found
 

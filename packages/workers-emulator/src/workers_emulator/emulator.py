@@ -461,6 +461,8 @@ class Emulator:
                 if ctx._tasks:
                     await self._drain_wait_until(ctx)
         finally:
+            if invocation._cleanups:
+                await invocation.end()
             _current_invocation.reset(token)
             collector.close()
         return invocation
@@ -529,6 +531,8 @@ class Emulator:
                 # Most requests leave no waitUntil work: no coroutine then.
                 wait_until_succeeded = not ctx._tasks or await self._drain_wait_until(ctx)
         finally:
+            if invocation._cleanups:
+                await invocation.end()
             _current_invocation.reset(token)
             collector.close()
         return invocation, wait_until_succeeded

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from .errors import JsException
@@ -67,12 +69,27 @@ _current: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar(
 class Invocation:
     """One Worker invocation (one request): its operation counts per binding and its cap."""
 
-    __slots__ = ("_recorded", "max_operations", "ops")  # one per request
+    __slots__ = ("_cleanups", "_recorded", "max_operations", "ops")  # one per request
 
     def __init__(self, max_operations: int = MAX_OPERATIONS_PER_INVOCATION) -> None:
         self.max_operations = max_operations
         self.ops: dict[str, OpCounts] = {}
         self._recorded = 0  # the sum over ``ops``, kept as operations are recorded
+        # What the invocation holds open until it ends (outbound response bodies).
+        self._cleanups: list[Callable[[], Awaitable[object]]] | None = None
+
+    def on_end(self, cleanup: Callable[[], Awaitable[object]]) -> None:
+        """Have ``cleanup`` awaited when the invocation ends (after its waitUntil work)."""
+        if self._cleanups is None:
+            self._cleanups = []
+        self._cleanups.append(cleanup)
+
+    async def end(self) -> None:
+        """Await every ``on_end`` cleanup; one that fails does not stop the others."""
+        cleanups, self._cleanups = self._cleanups or [], None
+        for cleanup in cleanups:
+            with contextlib.suppress(Exception):
+                await cleanup()
 
     @property
     def total(self) -> int:

@@ -191,10 +191,10 @@ class Isolate:
         finally:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
-        if isinstance(result, response._JsResponse):
-            # A JavaScript Response (asgi.fetch's answer) serves as it is, as in workerd.
-            result = response.Response(result)
         if not isinstance(result, response.FetchResponse):
+            if isinstance(result, response._JsResponse):
+                # A JavaScript Response (asgi.fetch's answer) serves as it is, as in workerd.
+                return response.Response(result)
             # workerd's complaint when a handler resolves to something else.
             raise TypeError(
                 "Incorrect type for Promise: the Promise did not resolve to 'Response'."

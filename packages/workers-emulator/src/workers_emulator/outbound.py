@@ -4,26 +4,34 @@ One hook for every stand-in that fetches: ``await outbound.fetch(resource, **ini
 JavaScript's ``fetch(resource, init)`` takes (a URL string, a ``workers.Request`` or its
 ``js_object``; ``method``, ``headers``, ``body``, ``redirect``) and resolves to a stand-in
 ``workers.Response``. The request goes out through an asynchronous HTTP client on the running
-event loop, so other requests of the isolate run while it waits, as on the platform.
+event loop, so other requests of the isolate run while it waits, as on the platform. The
+response body streams from the origin as the Worker reads it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from http import HTTPMethod
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from .errors import JsException
+from .invocation import Invocation
 from .runtime.workers._headers import JsHeaders
 from .runtime.workers._streams import ReadableStream
 from .runtime.workers.response import FetchResponse, Response, _JsResponse
 
-# The RequestInit keys workerd reads; others (cf, signal, ...) are accepted and not acted upon.
-_REDIRECT_MODES = ("follow", "manual", "error")
+# The redirect modes workerd implements, and its refusal of any other (checked with wrangler dev).
+_REDIRECT_MODES = ("follow", "manual")
+INVALID_REDIRECT_MESSAGE = (
+    'Invalid redirect value, must be one of "follow" or "manual" ("error" won\'t be '
+    'implemented since it does not make sense at the edge; use "manual" and check the '
+    "response status code)."
+)
 # Fetch follows at most 20 redirects, then fails.
 MAX_REDIRECTS = 20
 # What workerd throws when the origin cannot be reached (connection refused, DNS, reset).
@@ -105,10 +113,12 @@ async def fetch(resource: Any, /, **init: Any) -> Response:
             headers.set("content-type", "text/plain;charset=UTF-8")
     redirect = init.get("redirect") or "follow"
     if redirect not in _REDIRECT_MODES:
-        raise JsException(
-            "TypeError",
-            f"Failed to construct 'Request': '{redirect}' is not a valid value for 'redirect'.",
-        )
+        raise JsException("TypeError", INVALID_REDIRECT_MESSAGE)
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        raise JsException("TypeError", f"Invalid URL: {url}")
+    if parts.scheme not in ("http", "https"):
+        raise JsException("TypeError", f"Fetch API cannot load: {url}")
     content = await _body_bytes(body)
     if content is not None and method in ("GET", "HEAD"):
         raise JsException("TypeError", "Request with a GET or HEAD method cannot have a body.")
@@ -128,29 +138,46 @@ async def _send(
         request = client.build_request(method, url, headers=sent, content=content)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
         raise JsException("TypeError", f"Invalid URL: {url}") from exc
-    for _ in range(MAX_REDIRECTS + 1):
+    for hops in range(MAX_REDIRECTS + 1):
         try:
-            answer = await client.send(request)
+            answer = await client.send(request, stream=True)
         except httpx.UnsupportedProtocol as exc:
-            raise JsException("TypeError", f"Fetch API cannot load: {url}") from exc
+            raise JsException("TypeError", f"Fetch API cannot load: {request.url}") from exc
         except httpx.TransportError as exc:
             raise JsException("Error", NETWORK_ERROR_MESSAGE) from exc
         if answer.next_request is None or redirect == "manual":
-            return _response(answer, request_url=str(request.url))
-        if redirect == "error":
-            raise JsException("TypeError", "Fetch failed: redirect was not allowed.")
+            return await _response(answer, str(request.url), redirected=hops > 0)
+        await answer.aclose()  # a hop's own body is not wanted
         request = answer.next_request
     raise JsException("TypeError", "Fetch failed: too many redirects.")
 
 
-def _response(answer: httpx.Response, request_url: str) -> Response:
+async def _response(answer: httpx.Response, request_url: str, redirected: bool) -> Response:
+    """The stand-in Response over ``answer``, its body streamed from the origin as the Worker
+    reads it; what the Worker leaves unread is closed when its invocation ends."""
     pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw]
     if answer.headers.get("content-encoding", "identity") != "identity":
-        # httpx decoded the body: its length is no longer the one announced.
+        # httpx decodes the body: its length is no longer the one announced.
         pairs = [(k, v) for k, v in pairs if k.lower() != "content-length"]
-    js = _JsResponse(answer.content, answer.status_code, answer.reason_phrase, JsHeaders(pairs))
+    body: ReadableStream | None = None
     if answer.status_code in (101, 204, 205, 304) or answer.request.method == "HEAD":
-        js.body_bytes = None
+        await answer.aclose()
+    else:
+        body = ReadableStream(_chunks(answer))
+        invocation = Invocation.current()
+        if invocation is not None:
+            invocation.on_end(answer.aclose)
+    js = _JsResponse(body, answer.status_code, answer.reason_phrase, JsHeaders(pairs))
+    js.url = request_url
+    js._redirected = redirected
     response = Response.__new__(Response)
     FetchResponse.__init__(response, request_url, js)
     return response
+
+
+async def _chunks(answer: httpx.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in answer.aiter_bytes():
+            yield chunk
+    finally:
+        await answer.aclose()

@@ -142,6 +142,11 @@ class TestClient:
     def delete(self, path: str, **kwargs: Any) -> EmulatorResponse:
         return self.request("DELETE", path, **kwargs)
 
+    def rpc(self, entrypoint: str | None, method: str, *args: Any) -> Any:
+        """``Emulator.rpc`` on this client's loop: ``method`` of the named entrypoint class
+        (``None``: ``Default``), as a service binding's RPC call would make it."""
+        return self._run(self.emulator.rpc(entrypoint, method, *args))
+
     # -- Cron Triggers --------------------------------------------------------------------
 
     def run_due_alarms(self) -> int:

@@ -131,10 +131,11 @@ class _WorkerModuleFinder(importlib.abc.MetaPathFinder):
         # The import system's own search (sys.path order); only the loader is ours.
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
-            return spec
+            return None
         origin = Path(spec.origin or "").resolve()
-        if any(origin.is_relative_to(d) for d in directories):
-            spec.loader = _WorkerSourceLoader(spec.loader.name, spec.loader.path)
+        if not any(origin.is_relative_to(d) for d in directories):
+            return None  # not the Worker's: the finders after this one decide
+        spec.loader = _WorkerSourceLoader(spec.loader.name, spec.loader.path)
         return spec
 
 

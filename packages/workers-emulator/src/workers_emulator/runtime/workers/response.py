@@ -91,6 +91,7 @@ class _JsResponse(JsProxy):
         self.stream: ReadableStream | None = body if isinstance(body, ReadableStream) else None
         self.used = False
         self.url = ""
+        self._redirected = False  # set by outbound fetch when it followed a redirect
 
     @classmethod
     def new(cls, body: Any = None, init: Any = None, **kwargs: Any) -> _JsResponse:
@@ -156,7 +157,7 @@ class _JsResponse(JsProxy):
 
     @property
     def redirected(self) -> bool:
-        return False
+        return self._redirected
 
     @property
     def type(self) -> str:
@@ -270,7 +271,7 @@ class FetchResponse:
 
     @property
     def redirected(self) -> bool:
-        return False
+        return self.js_response.redirected
 
     @property
     def status(self) -> int:
