@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +76,27 @@ def test_durable_objects_scenario_matches_workerd(workerd_url: str, tmp_path: Pa
         if a != b
     ]
     assert not mismatches, "\n".join(mismatches)
+
+
+def alarm_story(get: Callable[[str], Any]) -> Any:
+    """Arm an alarm 200 ms ahead whose first run fails; wait for its retry (workerd waits a
+    couple of seconds); the object's record of both runs."""
+    assert get("/arm") == "armed"
+    deadline = time.monotonic() + 20
+    result = get("/alarm-result")
+    while result[0] < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        result = get("/alarm-result")
+    return result
+
+
+def test_a_failing_alarm_is_retried_as_workerd_retries_it(workerd_url: str) -> None:
+    from workers_emulator import Emulator
+
+    js = alarm_story(lambda path: httpx.get(f"{workerd_url}{path}", timeout=30).json())
+    with Emulator(HERE / "py" / "wrangler.toml", secrets={}) as emulator:
+        client = emulator.test_client()
+        py = alarm_story(lambda path: client.get(path).json())
+        client.close()
+    assert js == [2, [1, True], None]
+    assert py == js

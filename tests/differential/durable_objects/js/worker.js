@@ -126,7 +126,23 @@ export class Store extends DurableObject {
     return new Response(`fetched ${new URL(request.url).pathname} by ${request.method}`);
   }
 
-  alarm() {}
+  async armAlarm() {
+    await this.ctx.storage.setAlarm(Date.now() + 200);
+    return "armed";
+  }
+
+  // The first run fails: workerd retries it (retryCount 1, isRetry true).
+  async alarm(info) {
+    const runs = ((await this.ctx.storage.get("alarm-runs")) ?? 0) + 1;
+    await this.ctx.storage.put("alarm-runs", runs);
+    await this.ctx.storage.put("alarm-info", [info.retryCount, info.isRetry]);
+    if (runs === 1) throw new Error("first alarm fails");
+  }
+
+  async alarmResult() {
+    const s = this.ctx.storage;
+    return [(await s.get("alarm-runs")) ?? 0, (await s.get("alarm-info")) ?? null, await s.getAlarm()];
+  }
 }
 
 function attemptSync(fn) {
@@ -142,6 +158,9 @@ export default {
     const path = new URL(request.url).pathname;
     if (path === "/health") return new Response("ok");
     const ns = env.STORE;
+    const alarmed = ns.get(ns.idFromName("alarmed"));
+    if (path === "/arm") return Response.json(await alarmed.armAlarm());
+    if (path === "/alarm-result") return Response.json(await alarmed.alarmResult());
     const out = [];
     const id = ns.idFromName("alpha");
     out.push(id.toString());

@@ -5,7 +5,7 @@ Each step answers JSON: values, Map entries in order, or "Name: message" for an 
 
 from urllib.parse import urlparse
 
-from js import Object
+from js import Date, Object
 from pyodide.ffi import to_js
 from workers import DurableObject, Response, WorkerEntrypoint
 
@@ -162,8 +162,22 @@ class Store(DurableObject):
     async def fetch(self, request):
         return Response(f"fetched {urlparse(request.url).path} by {request.method}")
 
-    async def alarm(self):
-        pass
+    async def armAlarm(self):
+        await self.ctx.storage.setAlarm(Date.now() + 200)
+        return "armed"
+
+    async def alarm(self, info):
+        """The first run fails: workerd retries it (retryCount 1, isRetry true)."""
+        runs = (await self.ctx.storage.get("alarm-runs") or 0) + 1
+        await self.ctx.storage.put("alarm-runs", runs)
+        await self.ctx.storage.put("alarm-info", to_js([info.retryCount, info.isRetry]))
+        if runs == 1:
+            raise RuntimeError("first alarm fails")
+
+    async def alarmResult(self):
+        s = self.ctx.storage
+        info = await s.get("alarm-info")
+        return [await s.get("alarm-runs") or 0, plain(info), await s.getAlarm()]
 
 
 class Default(WorkerEntrypoint):
@@ -172,6 +186,11 @@ class Default(WorkerEntrypoint):
         if path == "/health":
             return Response("ok")
         ns = self.env.STORE
+        alarmed = ns.get(ns.idFromName("alarmed"))
+        if path == "/arm":
+            return Response.json(await alarmed.armAlarm())
+        if path == "/alarm-result":
+            return Response.json(await alarmed.alarmResult())
         out = []
         object_id = ns.idFromName("alpha")
         out.append(object_id.toString())
