@@ -3,6 +3,7 @@ retried after a failure with workerd's backoff (2 s, 4 s, ...; at most 6 retries
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import warnings
@@ -97,3 +98,26 @@ def test_a_persisted_alarm_fires_after_a_restart(clock: ManualClock, tmp_path: P
         client = emulator.test_client()
         assert client.run_due_alarms() == 1
         assert json.loads(client.get("/p/alarm-log").text) == [[0, False]]
+
+
+def test_the_dev_server_resumes_polling_for_persisted_alarms(tmp_path: Path) -> None:
+    warnings.simplefilter("ignore")
+    state = tmp_path / "state"
+    with start(WORKER / "wrangler.jsonc", persist_to=state) as emulator:
+        client = emulator.test_client()
+        client.get("/p/alarm/400/0")
+        client.close()
+    time.sleep(0.5)
+    with start(WORKER / "wrangler.jsonc", persist_to=state) as emulator:
+        rooms = emulator.durable_objects("ROOMS")
+
+        async def wait_for_alarm() -> list[object]:
+            emulator.start_background_work()
+            instance = rooms.get(rooms.idFromName("p"))._state.ensure_instance()
+            for _ in range(100):
+                if instance.alarms:
+                    break
+                await asyncio.sleep(0.05)
+            return list(instance.alarms)
+
+        assert asyncio.run(wait_for_alarm()) == [[0, False]]

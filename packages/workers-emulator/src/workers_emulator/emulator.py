@@ -246,6 +246,14 @@ class Emulator:
         await self._invoke(run_queue)
         return succeeded
 
+    def start_background_work(self) -> None:
+        """On the running loop: poll for the Durable Object alarms pending (persisted by an
+        earlier start) and the queue messages waiting (the dev server calls this)."""
+        for namespace in self._durable_objects.values():
+            namespace.resume_polling()
+        if self._broker is not None:
+            self._broker.start_polling()
+
     async def run_due_queues(self) -> int:
         """Deliver the queue batches due on the emulator's clock; how many were delivered."""
         return 0 if self._broker is None else await self._broker.run_due()

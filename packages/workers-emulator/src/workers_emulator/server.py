@@ -180,9 +180,13 @@ class _Server(uvicorn.Server):
         self._out = out
         self._warning = warning or []
         self._err = err or out
+        # Called on the server's loop once it starts (background work: alarms, queues).
+        self.on_start: Callable[[], None] | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        if self.on_start is not None:
+            self.on_start()
         if self.started:
             port = self.config.port
             for server in self.servers:  # the real port when 0 was asked for
@@ -251,6 +255,7 @@ def run_dev_server(
     if not test_scheduled and emulator.config.crons:
         warning = scheduled_warning(host)
     server = _Server(config, f"Ready on http://{display_host}:{{port}}", out, warning, err)
+    server.on_start = emulator.start_background_work
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
     # handler that was there before it: make that a no-op so we can finish cleanly.
     previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -119,7 +119,11 @@ class DurableObjectStub:
 
     async def fetch(self, input: Any, init: Any = None, **kwargs: Any) -> FetchResponse:
         state = self._state
-        request = input if isinstance(input, Request) else Request(input, **kwargs)
+        if isinstance(init, JsObject):
+            kwargs = {**init.as_object_map(), **kwargs}
+        elif isinstance(init, dict):
+            kwargs = {**init, **kwargs}
+        request = input if isinstance(input, Request) and not kwargs else Request(input, **kwargs)
         state.namespace.record_call()
         instance = state.ensure_instance()
         await state.gate.enter()
@@ -282,6 +286,11 @@ class DurableObjectNamespace:
         self._alarmed.add(state)
         self._start_poller()
 
+    def resume_polling(self) -> None:
+        """Poll for the alarms already pending (on the running loop)."""
+        if self._alarmed:
+            self._start_poller()
+
     def _start_poller(self) -> None:
         """Poll for due alarms on a running loop; under a ManualClock the caller decides when
         alarms fire (``run_due_alarms``), so that tests stay deterministic."""
@@ -347,7 +356,9 @@ class DurableObjectNamespace:
     # -- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
+        poller = self._poller
+        # A poller whose loop has stopped (a closed test client) is gone with it.
+        if poller is not None and not poller.done() and not poller.get_loop().is_closed():
+            poller.get_loop().call_soon_threadsafe(poller.cancel)
         for state in self._objects.values():
             state.store.close()

@@ -132,8 +132,10 @@ class QueueBroker:
             await self.run_due()
 
     def close(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
+        poller = self._poller
+        # A poller whose loop has stopped (a closed test client) is gone with it.
+        if poller is not None and not poller.done() and not poller.get_loop().is_closed():
+            poller.get_loop().call_soon_threadsafe(poller.cancel)
 
     def enqueue(self, queue: str, content_type: str, data: bytes, delay: float) -> None:
         now = self.clock.now()
