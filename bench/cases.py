@@ -1,4 +1,4 @@
-"""The requests measured, and what SPEC.md allows each of them in KV operations."""
+"""The requests measured, and what docs/API.md allows each of them in KV operations."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ REFUSED_STATS = {"secrets_total": 120, "vault_names": ["kv-prod-weu", "kv-prod-n
 
 @dataclass(frozen=True)
 class Budget:
-    """SPEC.md's ceiling per request; ``reads_cached``: steady state, release cached."""
+    """docs/API.md's ceiling per request; ``reads_cached``: steady state, release cached."""
 
     reads: int
     writes: int

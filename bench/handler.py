@@ -43,8 +43,10 @@ class FakeKV:
         self.reads = 0
         self.writes = 0
 
-    async def get(self, key: str, type: str = "text") -> str | None:
+    async def get(self, key: str | list[str], type: str = "text") -> Any:
         self.reads += 1
+        if isinstance(key, list):  # a bulk get: one operation, {key: value or None}
+            return {name: self.data.get(name) for name in key}
         return self.data.get(key)
 
     async def put(self, key: str, value: str, **_options: Any) -> None:

@@ -356,8 +356,8 @@ STEADY_LICENSES = 60
 async def probe_steady_state(licenses: int = STEADY_LICENSES) -> dict[str, Any]:
     """KV reads and writes per heartbeat once a fleet beats hourly, from the emulator's
     per-request counters on a fake clock: ``licenses`` deployments, one second apart, each
-    round an hour after the last; the first round sends stats, then the same stats again,
-    then changed stats, then none."""
+    round an hour after the last; the first round sends stats, then a day of the same stats
+    again (a daily rewrite would show), then changed stats, then none."""
     from workers_emulator import Emulator, ManualClock
 
     clock = ManualClock(start=time.time())
@@ -370,24 +370,26 @@ async def probe_steady_state(licenses: int = STEADY_LICENSES) -> dict[str, Any]:
     keys, _ = await set_up(fetch, licenses, 0)
     changed = {**STATS, "secrets_total": STATS["secrets_total"] + 1}  # type: ignore[operator]
     rounds = [
-        ("first", STATS),
-        ("same_stats", STATS),
-        ("changed_stats", changed),
-        ("no_stats", None),
+        ("first", STATS, 1),
+        ("same_stats", STATS, 24),
+        ("changed_stats", changed, 1),
+        ("no_stats", None, 1),
     ]
     out: dict[str, Any] = {
         "what": (
             f"{licenses} licenses beating hourly on a fake clock (one second apart, so the "
-            "isolate's release cache expires about once a minute as under steady load); KV "
-            "operations per heartbeat from each response's counters"
+            "isolate's release cache expires about once a minute as under steady load): stats, "
+            "then 24 hours of the same stats, then changed stats, then none; KV operations per "
+            "heartbeat from each response's counters"
         )
     }
-    for name, stats in rounds:
-        clock.advance(seconds=3600)
+    for name, stats, hours in rounds:
         reads: list[int] = []
         writes: list[int] = []
         statuses: Counter[int] = Counter()
-        for i, key in enumerate(keys):
+        for i, key in [(i, key) for _ in range(hours) for i, key in enumerate(keys)]:
+            if i == 0:
+                clock.advance(seconds=3600 - len(keys))
             clock.advance(seconds=1)
             doc: dict[str, Any] = {"license_key": key, "version": "2.4.1"}
             if stats is not None:

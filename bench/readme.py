@@ -45,7 +45,7 @@ def figures(results: dict[str, Any]) -> str:
     within = [c["within_budget"] for c in cases.values()]
     rows.append(
         "| KV operations per request | "
-        + ("within SPEC.md's budget in every case" if all(within) else "OVER budget")
+        + ("within docs/API.md's budget in every case" if all(within) else "OVER budget")
         + f" | {_met(within)} |"
     )
     parts, verdicts = [], []

@@ -71,7 +71,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for name, c in cases.items():
         out.append(
             {
-                "target": f"{name}: KV ops within SPEC budget",
+                "target": f"{name}: KV ops within the contract's budget",
                 "value": {k: c["kv"][k]["max"] for k in ("reads", "writes", "lists")},
                 "met": c["within_budget"],
             }
@@ -285,7 +285,7 @@ def markdown(results: dict[str, Any]) -> str:
     if inproc:
         out += [
             "| case | status | CPU median µs | p99 µs | floor µs | ratio | handler µs "
-            "| handler + emulated KV µs | KV reads (usual/max) | writes | lists | SPEC budget |",
+            "| handler + emulated KV µs | KV reads (usual/max) | writes | lists | budget |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for c in inproc["cases"].values():

@@ -12,6 +12,7 @@ const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const KEY_SYMBOLS = 28;
 const ID_DOMAIN = "certifyclouds/license-id/v1\u0000";
 const VALIDATION_TTL = 7776000;
+const STATS_REFRESH_SECONDS = 86400;
 const RETENTION_SECONDS = 365 * 86400;
 const MAX_STATS_BYTES = 4096;
 const MAX_COUNT = 2 ** 53 - 1;
@@ -188,7 +189,10 @@ async function validate(request, env, now, log) {
   if (!(await env.LICENSE_RATE_LIMITER.limit({ key: id })).success) {
     return error(429, "rate_limited", "too many requests, retry later");
   }
-  const text = await env.LICENSE_KV.get(`license:${id}`, { type: "text" });
+  // One bulk get, as the Worker reads the record and the stored stats together.
+  const values = await env.LICENSE_KV.get([`license:${id}`, `stats:${id}`], { type: "text" });
+  const text = values.get(`license:${id}`);
+  const storedStats = values.get(`stats:${id}`);
   if (text === null) return error(404, "license_not_found", "no license matches this key");
   const record = JSON.parse(text);
   const expiresAt = record.expires_at === null ? null : epochOf(record.expires_at);
@@ -208,11 +212,12 @@ async function validate(request, env, now, log) {
     stats = verdict.accepted
       ? { accepted: true }
       : { accepted: false, reason: verdict.reason, message: STATS_MESSAGES[verdict.reason] };
-    if (verdict.accepted) {
+    if (verdict.accepted && !statsAreCurrent(storedStats, record, verdict.text, now)) {
       const receivedAt = iso(now);
       const options = { metadata: { received_at: receivedAt } };
       if (expiresAt !== null) options.expiration = expiresAt + RETENTION_SECONDS;
-      await env.LICENSE_KV.put(`stats:${id}`, `{"stats":${verdict.text},"received_at":"${receivedAt}"}`, options);
+      const value = `{"stats":${verdict.text},"received_at":"${receivedAt}","expires_at":${JSON.stringify(record.expires_at)}}`;
+      await env.LICENSE_KV.put(`stats:${id}`, value, options);
     }
   }
   const answer = {
@@ -230,6 +235,18 @@ async function validate(request, env, now, log) {
   }
   Object.assign(log, { license_id: id, code, stats_accepted: stats === null ? null : stats.accepted });
   return json(answer);
+}
+
+// Unchanged counts for the same expiry, written within a day, are not written again.
+function statsAreCurrent(stored, record, countsText, now) {
+  if (stored === null || stored === undefined) return false;
+  let entry;
+  try { entry = JSON.parse(stored); } catch { return false; }
+  if (entry === null || typeof entry !== "object" || !("expires_at" in entry)) return false;
+  if (entry.expires_at !== record.expires_at) return false;
+  const received = typeof entry.received_at === "string" ? epochOf(entry.received_at) : NaN;
+  if (!(now - received >= 0 && now - received < STATS_REFRESH_SECONDS)) return false;
+  return JSON.stringify(entry.stats) === countsText;
 }
 
 async function seed(request, env) {

@@ -19,7 +19,7 @@ _ISO_Z = re.compile(TIMESTAMP_PATTERN)
 
 
 def now() -> int:
-    """Current time in whole epoch seconds (SPEC.md: second precision everywhere)."""
+    """Current time in whole epoch seconds (docs/API.md: second precision everywhere)."""
     return int(time.time())
 
 

@@ -1,6 +1,6 @@
 """The heartbeat (``POST /v1/validate``) and the update check (``GET /v1/update-check``).
 
-Order matters for the privacy and KV-budget promises of SPEC.md: everything that can refuse a
+Order matters for the privacy and KV-budget promises of docs/API.md: everything that can refuse a
 request (body, key format, rate limits) runs before the license read; the stats verdict is
 reached before any write; nothing here ever rewrites the license record, and the client's
 version string is compared in memory and then dropped (never stored, never logged).
@@ -123,7 +123,7 @@ def _lease(ctx: Context, record: LicenseRecord, code: LicenseCode) -> str | None
 
 
 async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
-    """``POST /v1/validate``: see SPEC.md for the answer and the KV budget."""
+    """``POST /v1/validate``: see docs/API.md for the answer and the KV budget."""
     payload = json_object_body(request)
     if isinstance(payload, HttpResponse):
         return payload
@@ -150,8 +150,16 @@ async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
     bindings = ctx.bindings
     if not await allow_license(bindings.license_limiter, license_id):
         return _rate_limited()
+    # The verdict is reached before any write: a refused payload is never stored.
+    verdict = check_stats(body.stats) if body.stats is not None else None
+    stored_stats: str | None = None
     try:
-        record = await storage.read_license(bindings.kv, license_id)
+        if verdict is not None and verdict.accepted:
+            # The stored entry comes with the record (one operation): unchanged counts are
+            # not written again (see the storage package's heartbeats module).
+            record, stored_stats = await storage.read_license_and_stats(bindings.kv, license_id)
+        else:
+            record = await storage.read_license(bindings.kv, license_id)
     except storage.StorageUnavailable:
         return storage_unavailable("the license could not be read, retry later")
     if record is None:
@@ -172,16 +180,20 @@ async def validate(request: HttpRequest, ctx: Context) -> HttpResponse:
             warnings.append("update_check_unavailable")
         update = _update_answer(version, release)
 
-    # The verdict is reached before any write: a refused payload is never stored.
-    verdict = check_stats(body.stats) if body.stats is not None else None
-
     if not await storage.record_validation(bindings.kv, license_id, ctx.now):
         warnings.append("validation_not_recorded")
     stats_answer: dict[str, Any] | None = None
     if verdict is not None:
         stats_answer = verdict.answer()
-        if verdict.counts is not None and not await storage.write_stats(
-            bindings.kv, record, verdict.counts, ctx.now, verdict.counts_json
+        if (
+            verdict.counts is not None
+            and verdict.counts_json is not None
+            and not storage.stats_entry_is_current(
+                stored_stats, record, verdict.counts_json, ctx.now
+            )
+            and not await storage.write_stats(
+                bindings.kv, record, verdict.counts, ctx.now, verdict.counts_json
+            )
         ):
             stats_answer = dict(STATS_NOT_STORED)
 

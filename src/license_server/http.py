@@ -28,7 +28,7 @@ __all__ = [
     "storage_unavailable",
 ]
 
-# SPEC.md: request bodies are at most 16 KiB, declared or actual.
+# docs/API.md: request bodies are at most 16 KiB, declared or actual.
 MAX_BODY_BYTES = 16 * 1024
 
 # Answers carry leases, license states and admin data: no shared cache may keep them.
@@ -98,7 +98,7 @@ def json_response(
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> HttpResponse:
-    """SPEC.md's error shape: ``{"error": {"code", "message"}}``, never a traceback."""
+    """docs/API.md's error shape: ``{"error": {"code", "message"}}``, never a traceback."""
     response = json_response({"error": {"code": code, "message": message}}, status, headers)
     response.error_code = code
     return response

@@ -1,6 +1,6 @@
 """Request bodies as JSON: what is not JSON is ``InvalidJson``; what is odd but valid is kept.
 
-SPEC.md draws one line: only a body that is not JSON, or whose top level is broken, is
+docs/API.md draws one line: only a body that is not JSON, or whose top level is broken, is
 ``400 invalid_json``. JSON that is valid but cannot be held as a plain Python value is kept in
 place as an :class:`OddValue`, and whoever reads that field gives the verdict (the stats check
 says ``stats_invalid`` or ``stats_too_large``, a model field says ``invalid_request``, an
@@ -10,7 +10,7 @@ Not JSON (``InvalidJson``), anywhere in the body:
   invalid UTF-8, a byte order mark, anything outside RFC 8259's grammar (``NaN``,
   ``Infinity``, single quotes, trailing commas, control characters inside strings, trailing
   text), and nesting deeper than :data:`MAX_DEPTH`, where recursive parsers break (CPython's
-  own ``json`` at its default recursion limit; SPEC: "nesting deep enough to break a parser").
+  own ``json`` at its default recursion limit; the contract: "deep enough to break a parser").
 
 The top level is broken (``InvalidJson``):
   the body is an object with a duplicate member name (which copy wins is parser-dependent, so
@@ -23,7 +23,7 @@ Odd but valid (an :class:`OddValue` where the value was):
   or a number too large for a double (``1E400``); a string holding a lone surrogate escape; a
   nested object with duplicate or non-text member names; a container deeper than
   :data:`BUILT_DEPTH` (kept whole as one opaque value, so nothing downstream recurses into it).
-  Each carries its size as SPEC's stats measure counts it (compact JSON, UTF-8 bytes).
+  Each carries its size as the contract's stats measure counts it (compact JSON, UTF-8 bytes).
 
 Ordinary bodies take the C parser (depth checked first: on Pyodide a deep recursion can exhaust
 the WebAssembly stack instead of raising ``RecursionError``). Only a body the strict pass calls
@@ -87,7 +87,7 @@ class OddValue:
 
     def __init__(self, kind: str, size: int, *, is_object: bool = False) -> None:
         self.kind = kind  # "number", "string", "object" (names) or "too_deep"
-        self.size = size  # compact JSON, UTF-8 bytes: SPEC's stats measure
+        self.size = size  # compact JSON, UTF-8 bytes: the contract's stats measure
         self.is_object = is_object
 
     def __repr__(self) -> str:

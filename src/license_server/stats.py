@@ -1,4 +1,4 @@
-"""The fleet-stats rules of SPEC.md: aggregate non-negative integer counts, nothing else.
+"""The fleet-stats rules of docs/API.md: aggregate non-negative integer counts, nothing else.
 
 :func:`check_stats` runs before any KV write and returns a verdict; a refused payload is never
 stored, and never fails the validation it came with.
@@ -60,7 +60,7 @@ class StatsVerdict(NamedTuple):
 
 
 def serialised_size(stats: Any) -> int:
-    """SPEC.md's measure, exactly: compact separators, UTF-8, non-ASCII kept as is.
+    """docs/API.md's measure, exactly: compact separators, UTF-8, non-ASCII kept as is.
 
     ``surrogatepass``: JSON may carry a lone surrogate escape (``"\\ud800"``), which plain
     UTF-8 encoding refuses; it is measured at three bytes instead of crashing (such a payload is
@@ -83,7 +83,7 @@ def _compact_json(stats: Any) -> str | None:
 
 
 def _size_with_odd_values(value: Any) -> int:
-    """SPEC's measure of a value holding :class:`OddValue` parts (each knows its own size)."""
+    """The contract's measure of a value with :class:`OddValue` parts (each knows its size)."""
     if isinstance(value, OddValue):
         return value.size
     if type(value) is dict:
@@ -141,7 +141,7 @@ def _is_valid_shape(stats: dict[str, Any]) -> bool:
 
 
 def check_stats(stats: Any) -> StatsVerdict:
-    """Verdict for a present, non-null ``stats`` value; reasons in SPEC.md's order."""
+    """Verdict for a present, non-null ``stats`` value; reasons in docs/API.md's order."""
     if type(stats) is not dict:
         if isinstance(stats, OddValue) and stats.is_object:
             # An object the parser kept opaque (duplicate names, too deep): never accepted.

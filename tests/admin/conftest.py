@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -89,3 +90,41 @@ def pages(client: Any, path: str) -> Iterator[Any]:
         cursor = response.json()["cursor"]
         if cursor is None:
             return
+
+
+async def heartbeat_paused_after_its_license_read(
+    emu: Emulator, key: str, license_id: str, run_while_paused: Any, stats: Any = None
+) -> tuple[Any, Any]:
+    """A heartbeat with stats that reads its license record, then waits (a hook on the KV
+    binding) while ``run_while_paused`` runs to the end, then goes on to write."""
+    kv = emu.kv("LICENSE_KV")
+    read_the_record, go_on = asyncio.Event(), asyncio.Event()
+    plain_get = kv.get
+    record_key = storage.license_key_name(license_id)
+
+    async def get(key_name: Any, *args: Any, **options: Any) -> Any:
+        value = await plain_get(key_name, *args, **options)
+        # A single get of the record, or the bulk get that reads it with the stats entry.
+        reads_record = key_name == record_key or (
+            isinstance(key_name, list) and record_key in key_name
+        )
+        if reads_record and not read_the_record.is_set():
+            read_the_record.set()
+            await go_on.wait()
+        return value
+
+    kv.get = get  # type: ignore[method-assign]
+    stats = {"secrets_total": 3} if stats is None else stats
+    body = json.dumps({"license_key": key, "version": "2.4.1", "stats": stats})
+    beat = asyncio.ensure_future(
+        emu.fetch(
+            "POST", "/v1/validate", headers={"content-type": "application/json"}, body=body.encode()
+        )
+    )
+    await read_the_record.wait()
+    meanwhile = await run_while_paused()
+    go_on.set()
+    try:
+        return await beat, meanwhile
+    finally:
+        kv.get = plain_get  # type: ignore[method-assign]

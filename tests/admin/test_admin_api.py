@@ -1,4 +1,4 @@
-"""The admin API's per-license operations on the emulator (SPEC.md, "Admin API")."""
+"""The admin API's per-license operations on the emulator (docs/API.md, "Admin API")."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.admin.conftest import (
     create_license,
     everything_naming,
     heartbeat,
+    heartbeat_paused_after_its_license_read,
     left_after_erasure,
     pages,
     seed,
@@ -531,35 +532,6 @@ def test_erasure_racing_a_heartbeat_is_complete_after_the_repeated_delete(
     assert left_after_erasure(emu, license_id) == []
 
 
-async def _heartbeat_paused_after_its_license_read(
-    emu: Emulator, key: str, license_id: str, run_while_paused: Any
-) -> tuple[Any, Any]:
-    """A heartbeat with stats that reads its license record, then waits (a hook on the KV
-    binding) while ``run_while_paused`` runs to the end, then goes on to write."""
-    kv = emu.kv("LICENSE_KV")
-    read_the_record, go_on = asyncio.Event(), asyncio.Event()
-    plain_get = kv.get
-
-    async def get(key_name: Any, *args: Any, **options: Any) -> Any:
-        value = await plain_get(key_name, *args, **options)
-        if key_name == storage.license_key_name(license_id) and not read_the_record.is_set():
-            read_the_record.set()
-            await go_on.wait()
-        return value
-
-    kv.get = get  # type: ignore[method-assign]
-    body = json.dumps({"license_key": key, "version": "2.4.1", "stats": {"secrets_total": 3}})
-    beat = asyncio.ensure_future(
-        emu.fetch(
-            "POST", "/v1/validate", headers={"content-type": "application/json"}, body=body.encode()
-        )
-    )
-    await read_the_record.wait()
-    meanwhile = await run_while_paused()
-    go_on.set()
-    return await beat, meanwhile
-
-
 def test_a_heartbeat_that_read_the_record_before_one_delete_writes_after_it_until_the_sweep(
     emu: Emulator,
 ) -> None:
@@ -572,9 +544,7 @@ def test_a_heartbeat_that_read_the_record_before_one_delete_writes_after_it_unti
     async def erase() -> Any:
         return await emu.fetch("DELETE", f"/v1/admin/licenses/{license_id}", headers=ADMIN)
 
-    beat, erased = asyncio.run(
-        _heartbeat_paused_after_its_license_read(emu, key, license_id, erase)
-    )
+    beat, erased = asyncio.run(heartbeat_paused_after_its_license_read(emu, key, license_id, erase))
     assert erased.status_code == 204
     assert beat.status_code == 200 and beat.json()["stats"] == {"accepted": True}
     late = left_after_erasure(emu, license_id)

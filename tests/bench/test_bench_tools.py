@@ -98,3 +98,22 @@ def test_irreducible_line_states_signature_and_dispatch_in_floors() -> None:
     assert "median 40.0 us = 5.0x the heartbeat floor" in line
     assert line.endswith(": 8.0x")
     assert irreducible_line({"cases": {}}) is None
+
+
+def test_steady_state_counts_each_heartbeats_kv_operations() -> None:
+    from bench.inprocess import probe_steady_state
+
+    result = asyncio.run(probe_steady_state(licenses=2))
+    # docs/API.md: one validation timestamp per heartbeat, plus the stats entry when accepted.
+    assert result["first"]["writes"]["histogram"] == {"2": 2}
+    assert result["no_stats"]["writes"]["histogram"] == {"1": 2}
+    assert result["changed_stats"]["writes"]["histogram"] == {"2": 2}
+    # A day of hourly heartbeats; unchanged stats may be skipped, never written more.
+    assert result["same_stats"]["writes"]["min"] >= 1 and result["same_stats"]["writes"]["max"] <= 2
+    assert sum(result["same_stats"]["writes"]["histogram"].values()) == 2 * 24
+    for name in ("first", "same_stats", "changed_stats", "no_stats"):
+        assert result[name]["statuses"] == {
+            "200": sum(result[name]["writes"]["histogram"].values())
+        }
+        # The license, and the release when the isolate's copy is older than a minute.
+        assert result[name]["reads"]["min"] == 1 and result[name]["reads"]["max"] == 2

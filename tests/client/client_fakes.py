@@ -32,7 +32,7 @@ class Clock:
 
 
 class FakeServer:
-    """Answers like SPEC.md for one license; switches make it fail in the ways networks do."""
+    """Answers like docs/API.md for one license; switches make it fail in the ways networks do."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock

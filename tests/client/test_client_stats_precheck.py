@@ -1,4 +1,4 @@
-"""Stats are checked against SPEC.md's rules before they leave the customer's tenant."""
+"""Stats are checked against docs/API.md's rules before they leave the customer's tenant."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from certifyclouds_license import check_stats, stats_size
 
 
 def stats_of_size(target: int) -> dict[str, int]:
-    """A valid stats object whose SPEC.md-measured size is exactly ``target`` bytes."""
+    """A valid stats object whose docs/API.md-measured size is exactly ``target`` bytes."""
     stats: dict[str, int] = {}
     i = 0
     while stats_size(stats) < target - 75:

@@ -73,7 +73,7 @@ def monthly_bill(
     beats = fleet * HEARTBEATS_PER_DAY * DAYS_PER_MONTH
     requests = beats + SWEEP_RUNS_PER_DAY * DAYS_PER_MONTH
     cpu_ms = requests * cpu_ms_per_request
-    reads = beats * heartbeat.reads + cycles * sweep.keys_read
+    reads = beats * heartbeat.keys_read + cycles * sweep.keys_read
     writes = beats * heartbeat.writes + cycles * sweep.writes
     lists = cycles * sweep.lists
     gb = fleet * m.bytes_per_license / 1e9
@@ -119,16 +119,19 @@ def bill_table(m: Measurement, heartbeat: Heartbeat, prices: Prices = PRICES) ->
 def operations_table(m: Measurement) -> list[str]:
     """What the emulator counted, Markdown rows."""
     rows = [
-        "| what | KV reads | KV writes | KV lists | KV deletes |",
+        "| what | KV reads: operations (keys) | KV writes | KV lists | KV deletes |",
         "|---|---:|---:|---:|---:|",
     ]
     for label, attribute in SCENARIOS.items():
         beat: Heartbeat = getattr(m, attribute)
-        rows.append(f"| one heartbeat, {label} | {beat.reads} | {beat.writes} | 0 | 0 |")
+        rows.append(
+            f"| one heartbeat (a day's average), {label} | {beat.reads:g} ({beat.keys_read:g}) "
+            f"| {beat.writes:.2f} | 0 | 0 |"
+        )
     for sweep in m.sweeps:
         rows.append(
             f"| sixteen sweep runs (a full cycle), {sweep.fleet:,} licenses "
-            f"| {sweep.reads:,} bulk gets of {sweep.keys_read:,} keys | {sweep.writes} "
+            f"| {sweep.reads:,} ({sweep.keys_read:,}) | {sweep.writes} "
             f"| {sweep.lists:,} | {sweep.deletes} |"
         )
     return rows

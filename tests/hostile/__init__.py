@@ -1,1 +1,1 @@
-"""Hostile traffic, fault injection and rate-limit tests (SPEC.md: the server holds)."""
+"""Hostile traffic, fault injection and rate-limit tests (docs/API.md: the server holds)."""

@@ -1,7 +1,7 @@
-"""Hostile request generators: deterministic lists of raw requests, each with what SPEC.md allows.
+"""Hostile request generators: deterministic raw requests, each with what the contract allows.
 
 Each generator returns :class:`Case` objects. ``expect`` narrows the acceptable answers where
-SPEC.md is definite (e.g. NaN is ``400 invalid_json``); ``None`` leaves only the invariants
+docs/API.md is definite (e.g. NaN is ``400 invalid_json``); ``None`` leaves only the invariants
 every answer must keep (no 5xx, no traceback, the error shape, no write unless 2xx).
 """
 
@@ -43,7 +43,7 @@ class Case:
     headers: tuple[tuple[str, str], ...]
     body: bytes | None
     expect: Expect | None = None
-    # SPEC.md promises zero KV operations (not only zero writes) for this request.
+    # docs/API.md promises zero KV operations (not only zero writes) for this request.
     zero_ops: bool = False
     # For heartbeats with a real key: the stats reason the answer must carry (oracle).
     stats_reason: str | None = None
@@ -626,7 +626,7 @@ def wrong_types(t: Target, rng: random.Random) -> Iterator[Case]:
         # version: optional (null is absent); otherwise a SemVer string.
         wanted = expect((200, None)) if value is None or value == "1.0.0" else INVALID_REQUEST
         yield _validate(_dumps({"license_key": key, "version": value}), wanted)
-        # stats: never fails the validation; the verdict follows SPEC.md (oracle).
+        # stats: never fails the validation; the verdict follows docs/API.md (oracle).
         body = _dumps({"license_key": key, "stats": value})
         reason = None if value is None else stats_verdict(value)
         yield _validate(
@@ -925,7 +925,9 @@ def query_abuse(t: Target, rng: random.Random) -> Iterator[Case]:
     for version in bad_versions:
         yield Case("GET", f"/v1/update-check?version={version}", (), None, INVALID_REQUEST)
     good = ["1.0.0", "0.0.0", "1.0.0-rc.1+b.2", "1.0.0-" + "a" * 58, "99999.99999.99999"]
-    good += ["9" * 30 + ".0.0"]  # SemVer sets no bound on a number, only SPEC's 64 characters
+    good += [
+        "9" * 30 + ".0.0"
+    ]  # SemVer sets no bound on a number, only the contract's 64 characters
     for version in map(functools.partial(quote, safe=""), good):
         yield Case("GET", f"/v1/update-check?version={version}", (), None, expect((200, None)))
         # Repeated parameters: the first one counts (http.py); the rest are ignored.

@@ -1,4 +1,4 @@
-"""Independent oracles written from SPEC.md's text, not from the Worker's code.
+"""Independent oracles written from docs/API.md's text, not from the Worker's code.
 
 They are deliberately naive (no shared helpers with ``src/``): a test that compares the Worker
 against its own code proves nothing.
@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-# SPEC.md, "stats": reasons in the order they are checked.
+# docs/API.md, "stats": reasons in the order they are checked.
 STATS_REASONS = ("stats_not_object", "stats_too_large", "stats_invalid")
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -29,12 +29,12 @@ def stats_count_ok(value: Any) -> bool:
 
 
 def stats_verdict(stats: Any) -> str | None:
-    """The SPEC reason for a present, non-null stats value, or None when it is accepted."""
+    """The contract's reason for a present, non-null stats value, or None when it is accepted."""
     if not isinstance(stats, dict):
         return "stats_not_object"
-    # SPEC's formula, with lone surrogates (legal in JSON text) counted as their 3 UTF-8 bytes
+    # The contract's formula, lone surrogates (legal in JSON text) counted as their 3 UTF-8 bytes
     # instead of raising: the formula's intent is a byte count.
-    # Python refuses to print integers over 4300 digits by default; SPEC's formula has no
+    # Python refuses to print integers over 4300 digits by default; the contract's formula has no
     # such limit, so lift it for the measurement.
     limit = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)

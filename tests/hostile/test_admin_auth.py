@@ -1,4 +1,4 @@
-"""Admin authentication (SPEC.md: bearer token compared in constant time; a missing or wrong
+"""Admin authentication (docs/API.md: bearer token compared in constant time; a missing or wrong
 token, or no ADMIN_TOKEN configured, is `401 unauthorized` with zero KV operations).
 
 No timing measurement (that would be flaky): the test pins instead that the decision goes

@@ -1,4 +1,4 @@
-"""The 16 KiB body cap (SPEC.md: a larger body, declared or actual, is answered 413
+"""The 16 KiB body cap (docs/API.md: a larger body, declared or actual, is answered 413
 `request_too_large` without reading more than the cap), on the wire and in-process.
 """
 

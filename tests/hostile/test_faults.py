@@ -1,5 +1,5 @@
 """KV faults: under 30% failing operations the heartbeat never 500s, and every answer tells the
-truth about what the store holds afterwards (SPEC.md: "KV budget per request", "Never a 500").
+truth about what the store holds afterwards (docs/API.md: "KV budget per request", "Never a 500").
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def _check_store(emu: Emulator, ledger: Ledger, snapshot: dict[str, bytes]) -> l
             expected = ledger.last_accepted.get(license_id)
             if expected is None:
                 problems.append(f"{key} exists but no stats were ever accepted for it")
-            elif stored != {"stats": expected[0], "received_at": expected[1]}:
+            elif stored != {"stats": expected[0], "received_at": expected[1], "expires_at": None}:
                 problems.append(f"{key} holds {stored}, last accepted was {expected}")
         else:
             problems.append(f"unexpected key {key}")
@@ -327,7 +327,7 @@ def test_unreadable_release_is_not_reported_as_no_release(tmp_path: Any) -> None
         body = json.dumps({"license_key": lic.key, "version": "1.0.0"}).encode()
         answer = runner.send("POST", "/v1/validate", JSON, body)
         # The validation is still answered, and the update info is flagged as unknown rather
-        # than passed off as SPEC's "no release is set".
+        # than passed off as the contract's "no release is set".
         assert answer.status_code == 200
         assert answer.json()["valid"] is True
         assert "update_check_unavailable" in answer.json().get("warnings", []), answer.json()

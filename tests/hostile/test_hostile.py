@@ -1,9 +1,9 @@
 """Hostile traffic through the Worker in-process: it holds, writes nothing it should not, leaks
 nothing. One test per generator; the figures are printed in pytest's terminal summary.
 
-Invariants for every answer (SPEC.md "HTTP API"):
+Invariants for every answer (docs/API.md "HTTP API"):
 - no status >= 500, no traceback or source path anywhere in the answer;
-- every error is exactly ``{"error": {"code", "message"}}`` with a code SPEC.md defines for that
+- every error is exactly ``{"error": {"code", "message"}}`` with a code docs/API.md defines for that
   status, ``Retry-After`` on 429 and 503;
 - no KV write or delete unless the answer is a success (2xx);
 - where the generator says so, the exact (status, code) and zero KV operations of any kind.
@@ -31,7 +31,7 @@ from tests.hostile.harness import (
     make_emulator,
 )
 
-# Codes SPEC.md defines, by status, plus the router's own two (unknown path, wrong method).
+# Codes docs/API.md defines, by status, plus the router's own two (unknown path, wrong method).
 DEFINED_CODES: dict[int, set[str]] = {
     400: {"invalid_json", "invalid_request"},
     401: {"unauthorized"},
@@ -80,7 +80,7 @@ def check_answer(case: Case, response: EmulatorResponse) -> list[str]:
     if not 200 <= status < 300 and (ops.writes or ops.deletes):
         problems.append(f"{status} after {ops.writes} writes / {ops.deletes} deletes")
     if case.zero_ops and ops.total:
-        problems.append(f"{ops.total} KV operations where SPEC promises none")
+        problems.append(f"{ops.total} KV operations where the contract promises none")
     code: str | None = None
     if status >= 400:
         code, shape_problem = _error_code(response)
@@ -112,7 +112,7 @@ def _error_code(response: EmulatorResponse) -> tuple[str | None, str | None]:
         or set(data["error"]) != {"code", "message"}
         or not all(isinstance(v, str) for v in data["error"].values())
     ):
-        return None, f"error body is not the SPEC shape: {response.content[:120]!r}"
+        return None, f"error body is not the contract's shape: {response.content[:120]!r}"
     if not response.headers.get("content-type", "").startswith("application/json"):
         return None, "error answer is not application/json"
     return data["error"]["code"], None
@@ -198,7 +198,7 @@ def _answer(status: int, body: bytes, writes: int = 0, **headers: str) -> Emulat
         (_answer(500, b'{"error":{"code":"internal_error","message":"x"}}'), "status 500"),
         (_answer(400, b'Traceback (most recent call last):\n  File "/app/x.py"'), "leak"),
         (_answer(400, b'{"error":{"code":"invalid_json","message":"at /srv/a.py"}}'), "leak"),
-        (_answer(400, b'{"error":{"code":"invalid_json"}}'), "SPEC shape"),
+        (_answer(400, b'{"error":{"code":"invalid_json"}}'), "contract's shape"),
         (_answer(400, b'{"error":{"code":"nope","message":"m"}}'), "not defined"),
         (_answer(404, b'{"error":{"code":"not_found","message":"m"}}', writes=1), "writes"),
         (_answer(429, b'{"error":{"code":"rate_limited","message":"m"}}'), "Retry-After"),

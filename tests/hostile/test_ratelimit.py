@@ -1,4 +1,4 @@
-"""Rate limiting (SPEC.md: 429 `rate_limited` with Retry-After): per license 30 per 60 s, per
+"""Rate limiting (docs/API.md: 429 `rate_limited` with Retry-After): per license 30 per 60 s, per
 client for unknown or malformed keys; no KV write when limited; recovery after the period;
 nothing identifying (address, key) in the store, the logs or the limiter's own buckets.
 """

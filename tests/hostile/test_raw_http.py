@@ -1,6 +1,6 @@
 """Malformed HTTP on the wire against the dev server: request smuggling shapes, odd request
 targets, non-ASCII bytes, conflicting lengths. Nothing 5xx, no traceback in the server output,
-and whatever reaches the Worker gets SPEC's error shape.
+and whatever reaches the Worker gets the contract's error shape.
 
 The HTTP layer itself (uvicorn here, Cloudflare's edge in production) refuses what is not
 HTTP with its own plain 400; that answer is allowed, nothing else is.

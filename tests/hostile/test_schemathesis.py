@@ -30,7 +30,7 @@ EXAMPLES_PER_OPERATION = 40
 
 
 def no_server_error(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
-    """No 5xx, except SPEC.md's own 503 `storage_unavailable` (KV refused, e.g. a second
+    """No 5xx, except docs/API.md's own 503 `storage_unavailable` (KV refused, e.g. a second
     write to the same key within a second), which must carry Retry-After."""
     if response.status_code == 503:
         body = response.json()

@@ -15,8 +15,8 @@ from licensectl.cli import main
 from rich.console import Console
 
 from tests.support.devserver import DevServer
+from tests.support.worker import ADMIN_TOKEN
 
-ADMIN_TOKEN = "licensectl-test-token-" + "x" * 20
 LICENSE_ID = "ab" * 16
 # The moment scripted runs happen at, for the expiry checks.
 NOW = datetime(2027, 6, 1, 12, 0, 0, tzinfo=UTC)

@@ -6,12 +6,12 @@ import json
 
 
 def spec_size(stats: object) -> int:
-    """SPEC.md's measure of a stats payload, verbatim."""
+    """docs/API.md's measure of a stats payload, verbatim."""
     return len(json.dumps(stats, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def stats_of_size(size: int) -> dict[str, int]:
-    """A valid stats object whose SPEC.md size is exactly ``size`` bytes (size >= 8)."""
+    """A valid stats object whose docs/API.md size is exactly ``size`` bytes (size >= 8)."""
     stats: dict[str, int] = {}
     index = 0
     while spec_size(stats) < size - 80:

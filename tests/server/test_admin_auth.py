@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import pytest
@@ -111,6 +112,27 @@ def test_is_authorized_unit() -> None:
     assert not is_authorized("Bearer ", "")
     assert not is_authorized("Bearer \x00unconfigured", None)
     assert not is_authorized("Bearer s3cre", "s3cret")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "", "Bearer s3cret", "Bearer s3cre", "Bearer " + "x" * 10_000, "Basic s3cret"],
+)
+@pytest.mark.parametrize("admin_token", ["s3cret", None])
+def test_the_token_is_compared_in_constant_time_over_equal_length_digests(
+    authorization: str | None, admin_token: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    is_authorized(authorization, admin_token)
+    # One comparison whatever was sent, of 32-byte digests: neither length nor prefix leaks.
+    assert [(len(a), len(b)) for a, b in calls] == [(32, 32)]
 
 
 def test_create_license_returns_the_key_once_and_stores_only_its_hash(

@@ -57,7 +57,11 @@ def test_an_http_client_that_hangs_up_mid_body_is_logged_as_a_disconnect(
         "path": "/v1/validate",
         "raw_path": b"/v1/validate",
         "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))],
+        "headers": [
+            (b"host", b"127.0.0.1:8787"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8787),
     }

@@ -1,6 +1,6 @@
 """Erasure markers: one DELETE is enough, even when a heartbeat races it.
 
-SPEC: DELETE "erases the record, its validation log and its stats", and the stats are "erased
+docs/API.md: DELETE "erases the record, its validation log and its stats", and the stats are "erased
 with" the record. A heartbeat that read the record just before the erasure deleted it can
 still write a validation timestamp (and a stats entry) afterwards. The erasure leaves a marker
 naming only the license id and the erasure's time; the Cron Trigger's run past the grace

@@ -291,7 +291,11 @@ def test_stats_overwritten_each_heartbeat_one_entry_per_license(emu: Any, client
         emu.clock.advance(seconds=10)
         client.post("/v1/validate", json={"license_key": key, "stats": {"a": count}})
     (entry,) = stats_entries(emu)
-    assert json.loads(entry.value) == {"stats": {"a": 2}, "received_at": iso(START + 30)}
+    assert json.loads(entry.value) == {
+        "stats": {"a": 2},
+        "received_at": iso(START + 30),
+        "expires_at": "2028-01-01T00:00:00Z",  # the record's, which the entry expires with
+    }
     assert entry.metadata == {"received_at": iso(START + 30)}
 
 

@@ -1,4 +1,4 @@
-"""License keys: format, entropy, normalisation, check code, one-way id (SPEC.md, Admin API)."""
+"""License keys: format, entropy, normalisation, check code, one-way id (docs/API.md, Admin API)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Signed leases (SPEC.md "Lease", "GET /.well-known/jwks.json")."""
+"""Signed leases (docs/API.md "Lease", "GET /.well-known/jwks.json")."""
 
 from __future__ import annotations
 

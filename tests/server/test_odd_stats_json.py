@@ -90,7 +90,7 @@ def test_odd_json_in_an_ignored_field_changes_nothing(emu: Any, client: Any, ign
     assert answer.json()["valid"] is True
     assert answer.json()["stats"] == {"accepted": True}
     assert [entry.value for entry in stats_entries(emu)] == [
-        b'{"stats":{"n":3},"received_at":"2027-01-01T00:00:00Z"}'
+        b'{"stats":{"n":3},"received_at":"2027-01-01T00:00:00Z","expires_at":"2028-01-01T00:00:00Z"}'
     ]
 
 

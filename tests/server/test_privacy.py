@@ -1,4 +1,4 @@
-"""SPEC.md's privacy table, row by row, proven on KV contents, metadata and log lines."""
+"""docs/PRIVACY.md's table, row by row, proven on KV contents, metadata and log lines."""
 
 from __future__ import annotations
 

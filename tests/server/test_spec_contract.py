@@ -1,4 +1,4 @@
-"""SPEC.md promises that no other test pinned on their own.
+"""docs/API.md promises that no other test pinned on their own.
 
 - "All bodies are JSON (`content-type: application/json`)": every answer with a body, whatever
   its status, including refusals made before any KV operation.

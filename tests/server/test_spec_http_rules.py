@@ -1,6 +1,6 @@
-"""SPEC.md rules checked end to end over HTTP (the unit tests check the helpers alone).
+"""docs/API.md rules checked end to end over HTTP (the unit tests check the helpers alone).
 
-- The stats reasons come in SPEC.md's order in the heartbeat's answer, a refused payload is not
+- The stats reasons come in docs/API.md's order in the heartbeat's answer, a refused payload is not
   written, and the number of keys is limited only by the 4096 bytes.
 - `GET /v1/update-check` compares by SemVer precedence (numeric identifiers, pre-release below
   its release, build metadata ignored) and refuses a version over 64 characters.

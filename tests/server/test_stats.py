@@ -1,4 +1,4 @@
-"""The stats rules of SPEC.md, measured exactly as its formula says."""
+"""The stats rules of docs/API.md, measured exactly as its formula says."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The Cron Trigger's sweep: what a heartbeat wrote after its license was erased is erased too.
 
-SPEC: the stats entry "never outlives the license record and is erased with it". A heartbeat
+docs/API.md: the stats entry "never outlives the license record and is erased with it". A heartbeat
 that read the record just before a DELETE removed it can still write after the erasure (README,
 "Known limits"); license_server.maintenance sweeps one shard of the stats entries per run.
 """

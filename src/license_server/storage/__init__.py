@@ -11,7 +11,13 @@ Each public function states its KV operation cost. Callers use the names re-expo
 """
 
 from license_server.storage.erasure import ERASE_OPERATION_BUDGET, EraseOutcome, erase_license
-from license_server.storage.heartbeats import record_validation, write_stats
+from license_server.storage.heartbeats import (
+    STATS_REFRESH_SECONDS,
+    read_license_and_stats,
+    record_validation,
+    stats_entry_is_current,
+    write_stats,
+)
 from license_server.storage.kv import InvalidCursor, StorageUnavailable
 from license_server.storage.layout import (
     ERASURE_MARKER_TTL,
@@ -30,6 +36,7 @@ from license_server.storage.layout import (
 from license_server.storage.licenses import (
     move_license_expiry,
     read_license,
+    rewrite_stats_expiration,
     sync_stats_expiration,
     write_license,
 )
@@ -62,6 +69,7 @@ __all__ = [
     "LICENSE_PREFIX",
     "RECORD_RETENTION",
     "STATS_PREFIX",
+    "STATS_REFRESH_SECONDS",
     "SWEEP_GRACE_SECONDS",
     "SWEEP_OPERATION_BUDGET",
     "VALIDATION_LOG_TTL",
@@ -83,10 +91,13 @@ __all__ = [
     "list_validations",
     "move_license_expiry",
     "read_license",
+    "read_license_and_stats",
     "read_license_detail",
     "read_release",
     "record_validation",
     "retention_is_over",
+    "rewrite_stats_expiration",
+    "stats_entry_is_current",
     "stats_key_name",
     "sweep_erased_licenses",
     "sweep_erasure_leftovers",

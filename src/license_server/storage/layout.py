@@ -4,9 +4,12 @@
 |--------------------------------------------------|------------------|-----------------------|
 | ``license:{id}``                                 | LicenseRecord    | expires_at + 365 days |
 | ``validation:{id}:{9999999999-epoch:010d}:{r4}`` | ISO timestamp    | TTL 90 days           |
-| ``stats:{id}``                                   | StatsRecord      | same as the license   |
+| ``stats:{id}``                                   | StatsRecord (1)  | same as the license   |
 | ``erasure:{id}``                                 | ISO timestamp    | TTL 1 day             |
 | ``release``                                      | Release          | none                  |
+
+(1) With the record's ``expires_at`` it was written for (``heartbeats``: a stale one is
+rewritten).
 
 Nothing else is written: a validation is a timestamp under the license id (a one-way hash,
 never the key), stats never outlive the license. An erasure marker holds only an erased

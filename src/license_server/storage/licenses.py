@@ -17,14 +17,27 @@ from license_server.storage.layout import (
     stats_put_options,
 )
 
-__all__ = ["move_license_expiry", "read_license", "sync_stats_expiration", "write_license"]
+__all__ = [
+    "move_license_expiry",
+    "parse_license",
+    "read_license",
+    "rewrite_stats_expiration",
+    "sync_stats_expiration",
+    "write_license",
+]
 
 _encode = compact_encoder(ensure_ascii=False)
 
 
 async def read_license(kv: Any, license_id: str) -> LicenseRecord | None:
     """One read. ``None`` when there is no such license; a corrupt record is unavailable."""
-    text = await get_text(kv, license_key_name(license_id), "read_license")
+    return parse_license(
+        await get_text(kv, license_key_name(license_id), "read_license"), license_id
+    )
+
+
+def parse_license(text: str | None, license_id: str) -> LicenseRecord | None:
+    """A stored record's text as a record; ``None`` for none; a corrupt one is unavailable."""
     if text is None:
         return None
     try:
@@ -70,11 +83,11 @@ async def move_license_expiry(
     """
     new_expiration = license_expiration(record.expires_at)
     if _expires_earlier(new_expiration, license_expiration(previous_expires_at)):
-        await _rewrite_stats_expiration(kv, record.id, new_expiration)
+        await rewrite_stats_expiration(kv, record)
         await write_license(kv, record)
     else:
         await write_license(kv, record)
-        await _rewrite_stats_expiration(kv, record.id, new_expiration)
+        await rewrite_stats_expiration(kv, record)
 
 
 def _expires_earlier(new: int | None, previous: int | None) -> bool:
@@ -91,17 +104,22 @@ async def sync_stats_expiration(kv: Any, record: LicenseRecord) -> None:
     listing, and KV listings can be up to a minute stale, so trusting one could skip the one
     repair that mattered (a heartbeat's write with the old expiration).
     """
-    await _rewrite_stats_expiration(kv, record.id, license_expiration(record.expires_at))
+    await rewrite_stats_expiration(kv, record)
 
 
-async def _rewrite_stats_expiration(kv: Any, license_id: str, expiration: int | None) -> None:
-    """Put the stats entry back as it is, with ``expiration`` (none to do without an entry)."""
-    stats_key = stats_key_name(license_id)
+async def rewrite_stats_expiration(kv: Any, record: LicenseRecord) -> None:
+    """Put the stats entry back with the record's expiration and ``expires_at`` (one read, and
+    one write when there is an entry)."""
+    stats_key = stats_key_name(record.id)
     text = await get_text(kv, stats_key, "read_stats")
     if text is None:
         return
-    received_at = (loads(text) or {}).get("received_at")
-    if not await put_with_retry(
-        kv, stats_key, text, "write_stats", **stats_put_options(received_at, expiration)
-    ):
+    entry = loads(text)
+    received_at = None
+    if isinstance(entry, dict):
+        received_at = entry.get("received_at")
+        entry["expires_at"] = record.expires_at
+        text = _encode(entry)
+    options = stats_put_options(received_at, license_expiration(record.expires_at))
+    if not await put_with_retry(kv, stats_key, text, "write_stats", **options):
         raise StorageUnavailable("write_stats")

@@ -2,7 +2,10 @@
 
 A heartbeat that read a license record just before its erasure can still write a timestamp or
 a stats entry after it; these sweeps find such leftovers, by erasure marker and by stats entry
-without a record, and erase them, within the invocation's operation budget.
+without a record, and erase them, within the invocation's operation budget. The same walk puts
+a stats entry back in step with its record when a heartbeat that read the record before a
+``PATCH`` moved ``expires_at`` earlier wrote it with the old expiration (for a license that
+beats, its next heartbeat does it first: ``heartbeats``).
 """
 
 from __future__ import annotations
@@ -11,8 +14,21 @@ from typing import Any, NamedTuple
 
 from license_server.clock import parse_iso
 from license_server.storage.erasure import Budget, EraseOutcome, erase_within
-from license_server.storage.kv import WRITE_ATTEMPTS, bulk_get, delete, list_page
-from license_server.storage.layout import ERASURE_PREFIX, STATS_PREFIX, license_key_name
+from license_server.storage.kv import (
+    WRITE_ATTEMPTS,
+    StorageUnavailable,
+    bulk_get,
+    delete,
+    list_page,
+    loads,
+)
+from license_server.storage.layout import (
+    ERASURE_PREFIX,
+    STATS_PREFIX,
+    license_expiration,
+    license_key_name,
+)
+from license_server.storage.licenses import parse_license, rewrite_stats_expiration
 from license_server.storage.reads import FLEET_PAGE_SIZE
 
 __all__ = [
@@ -28,6 +44,7 @@ SWEEP_OPERATION_BUDGET = 900  # of the invocation's 1000, with room for the retr
 # and a listing may lag it by as much again: both are settled long before this.
 SWEEP_GRACE_SECONDS = 300
 _ERASE_RESERVE = 50  # operations set aside per leftover: its erasure is resumed next time if more
+_REEXPIRE_COST = 1 + WRITE_ATTEMPTS  # read the stats entry, put it back (retried once)
 
 
 class SweepResult(NamedTuple):
@@ -104,8 +121,18 @@ async def sweep_erasure_leftovers(
             if _time_before(entry.get("metadata"), "received_at", settled_before)
         ]
         records = await bulk_get(kv, [license_key_name(i) for i in settled], "sweep")
+        expirations = {
+            str(entry.get("name", ""))[len(STATS_PREFIX) :]: entry.get("expiration")
+            for entry in page.keys
+        }
         for license_id in settled:
-            if records.get(license_key_name(license_id)) is not None:
+            record_text = records.get(license_key_name(license_id))
+            if record_text is not None:
+                if _outlives(expirations.get(license_id), record_text):
+                    if not budget.allows(_REEXPIRE_COST):
+                        return SweepResult(erased, False, operations - budget.left)
+                    budget.spend(_REEXPIRE_COST)
+                    await _reexpire(kv, license_id, record_text)
                 continue
             if not budget.allows(_ERASE_RESERVE):
                 return SweepResult(erased, False, operations - budget.left)
@@ -120,6 +147,29 @@ async def sweep_erasure_leftovers(
             return SweepResult(erased, True, operations - budget.left)
         cursor = page.cursor
     return SweepResult(erased, False, operations - budget.left)
+
+
+def _outlives(stats_expiration: Any, record_text: str) -> bool:
+    """Whether a stats entry with this expiration would outlive the stored record."""
+    record = loads(record_text)
+    if not isinstance(record, dict):
+        return False
+    try:
+        record_expiration = license_expiration(record.get("expires_at"))
+    except (TypeError, ValueError):
+        return False
+    if record_expiration is None:
+        return False
+    return not isinstance(stats_expiration, int | float) or stats_expiration > record_expiration
+
+
+async def _reexpire(kv: Any, license_id: str, record_text: str) -> None:
+    try:
+        record = parse_license(record_text, license_id)
+        if record is not None:
+            await rewrite_stats_expiration(kv, record)
+    except StorageUnavailable:  # the next run of this shard tries again
+        pass
 
 
 def _time_before(metadata: Any, field: str, epoch: int) -> bool:

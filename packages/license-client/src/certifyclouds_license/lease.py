@@ -1,4 +1,4 @@
-"""Offline verification of the server's signed leases (SPEC.md "Lease")."""
+"""Offline verification of the server's signed leases (docs/API.md "Lease")."""
 
 from __future__ import annotations
 

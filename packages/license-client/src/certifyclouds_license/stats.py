@@ -1,4 +1,4 @@
-"""Client-side copy of SPEC.md's stats rules, applied before anything is sent.
+"""Client-side copy of docs/API.md's stats rules, applied before anything is sent.
 
 The server applies the same rules; checking first means an invalid payload never leaves the
 customer's tenant, and the heartbeat itself goes ahead without it.
@@ -16,7 +16,7 @@ _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 
 def stats_size(stats: Any) -> int:
-    """The size SPEC.md limits: compact JSON, UTF-8, non-ASCII characters kept as is."""
+    """The size docs/API.md limits: compact JSON, UTF-8, non-ASCII characters kept as is."""
     return len(json.dumps(stats, separators=(",", ":"), ensure_ascii=False).encode())
 
 
@@ -30,7 +30,7 @@ def _is_key(key: object) -> bool:
 
 
 def check_stats(stats: object) -> str | None:
-    """``None`` if the server would accept ``stats``, else its reason code, in SPEC.md's order."""
+    """``None`` if the server would accept ``stats``, else its reason (in the contract's order)."""
     if type(stats) is not dict:
         return "stats_not_object"
     try:

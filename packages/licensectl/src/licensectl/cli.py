@@ -213,7 +213,10 @@ class Invocation:
     now: datetime
 
 
-def _run(run: Invocation, sleep: Callable[[float], None], transport: Any) -> int:
+def _run(
+    run: Invocation, sleep: Callable[[float], None], transport: httpx.BaseTransport | None
+) -> int:
+    """URL, offline checks, token, then the calls: every refusal comes before any request."""
     args = run.args
     url = settings.server_url(getattr(args, "url", None) or run.environ.get(settings.URL_VARIABLE))
     _check_before_any_call(run)

@@ -42,6 +42,10 @@ class _StreamProxy(io.TextIOBase):
         self._closed_by_caller = True
         super().close()
 
+    def __del__(self) -> None:
+        # The proxy owns no stream: collecting it (late, at shutdown) must not flush one.
+        pass
+
     def write(self, text: str) -> int:
         sink = _sink.get()
         if sink is None:
