@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from .bindings.assets import AssetsBinding, AssetServer, asset_server
 from .bindings.d1 import D1Database
+from .bindings.durable_objects import DurableObjectNamespace
 from .bindings.kv import KVEntry, KVNamespace
 from .bindings.providers import (
     PROVIDERS,
@@ -171,6 +172,7 @@ class Emulator:
         self._assets: dict[str, AssetsBinding] = {}
         self._services: dict[str, ServiceBinding] = {}
         self._r2: dict[str, R2Bucket] = {}
+        self._durable_objects: dict[str, DurableObjectNamespace] = {}
         # Start-up warnings, in wrangler's words where wrangler has them (also warnings.warn).
         self.warnings: list[str] = list(self.config.warnings)
         for binding in self.config.bindings:
@@ -197,6 +199,8 @@ class Emulator:
                 self._services[binding.name] = provided
             elif isinstance(provided, R2Bucket):
                 self._r2[binding.name] = provided
+            elif isinstance(provided, DurableObjectNamespace):
+                self._durable_objects[binding.name] = provided
         # Static Assets answer in front of the Worker (None: the config has no `assets`).
         self.asset_server: AssetServer | None = asset_server(self._host)
         for text in self.warnings:
@@ -221,6 +225,33 @@ class Emulator:
                 f"{self.config.name!r}; service bindings find Workers by name"
             )
         self.workers[self.config.name] = self
+        self._attach_durable_objects()
+
+    def _attach_durable_objects(self) -> None:
+        """Give each namespace its class from the loaded Worker (a bound class it does not
+        define stops the start, as under wrangler dev)."""
+        for name, namespace in self._durable_objects.items():
+            cls = getattr(self.isolate.module, namespace.class_name, None)
+            if not isinstance(cls, type):
+                raise ConfigError(
+                    f"env.{name} is bound to Durable Object class {namespace.class_name!r}, "
+                    f"but {self.config.main.name} does not define it"
+                )
+
+            async def invoke(run: Callable[[Any], Awaitable[None]]) -> None:
+                await self._invoke(run)
+
+            namespace.attach(cls, self.env, invoke)
+            namespace.alarm_failed = self._alarm_failed
+
+    def start_background_work(self) -> None:
+        """On the running loop: poll for the Durable Object alarms pending (persisted by an
+        earlier start); the dev server calls this."""
+        for namespace in self._durable_objects.values():
+            namespace.resume_polling()
+
+    def _alarm_failed(self, binding: str, exc: BaseException) -> None:
+        self._log_exception(f"Uncaught exception in alarm() of env.{binding}", exc)
 
     def _default_secrets(self, resolved: dict[str, str]) -> None:
         """Fill the secrets .dev.vars.example names and ``resolved`` lacks: from the state
@@ -330,9 +361,31 @@ class Emulator:
         except KeyError:
             raise KeyError(f"no R2 binding named {binding!r}") from None
 
+    def durable_objects(self, binding: str) -> DurableObjectNamespace:
+        """The Durable Object namespace the Worker sees as ``env.<binding>``."""
+        try:
+            return self._durable_objects[binding]
+        except KeyError:
+            raise KeyError(f"no Durable Object binding named {binding!r}") from None
+
+    async def run_due_alarms(self) -> int:
+        """Fire the Durable Object alarms due on the emulator's clock; how many ran."""
+        fired = 0
+        for namespace in self._durable_objects.values():
+            fired += await namespace.run_due_alarms()
+        return fired
+
     def _counted(
         self,
-    ) -> list[KVNamespace | D1Database | Queue | AssetsBinding | ServiceBinding | R2Bucket]:
+    ) -> list[
+        KVNamespace
+        | D1Database
+        | Queue
+        | AssetsBinding
+        | ServiceBinding
+        | R2Bucket
+        | DurableObjectNamespace
+    ]:
         """The bindings whose operations are counted (and can be made to fail)."""
         return [
             *self._kv.values(),
@@ -341,6 +394,7 @@ class Emulator:
             *self._assets.values(),
             *self._services.values(),
             *self._r2.values(),
+            *self._durable_objects.values(),
         ]
 
     def reset_counters(self) -> None:
@@ -573,6 +627,7 @@ class Emulator:
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
         counted = (*self._kv, *self._d1, *self._queues, *self._assets, *self._services, *self._r2)
+        counted = (*counted, *self._durable_objects)
         return {name: invocation.counts(name) for name in counted}
 
     # -- logs -----------------------------------------------------------------------------

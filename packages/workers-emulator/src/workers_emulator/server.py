@@ -61,6 +61,11 @@ def banner(emulator: Emulator) -> list[str]:
         for b in emulator.config.bindings
         if b.kind.key == "r2_buckets"
     )
+    details.update(
+        (b.name, str(b.options.get("class_name", "")))
+        for b in emulator.config.bindings
+        if b.kind.key == "durable_objects.bindings"
+    )
     for binding in emulator.config.bindings:
         if not binding.kind.on_env:
             continue
@@ -189,9 +194,13 @@ class _Server(uvicorn.Server):
         self._out = out
         self._warning = warning or []
         self._err = err or out
+        # Called on the server's loop once it starts (background work: alarms, queues).
+        self.on_start: Callable[[], None] | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        if self.on_start is not None:
+            self.on_start()
         if self.started:
             port = self.config.port
             for server in self.servers:  # the real port when 0 was asked for
@@ -281,6 +290,13 @@ def run_dev_server(
     server = _Server(
         config, f"Ready on http://{display_host}:{{port}}", out, warning, err, deliveries
     )
+
+    # Durable Object alarms persisted by an earlier start are polled for, in every Worker.
+    def start_background_work() -> None:
+        for worker in (emulator, *others):
+            worker.start_background_work()
+
+    server.on_start = start_background_work
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
     # handler that was there before it: make that a no-op so we can finish cleanly.
     previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

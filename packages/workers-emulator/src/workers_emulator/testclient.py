@@ -149,6 +149,11 @@ class TestClient:
 
     # -- Cron Triggers --------------------------------------------------------------------
 
+    def run_due_alarms(self) -> int:
+        """Fire the Durable Object alarms due on the emulator's clock (see
+        ``Emulator.run_due_alarms``), on this client's event loop."""
+        return self._run(self.emulator.run_due_alarms())
+
     def scheduled(
         self, cron: str = "* * * * *", scheduled_time: float | None = None
     ) -> ScheduledResult:

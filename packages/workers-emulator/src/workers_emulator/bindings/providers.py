@@ -18,6 +18,7 @@ from ..config import BindingConfig, WorkerConfig
 from ..errors import NotEmulatedError
 from .assets import provide_assets
 from .d1 import provide_d1
+from .durable_objects import provide_durable_objects
 from .kv import KVNamespace, KVStore, MemoryKVStore, SqliteKVStore
 from .queues import provide_queue_consumer, provide_queue_producer
 from .r2 import provide_r2
@@ -91,6 +92,7 @@ PROVIDERS: dict[str, Provider] = {
     "assets": provide_assets,
     "services": provide_service,
     "r2_buckets": provide_r2,
+    "durable_objects.bindings": provide_durable_objects,
 }
 
 

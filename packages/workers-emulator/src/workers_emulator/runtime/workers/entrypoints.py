@@ -1,8 +1,8 @@
 """``WorkerEntrypoint``, ``DurableObject``, ``WorkflowEntrypoint`` and ``handler``.
 
 A Worker's module defines these classes at import; the emulator instantiates the entrypoint
-per event. Durable Objects and Workflows themselves are not run here (their bindings are not
-emulated), but a Worker that defines them loads and serves its other handlers.
+per event, and a Durable Object class once per id (``bindings/durable_objects``). Workflows
+are not run here (their binding is not emulated), but a Worker defining one loads.
 """
 
 from __future__ import annotations
