@@ -16,6 +16,7 @@ wrangler finds it) and the upstream test function is called with its port.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import shutil
 import socket
@@ -53,8 +54,23 @@ RUNNABLE_KEYS = frozenset(
         "kv_namespaces",
         "triggers",
         "assets",
+        "d1_databases",
+        "durable_objects",
+        "migrations",
     }
 )
+# Examples that run but do not yet answer as upstream expects, and why (xfail, strict).
+KNOWN_FAILING = {
+    "19-django-todo-d1": "django_cf, a package beside the Worker, imports the real workers SDK, "
+    "which needs Pyodide's js module: the emulator answers workers/js only to the Worker's own "
+    "modules",
+}
+# The upstream tests' set-up fixtures, each the wrangler command it runs (`pywrangler d1 ...`)
+# spelled as `workers-emulator`, which takes the same arguments.
+PREPARE = {
+    "init_db": ["d1", "execute", "quotes", "--local", "--file", "db_init.sql"],
+    "init_19_django_todo_d1_db": ["d1", "migrations", "apply", "django-todo-d1", "--local"],
+}
 # Examples whose Worker reaches the internet (the tests run offline).
 NEEDS_INTERNET = {
     "05-langchain": "calls a remote AI binding",
@@ -113,7 +129,7 @@ def why_not_runnable(example: Path) -> str | None:
     config = jsonc.loads(config_path.read_text(encoding="utf-8"))
     others = sorted(set(config) - RUNNABLE_KEYS)
     if others:
-        return f"uses {', '.join(others)} (beyond KV, Cron Triggers and vars)"
+        return f"uses {', '.join(others)}, which this test does not run"
     return None
 
 
@@ -185,17 +201,27 @@ def upstream() -> tuple[Path, types.ModuleType, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", _example_names())
 def test_example_answers_what_its_upstream_test_expects(
-    name: str, upstream: tuple[Path, types.ModuleType, str], tmp_path: Path
+    name: str,
+    upstream: tuple[Path, types.ModuleType, str],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     checkout, tests, python = upstream
     reason = why_not_runnable(checkout / name)
     if reason is not None:
         pytest.skip(f"{name} {reason}")
+    if name in KNOWN_FAILING:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_FAILING[name], strict=True))
     upstream_test: Callable[[Any], None] = getattr(tests, "test_" + name.replace("-", "_"))
     example = tmp_path / name
     shutil.copytree(
         checkout / name, example, ignore=shutil.ignore_patterns(".venv", "node_modules")
     )
     install(example, python)
+    fixtures = [p for p in inspect.signature(upstream_test).parameters if p != "dev_server"]
+    for fixture in fixtures:
+        if fixture not in PREPARE:
+            pytest.skip(f"{name}: no workers-emulator command for its {fixture} set-up")
+        _run([str(example / ".venv" / "bin" / "workers-emulator"), *PREPARE[fixture]], example)
     with emulator_dev_in(example) as port:
-        upstream_test(port)
+        upstream_test(**dict.fromkeys(fixtures), dev_server=port)
