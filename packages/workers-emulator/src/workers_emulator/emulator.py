@@ -9,7 +9,7 @@ import traceback
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from .bindings.assets import AssetsBinding, AssetServer, asset_server
@@ -121,6 +121,17 @@ def error_response(exc: BaseException, request: Request) -> Response:
         page = _ERROR_PAGE.format(line=html.escape(line))
         return Response(page, status=500, headers={"content-type": "text/html;charset=utf-8"})
     return Response(line, status=500)
+
+
+_Binding = TypeVar("_Binding")
+
+
+def _named(bindings: dict[str, _Binding], binding: str, kind: str) -> _Binding:
+    """``bindings[binding]``, or a KeyError naming the kind and the binding asked for."""
+    try:
+        return bindings[binding]
+    except KeyError:
+        raise KeyError(f"no {kind} binding named {binding!r}") from None
 
 
 class Emulator:
@@ -274,10 +285,7 @@ class Emulator:
 
     def kv(self, binding: str) -> KVNamespace:
         """The KV binding object the Worker sees as ``env.<binding>``."""
-        try:
-            return self._kv[binding]
-        except KeyError:
-            raise KeyError(f"no KV binding named {binding!r}") from None
+        return _named(self._kv, binding, "KV")
 
     def kv_entries(self, binding: str) -> list[KVEntry]:
         """The binding's live (unexpired) entries, in key order."""
@@ -289,17 +297,11 @@ class Emulator:
 
     def d1(self, binding: str) -> D1Database:
         """The D1 binding object the Worker sees as ``env.<binding>``."""
-        try:
-            return self._d1[binding]
-        except KeyError:
-            raise KeyError(f"no D1 binding named {binding!r}") from None
+        return _named(self._d1, binding, "D1")
 
     def queue(self, binding: str) -> Queue:
         """The Queue producer binding the Worker sees as ``env.<binding>``."""
-        try:
-            return self._queues[binding]
-        except KeyError:
-            raise KeyError(f"no Queue binding named {binding!r}") from None
+        return _named(self._queues, binding, "Queue")
 
     @property
     def queue_broker(self) -> QueueBroker:
@@ -342,31 +344,19 @@ class Emulator:
 
     def assets(self, binding: str) -> AssetsBinding:
         """The Static Assets binding the Worker sees as ``env.<binding>``."""
-        try:
-            return self._assets[binding]
-        except KeyError:
-            raise KeyError(f"no Assets binding named {binding!r}") from None
+        return _named(self._assets, binding, "Assets")
 
     def service(self, binding: str) -> ServiceBinding:
         """The service binding the Worker sees as ``env.<binding>``."""
-        try:
-            return self._services[binding]
-        except KeyError:
-            raise KeyError(f"no service binding named {binding!r}") from None
+        return _named(self._services, binding, "service")
 
     def r2(self, binding: str) -> R2Bucket:
         """The R2 bucket the Worker sees as ``env.<binding>``."""
-        try:
-            return self._r2[binding]
-        except KeyError:
-            raise KeyError(f"no R2 binding named {binding!r}") from None
+        return _named(self._r2, binding, "R2")
 
     def durable_objects(self, binding: str) -> DurableObjectNamespace:
         """The Durable Object namespace the Worker sees as ``env.<binding>``."""
-        try:
-            return self._durable_objects[binding]
-        except KeyError:
-            raise KeyError(f"no Durable Object binding named {binding!r}") from None
+        return _named(self._durable_objects, binding, "Durable Object")
 
     async def run_due_alarms(self) -> int:
         """Fire the Durable Object alarms due on the emulator's clock; how many ran."""
