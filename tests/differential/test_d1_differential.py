@@ -16,7 +16,6 @@ SQLite's cursor counters; the emulator estimates them (compared as counts, see t
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.devserver import ServerNotReady, wrangler_dev
+from tests.support.devserver import js_twin
 
 HERE = Path(__file__).parent / "d1"
 ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 SCENARIO = json.loads((HERE / "scenario.json").read_text(encoding="utf-8"))
 STARTUP_SECONDS = 90
 ESTIMATED = {"rows_read", "rows_written"}
@@ -37,25 +35,8 @@ ESTIMATED = {"rows_read", "rows_written"}
 @pytest.fixture(scope="module")
 def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``wrangler dev`` serving d1/js/worker.js on a free port, torn down with its process group."""
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
-    try:
-        with wrangler_dev(
-            [str(WRANGLER)],
-            "--local",
-            "--config",
-            str(HERE / "js" / "wrangler.toml"),
-            cwd=HERE / "js",
-            folder=tmp_path_factory.mktemp("workerd"),
-            health_path="/health",
-            timeout=STARTUP_SECONDS,
-            interval=0.3,
-        ) as url:
-            yield url
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with js_twin(HERE / "js", tmp_path_factory.mktemp("workerd"), STARTUP_SECONDS) as url:
+        yield url
 
 
 def run_under_workerd(url: str) -> list[Any]:

@@ -10,7 +10,6 @@ answers must be identical.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,36 +18,18 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.devserver import ServerNotReady, wrangler_dev
+from tests.support.devserver import js_twin
 
 HERE = Path(__file__).parent / "durable_objects"
 ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 STARTUP_SECONDS = 90
 
 
 @pytest.fixture(scope="module")
 def workerd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``wrangler dev`` serving durable_objects/js/worker.js on a free port."""
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
-    try:
-        with wrangler_dev(
-            [str(WRANGLER)],
-            "--local",
-            "--config",
-            str(HERE / "js" / "wrangler.toml"),
-            cwd=HERE / "js",
-            folder=tmp_path_factory.mktemp("workerd"),
-            health_path="/health",
-            timeout=STARTUP_SECONDS,
-            interval=0.3,
-        ) as url:
-            yield url
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with js_twin(HERE / "js", tmp_path_factory.mktemp("workerd"), STARTUP_SECONDS) as url:
+        yield url
 
 
 def run_under_workerd(url: str, path: str) -> list[Any]:

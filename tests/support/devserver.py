@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import TextIO
 
 import httpx
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXECUTABLE = Path(sys.executable).parent / "workers-emulator"
@@ -364,3 +365,31 @@ class DevProcess:
             if stream is not None:
                 stream.close()
         return code
+
+
+WRANGLER = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "wrangler"
+
+
+@contextmanager
+def js_twin(js_dir: Path, folder: Path, timeout: float = 90) -> Iterator[str]:
+    """``wrangler dev --local`` serving ``js_dir``'s Worker (its ``/health`` answering), for a
+    differential test; skips where wrangler or node is missing, fails if it never starts."""
+    if not WRANGLER.exists():
+        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the differential test needs it to run wrangler")
+    try:
+        with wrangler_dev(
+            [str(WRANGLER)],
+            "--local",
+            "--config",
+            str(js_dir / "wrangler.toml"),
+            cwd=js_dir,
+            folder=folder,
+            health_path="/health",
+            timeout=timeout,
+            interval=0.3,
+        ) as url:
+            yield url
+    except ServerNotReady as error:
+        pytest.fail(str(error))
