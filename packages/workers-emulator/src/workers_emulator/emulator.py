@@ -498,10 +498,17 @@ class Emulator:
         )
 
     async def handle(
-        self, request: Request, respond: Respond, *, entrypoint: str | None = None
+        self,
+        request: Request,
+        respond: Respond,
+        *,
+        entrypoint: str | None = None,
+        propagate: bool = False,
     ) -> Invocation:
         """Run the Worker on ``request``; ``respond`` gets its response (``error_response``
-        if it threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
+        if it threw), then ``waitUntil`` work is awaited. Returns the invocation's counts.
+        ``propagate``: what the handler raised is raised here instead, unlogged (a service
+        binding's caller gets it, as workerd rejects its ``fetch``)."""
 
         # _invoke's steps written out: every request comes this way (a closure and a coroutine
         # less per request); scheduled() and rpc() share _invoke.
@@ -514,16 +521,21 @@ class Emulator:
         ctx = ExecutionContext()
         collector = LineCollector(self._emit)
         token = _current_invocation.set(invocation)
+        raised: Exception | None = None
         try:
             with self._clock_patch(), captured_output(collector):
                 try:
                     response: FetchResponse = await self.isolate.fetch(request, ctx, entrypoint)
                     neuter = "Can't read from request stream after response has been sent."
                 except Exception as exc:
-                    self._log_exception("Uncaught exception in fetch handler", exc)
-                    response = error_response(exc, request)
                     neuter = "Can't read from request stream after responding with an exception."
-                await respond(response)
+                    if propagate:
+                        raised = exc
+                    else:
+                        self._log_exception("Uncaught exception in fetch handler", exc)
+                        response = error_response(exc, request)
+                if raised is None:
+                    await respond(response)
                 if request.body is not None:
                     request.body._neuter(neuter)
                 if ctx._tasks:
@@ -533,6 +545,8 @@ class Emulator:
                 await invocation.end()
             _current_invocation.reset(token)
             collector.close()
+        if raised is not None:
+            raise raised
         return invocation
 
     async def scheduled(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ...config import BindingConfig, ConfigError
 from .binding import ServiceBinding
+from .crossing import enhanced_error_serialization
 
 if TYPE_CHECKING:
     from ..providers import BindingHost
@@ -25,4 +26,11 @@ def provide_service(binding: BindingConfig, host: BindingHost) -> ServiceBinding
         raise ConfigError(
             f"{host.config.path}: services {binding.name}: `entrypoint` must be a class name"
         )
-    return ServiceBinding(binding.name, service, entrypoint, host.workers)
+    return ServiceBinding(
+        binding.name,
+        service,
+        entrypoint,
+        host.workers,
+        enhanced_errors=enhanced_error_serialization(host.config),
+    )
+
