@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from workers_emulator import Emulator, JsException
+from workers_emulator.cli import EXIT_USAGE, main
 from workers_emulator.config import ConfigError
 from workers_emulator.server import banner
 
@@ -195,6 +196,7 @@ def test_fault_injection_fails_a_service_call(session: Emulator) -> None:
 def test_the_banner_shows_which_services_are_connected(session: Emulator) -> None:
     lines = banner(session)
     assert any(line.startswith("env.B (b-worker) ") and line.endswith(" local") for line in lines)
+    assert any(line.startswith("env.ADMIN (b-worker#Admin) ") for line in lines)
     gone = [line for line in lines if line.startswith("env.GONE (nowhere) ")]
     assert len(gone) == 1 and gone[0].endswith("local [not connected]")
 
@@ -213,6 +215,21 @@ def test_the_callees_fetch_raising_rejects_the_callers_fetch_without_a_page(
 
     assert asyncio.run(call()) == "Error"
     assert not any("Uncaught exception" in line for line in session.workers["b-worker"].log_lines)
+
+
+def test_a_named_entrypoint_the_callee_lacks_stops_the_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    services = [{"binding": "NOPE", "service": "b-worker", "entrypoint": "Nope"}]
+    caller = _write(tmp_path / "a", "a-worker", CALLER, services=services)
+    callee = _write(tmp_path / "b", "b-worker", CALLEE)
+    argv = ["dev", "-c", str(caller), "-c", str(callee), "--port", "0"]
+    assert main([*argv, "--persist-to", str(tmp_path / "state")]) == EXIT_USAGE
+    # workerd's refusal (it names Workers "core:user:<name>" under wrangler dev).
+    assert capsys.readouterr().err.strip() == (
+        'workers-emulator: Worker "a-worker"\'s binding "NOPE" refers to service "b-worker" '
+        'with a named entrypoint "Nope", but "b-worker" has no such named entrypoint.'
+    )
 
 
 def test_two_workers_of_one_name_are_a_config_error(configs: tuple[Path, Path]) -> None:
