@@ -13,7 +13,9 @@ callee mutates (copies); a Response returned over RPC; RPC methods throwing Erro
 RangeError and an error of its own name; a method that does not exist; a named entrypoint
 (``entrypoint = "Admin"``) through ``fetch`` and RPC, reading the callee's ``env``; and a
 binding to a Worker that is not running (``fetch``'s 503 and RPC's error). Each step answers
-a value or ``"Name: message"`` for what it caught; the answers must be identical.
+a value or ``"Name: message"`` for what it caught; the answers must be identical. The caller
+also sends to a queue the callee consumes (one broker for the session's Workers): what the
+callee's queue handler received must be the same too.
 
 The scenario runs at two compatibility dates, before and after workerd's
 ``enhanced_error_serialization`` (2026-04-21), which decides whether an error's own name
@@ -38,6 +40,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +62,8 @@ RUN_HEADERS = {
     "content-type": "text/plain",
 }
 FORWARD = "forward the incoming request"
+# Batches wait up to max_batch_timeout (1 s) under both.
+QUEUE_SECONDS = 20
 MISSING_METHOD = "a method that does not exist"
 JS_MISSING_METHOD = 'TypeError: The RPC receiver does not implement the method "nope".'
 PY_MISSING_METHOD = "TypeError: Method nope does not exist"
@@ -75,7 +81,28 @@ def twins_at(date: str, folder: Path) -> Path:
     return copy
 
 
-def run(url: str) -> dict[str, Any]:
+@dataclass
+class Answers:
+    steps: dict[str, str]  # by step, each value as canonical JSON text
+    queued: list[Any]  # what the callee's queue handler received, sorted
+
+
+def run(url: str) -> Answers:
+    """The caller's answer by step, then what reached the callee through the queue."""
+    return Answers(run_steps(url), queued(url))
+
+
+def queued(url: str) -> list[Any]:
+    """The callee's queue records once both messages the caller sent have arrived."""
+    deadline = time.monotonic() + QUEUE_SECONDS
+    records = httpx.get(f"{url}/queued", timeout=30).json()
+    while len(records) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        records = httpx.get(f"{url}/queued", timeout=30).json()
+    return sorted(records, key=lambda record: json.dumps(record, sort_keys=True))
+
+
+def run_steps(url: str) -> dict[str, str]:
     """The caller's answer by step, each step's value as canonical JSON text."""
     response = httpx.post(f"{url}/run", content=b"forwarded body", headers=RUN_HEADERS, timeout=60)
     assert response.status_code == 200, response.text
@@ -97,7 +124,7 @@ def twins(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="module")
-def workerd_answer(twins: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def workerd_answer(twins: Path, tmp_path_factory: pytest.TempPathFactory) -> Answers:
     """The JavaScript twins under ``wrangler dev -c caller -c callee``."""
     folder = tmp_path_factory.mktemp("workerd")
     js = twins / "js"
@@ -106,7 +133,7 @@ def workerd_answer(twins: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
 
 
 @pytest.fixture(scope="module")
-def emulator_answer(twins: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def emulator_answer(twins: Path, tmp_path_factory: pytest.TempPathFactory) -> Answers:
     """The Python twins under ``workers-emulator dev -c caller -c callee``."""
     folder = tmp_path_factory.mktemp("emulator")
     py = twins / "py"
@@ -116,19 +143,27 @@ def emulator_answer(twins: Path, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 def test_service_bindings_answer_as_under_workerd(
-    workerd_answer: dict[str, Any], emulator_answer: dict[str, Any]
+    workerd_answer: Answers, emulator_answer: Answers
 ) -> None:
-    assert list(emulator_answer) == list(workerd_answer)
+    workerd, emulator = workerd_answer.steps, emulator_answer.steps
+    assert list(emulator) == list(workerd)
     mismatches = [
-        f"{name}\n  workerd:  {workerd_answer[name]}\n  emulator: {emulator_answer[name]}"
-        for name in workerd_answer
-        if name != MISSING_METHOD and workerd_answer[name] != emulator_answer[name]
+        f"{name}\n  workerd:  {workerd[name]}\n  emulator: {emulator[name]}"
+        for name in workerd
+        if name != MISSING_METHOD and workerd[name] != emulator[name]
     ]
     assert not mismatches, "\n".join(mismatches)
 
 
 def test_a_missing_method_is_refused_by_each_runtime_in_its_own_words(
-    workerd_answer: dict[str, Any], emulator_answer: dict[str, Any]
+    workerd_answer: Answers, emulator_answer: Answers
 ) -> None:
-    assert json.loads(workerd_answer[MISSING_METHOD]) == JS_MISSING_METHOD
-    assert json.loads(emulator_answer[MISSING_METHOD]) == PY_MISSING_METHOD
+    assert json.loads(workerd_answer.steps[MISSING_METHOD]) == JS_MISSING_METHOD
+    assert json.loads(emulator_answer.steps[MISSING_METHOD]) == PY_MISSING_METHOD
+
+
+def test_a_queue_the_caller_produces_to_is_consumed_by_the_callee_as_under_workerd(
+    workerd_answer: Answers, emulator_answer: Answers
+) -> None:
+    assert len(workerd_answer.queued) == 2
+    assert emulator_answer.queued == workerd_answer.queued

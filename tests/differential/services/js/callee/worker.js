@@ -9,6 +9,9 @@ function kind(value) {
   return typeof value;
 }
 
+// What the queue handler received, for the caller to ask for (queued()).
+const QUEUED = [];
+
 export default class extends WorkerEntrypoint {
   async fetch(request) {
     const path = new URL(request.url).pathname;
@@ -28,6 +31,17 @@ export default class extends WorkerEntrypoint {
       statusText: "Made It",
       headers: { "x-from": "callee", "content-type": "application/json" },
     });
+  }
+
+  async queue(batch) {
+    for (const message of batch.messages) {
+      QUEUED.push({ queue: batch.queue, body: message.body, attempts: message.attempts });
+      message.ack();
+    }
+  }
+
+  queued() {
+    return QUEUED;
   }
 
   describe(value) {

@@ -27,6 +27,7 @@ export default {
   async fetch(request, env) {
     const path = new URL(request.url).pathname;
     if (path === "/health") return new Response("ok");
+    if (path === "/queued") return Response.json(await env.CALLEE.queued());
     if (path !== "/run") return new Response("no route", { status: 404 });
     const steps = [];
     const step = async (name, fn) => steps.push([name, await attempt(fn)]);
@@ -97,6 +98,11 @@ export default {
     await step("a service not running: fetch", async () =>
       answer(await env.GONE.fetch("http://gone.internal/")));
     await step("a service not running: RPC", () => env.GONE.ping());
+    await step("send to a queue the callee consumes", async () => {
+      await env.JOBS.send({ n: 1, text: "for the callee" });
+      await env.JOBS.send("plain text", { contentType: "text" });
+      return "sent";
+    });
     return Response.json(steps);
   },
 };

@@ -40,6 +40,10 @@ def as_json(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+# What the queue handler received, for the caller to ask for (queued()).
+QUEUED = []
+
+
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
         path = urlsplit(request.url).path
@@ -61,6 +65,16 @@ class Default(WorkerEntrypoint):
             status_text="Made It",
             headers={"x-from": "callee", "content-type": "application/json"},
         )
+
+    async def queue(self, batch, env, ctx):
+        for message in batch.messages:
+            body = message.body
+            body = body.to_py() if hasattr(body, "to_py") else body
+            QUEUED.append({"queue": batch.queue, "body": body, "attempts": message.attempts})
+            message.ack()
+
+    async def queued(self):
+        return QUEUED
 
     async def describe(self, value):
         return {"kind": kind(value), "integer": is_integer(value), "value": value}

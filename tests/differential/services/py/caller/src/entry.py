@@ -5,7 +5,8 @@ answers [[step, result], ...]; an error is recorded as "Name: message"."""
 import json
 from urllib.parse import urlsplit
 
-from pyodide.ffi import JsException
+from js import Object
+from pyodide.ffi import JsException, to_js
 from workers import Request, Response, WorkerEntrypoint
 
 
@@ -65,6 +66,8 @@ class Default(WorkerEntrypoint):
         path = urlsplit(request.url).path
         if path == "/health":
             return Response("ok")
+        if path == "/queued":
+            return Response(as_json(await self.env.CALLEE.queued()))
         if path != "/run":
             return Response("no route", status=404)
         env = self.env
@@ -200,4 +203,13 @@ class Default(WorkerEntrypoint):
 
         await step("a service not running: fetch", gone_fetch)
         await step("a service not running: RPC", lambda: env.GONE.ping())
+
+        async def send_to_queue():
+            await env.JOBS.send(
+                to_js({"n": 1, "text": "for the callee"}, dict_converter=Object.fromEntries)
+            )
+            await env.JOBS.send("plain text", contentType="text")
+            return "sent"
+
+        await step("send to a queue the callee consumes", send_to_queue)
         return Response(as_json(steps), headers={"content-type": "application/json"})
