@@ -133,6 +133,23 @@ def test_object_and_json() -> None:
         js.JSON.parse("{")
 
 
+def test_a_javascript_error_made_in_python_can_be_raised_as_pyodide_allows() -> None:
+    # Pyodide's proxy of a JS error is a JsException: `raise js.TypeError.new(...)` throws
+    # that very error to JavaScript (the service bindings differential test relies on it).
+    error = js.TypeError.new("bad input")
+    assert isinstance(error, JsException)
+    error.name = "CustomError"
+    with pytest.raises(JsException) as caught:
+        raise error
+    assert caught.value is error
+    assert (error.name, error.message, str(error)) == (
+        "CustomError",
+        "bad input",
+        "CustomError: bad input",
+    )
+    assert js.Error.new("").toString() == "Error"
+
+
 def test_text_encoding_and_base64() -> None:
     encoded = js.TextEncoder.new().encode("é€")
     assert (encoded.length, encoded.to_bytes()) == (5, "é€".encode())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import textwrap
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from workers_emulator import Emulator
+from workers_emulator import Emulator, JsException
+from workers_emulator.cli import EXIT_USAGE, main
 from workers_emulator.config import ConfigError
 from workers_emulator.server import banner
 
@@ -22,6 +24,8 @@ from workers import Response, WorkerEntrypoint
 
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
+        if request.url.endswith("/explode"):
+            raise ValueError("fetch boom in b")
         body = await request.text()
         return Response(f"b saw {request.method} {request.url} {body}", headers={"x-from": "b"})
 
@@ -31,6 +35,9 @@ class Default(WorkerEntrypoint):
     async def keep(self, items):
         items.append("changed in b")
         return items
+
+    async def explode(self):
+        raise ValueError("boom in b")
 
 
 class Admin(WorkerEntrypoint):
@@ -76,6 +83,15 @@ class Default(WorkerEntrypoint):
                 await self.env.GONE.ping()
             except Exception as exc:
                 return Response(str(exc))
+        if path in ("/python-error", "/python-error-fetch"):
+            try:
+                if path == "/python-error":
+                    await self.env.B.explode()
+                else:
+                    await self.env.B.fetch("http://b.internal/explode")
+            except Exception as exc:
+                lines = exc.message.strip().splitlines()
+                return Response(json.dumps([type(exc).__name__, exc.name, lines[0], lines[-1]]))
         return Response("no route", status=404)
 """
 
@@ -138,13 +154,35 @@ def test_rpc_arguments_and_results_are_copies(session: Emulator) -> None:
 
 
 def test_a_service_not_in_the_session_answers_as_wrangler_dev_does(session: Emulator) -> None:
+    # wrangler 4.86's dev registry; the differential test holds it to workerd.
     client = session.test_client()
-    message = (
-        'Couldn\'t find a local dev session for the "default" entrypoint of service '
-        '"nowhere" to proxy to'
-    )
+    message = 'Worker "nowhere" not found. Make sure it is running locally.'
     assert client.get("/not-running").text == f"503 {message}"
     assert client.get("/not-running-rpc").text == f"Error: {message}"
+
+
+@pytest.mark.parametrize(
+    ("date", "name", "first_line"),
+    [
+        # Before enhanced_error_serialization workerd tunnels an unknown name as an Error
+        # whose message starts with it (as test_services_differential.py sees for JavaScript).
+        ("2025-06-01", "Error", "PythonError: Traceback (most recent call last):"),
+        ("2026-04-21", "PythonError", "Traceback (most recent call last):"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/python-error", "/python-error-fetch"])
+def test_a_python_exception_reaches_the_caller_as_pyodides_python_error(
+    tmp_path: Path, date: str, name: str, first_line: str, path: str
+) -> None:
+    # workerd's Python entrypoint wrapper lets Pyodide turn the exception into a PythonError
+    # (a JavaScript error, its message the traceback); the caller catches a JsException.
+    caller = _write(tmp_path / "a", "a-worker", CALLER, services=SERVICES, compatibility_date=date)
+    callee = _write(tmp_path / "b", "b-worker", CALLEE, compatibility_date=date)
+    workers: dict[str, Emulator] = {}
+    with Emulator(caller, workers=workers) as emulator, Emulator(callee, workers=workers):
+        answer = emulator.test_client().get(path).json()
+    boom = "boom in b" if path == "/python-error" else "fetch boom in b"
+    assert answer == ["JsException", name, first_line, f"ValueError: {boom}"]
 
 
 def test_fault_injection_fails_a_service_call(session: Emulator) -> None:
@@ -158,8 +196,40 @@ def test_fault_injection_fails_a_service_call(session: Emulator) -> None:
 def test_the_banner_shows_which_services_are_connected(session: Emulator) -> None:
     lines = banner(session)
     assert any(line.startswith("env.B (b-worker) ") and line.endswith(" local") for line in lines)
+    assert any(line.startswith("env.ADMIN (b-worker#Admin) ") for line in lines)
     gone = [line for line in lines if line.startswith("env.GONE (nowhere) ")]
     assert len(gone) == 1 and gone[0].endswith("local [not connected]")
+
+
+def test_the_callees_fetch_raising_rejects_the_callers_fetch_without_a_page(
+    session: Emulator,
+) -> None:
+    # workerd rejects the caller's fetch with the error (a 500 page is wrangler's middleware
+    # around a bundled JavaScript Worker, which a Python Worker does not get).
+    async def call() -> str:
+        try:
+            await session.service("B").fetch("http://b.internal/explode")
+        except JsException as exc:
+            return exc.name
+        return "answered"
+
+    assert asyncio.run(call()) == "Error"
+    assert not any("Uncaught exception" in line for line in session.workers["b-worker"].log_lines)
+
+
+def test_a_named_entrypoint_the_callee_lacks_stops_the_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    services = [{"binding": "NOPE", "service": "b-worker", "entrypoint": "Nope"}]
+    caller = _write(tmp_path / "a", "a-worker", CALLER, services=services)
+    callee = _write(tmp_path / "b", "b-worker", CALLEE)
+    argv = ["dev", "-c", str(caller), "-c", str(callee), "--port", "0"]
+    assert main([*argv, "--persist-to", str(tmp_path / "state")]) == EXIT_USAGE
+    # workerd's refusal (it names Workers "core:user:<name>" under wrangler dev).
+    assert capsys.readouterr().err.strip() == (
+        'workers-emulator: Worker "a-worker"\'s binding "NOPE" refers to service "b-worker" '
+        'with a named entrypoint "Nope", but "b-worker" has no such named entrypoint.'
+    )
 
 
 def test_two_workers_of_one_name_are_a_config_error(configs: tuple[Path, Path]) -> None:
@@ -176,7 +246,7 @@ def test_dev_serves_the_first_config_and_binds_the_others(
     configs: tuple[Path, Path], tmp_path: Path
 ) -> None:
     caller, callee = configs
-    with emulator_dev(caller, "-c", str(callee), folder=tmp_path, health_path="/health") as url:
+    with emulator_dev(caller, folder=tmp_path, health_path="/health", beside=[callee]) as url:
         assert httpx.get(f"{url}/fetch").text == "200 b b saw POST http://b.internal/hello payload"
         assert httpx.get(f"{url}/rpc").text == "5"
         forwarded = httpx.post(f"{url}/forward", content=b"over http")

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -161,16 +161,39 @@ def wrangler_dev(
         stop_process_group(process)
 
 
+def config_flags(primary: Path, beside: Sequence[Path]) -> list[str]:
+    """``--config`` for the primary Worker and then for each Worker run beside it (a config
+    file, or a folder holding one), as both ``wrangler dev`` and ``workers-emulator dev``
+    take a session of several Workers."""
+    return [flag for path in (primary, *beside) for flag in ("--config", str(config_in(path)))]
+
+
+def config_in(path: Path) -> Path:
+    """``path`` if it is a config file, else the wrangler config in the folder ``path``."""
+    if path.is_file():
+        return path
+    for name in ("wrangler.jsonc", "wrangler.json", "wrangler.toml"):
+        if (path / name).is_file():
+            return path / name
+    raise FileNotFoundError(f"no wrangler.jsonc, wrangler.json or wrangler.toml in {path}")
+
+
 @contextmanager
 def emulator_dev(
-    config: Path, *extra_args: str, folder: Path, health_path: str, timeout: float = 60
+    config: Path,
+    *extra_args: str,
+    folder: Path,
+    health_path: str,
+    timeout: float = 60,
+    beside: Sequence[Path] = (),
 ) -> Iterator[str]:
-    """``workers-emulator dev --config <config>`` on a free loopback port, its state and its
-    log (``workers-emulator.log``) in ``folder``; yields the base URL once ``health_path``
-    answers 200, raises ServerNotReady otherwise, and always stops the process."""
+    """``workers-emulator dev --config <config>`` on a free loopback port (with a further
+    ``--config`` for each Worker ``beside`` it), its state and its log
+    (``workers-emulator.log``) in ``folder``; yields the base URL once ``health_path`` answers
+    200, raises ServerNotReady otherwise, and always stops the process."""
     port = free_port()
     log_path = folder / "workers-emulator.log"
-    command = [str(EXECUTABLE), "dev", "--config", str(config), "--port", str(port)]
+    command = [str(EXECUTABLE), "dev", *config_flags(config, beside), "--port", str(port)]
     command += ["--persist-to", str(folder / "state"), *extra_args]
     # A Worker run in-process by an earlier test may have set this in os.environ (the
     # process's, not an isolate's): the server's Worker must choose its own.
@@ -371,9 +394,12 @@ WRANGLER = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "wran
 
 
 @contextmanager
-def js_twin(js_dir: Path, folder: Path, timeout: float = 90) -> Iterator[str]:
-    """``wrangler dev --local`` serving ``js_dir``'s Worker (its ``/health`` answering), for a
-    differential test; skips where wrangler or node is missing, fails if it never starts."""
+def js_twin(
+    js_dir: Path, folder: Path, timeout: float = 90, *, beside: Sequence[Path] = ()
+) -> Iterator[str]:
+    """``wrangler dev --local`` serving ``js_dir``'s Worker (its ``/health`` answering), and
+    the Workers ``beside`` it (reachable through its bindings only), for a differential test;
+    skips where wrangler or node is missing, fails if it never starts."""
     if not WRANGLER.exists():
         pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
     if shutil.which("node") is None:
@@ -382,8 +408,7 @@ def js_twin(js_dir: Path, folder: Path, timeout: float = 90) -> Iterator[str]:
         with wrangler_dev(
             [str(WRANGLER)],
             "--local",
-            "--config",
-            str(js_dir / "wrangler.toml"),
+            *config_flags(js_dir, beside),
             cwd=js_dir,
             folder=folder,
             health_path="/health",

@@ -165,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dev(args: argparse.Namespace) -> int:
+    from .bindings.services import check_entrypoints
     from .emulator import Emulator
     from .server import cannot_listen_message, default_persist_to, listen_socket, run_dev_server
 
@@ -195,6 +196,7 @@ def _dev(args: argparse.Namespace) -> int:
                 )
                 for path in config_paths
             ]
+            check_entrypoints(workers.values())
     except ConfigError:
         sock.close()
         _close_all(workers)

@@ -22,7 +22,14 @@ from .bindings.providers import (
     NotEmulatedBinding,
     not_emulated_message,
 )
-from .bindings.queues import MessageBatch, Queue, QueueBroker, QueueDelivery, queue_broker
+from .bindings.queues import (
+    MessageBatch,
+    Queue,
+    QueueBroker,
+    QueueDelivery,
+    queue_broker,
+    queue_consumers,
+)
 from .bindings.r2 import R2Bucket
 from .bindings.ratelimit import RateLimiter
 from .bindings.services import ServiceBinding
@@ -173,8 +180,12 @@ class Emulator:
         bindings: dict[str, Any] = {k: to_jsdict(v) for k, v in self.vars.items()}
         bindings.update(self.secrets)
         self.workers: dict[str, Emulator] = {} if workers is None else workers
+        # The session's shared objects: those of the Workers already in it, if any.
+        session: dict[tuple[str, str], Any] = next(
+            (worker.binding_host.session for worker in self.workers.values()), {}
+        )
         self._host = BindingHost(
-            self.config, self.clock, self.persist_to, kv_write_limit, self.workers
+            self.config, self.clock, self.persist_to, kv_write_limit, self.workers, session
         )
         self._kv: dict[str, KVNamespace] = {}
         self._ratelimiters: dict[str, RateLimiter] = {}
@@ -237,6 +248,20 @@ class Emulator:
             )
         self.workers[self.config.name] = self
         self._attach_durable_objects()
+        consumed = queue_consumers(self.config)
+        if consumed:
+            # Joins the session's broker: a queue another Worker produces to comes here.
+            self.queue_broker.add_consumers(
+                self.config.name,
+                consumed,
+                self._queue_event,
+                lambda line: self._emit("stderr", line),
+            )
+
+    @property
+    def binding_host(self) -> BindingHost:
+        """What this Worker's bindings were built with (its config, clock, shared objects)."""
+        return self._host
 
     def _attach_durable_objects(self) -> None:
         """Give each namespace its class from the loaded Worker (a bound class it does not
@@ -305,17 +330,15 @@ class Emulator:
 
     @property
     def queue_broker(self) -> QueueBroker:
-        """The broker holding every queue's messages; its consumer is this Worker."""
-        broker = queue_broker(self._host)
-        if broker.dispatch is None:
-            broker.dispatch = self._queue_event
-            broker.log = lambda line: self._emit("stderr", line)
-        return broker
+        """The broker holding every queue's messages, shared by the dev session's Workers
+        (``workers=``); each queue's consumer is the Worker whose config consumes it."""
+        return queue_broker(self._host)
 
     async def deliver_queues(self) -> list[QueueDelivery]:
-        """Hand every queue batch that is due at ``self.clock``'s now (full, or its
-        ``max_batch_timeout`` passed, delays over) to the Worker's ``queue`` handler, one
-        invocation per batch; returns what became of each batch's messages."""
+        """Hand every queue batch that is due at the broker's clock's now (full, or its
+        ``max_batch_timeout`` passed, delays over) to its consumer's ``queue`` handler (this
+        Worker's or another's of the session), one invocation per batch; returns what became
+        of each batch's messages."""
         return await self.queue_broker.deliver_due()
 
     async def run_queue_deliveries(self, interval: float = 0.05) -> None:
@@ -498,10 +521,17 @@ class Emulator:
         )
 
     async def handle(
-        self, request: Request, respond: Respond, *, entrypoint: str | None = None
+        self,
+        request: Request,
+        respond: Respond,
+        *,
+        entrypoint: str | None = None,
+        propagate: bool = False,
     ) -> Invocation:
         """Run the Worker on ``request``; ``respond`` gets its response (``error_response``
-        if it threw), then ``waitUntil`` work is awaited. Returns the invocation's counts."""
+        if it threw), then ``waitUntil`` work is awaited. Returns the invocation's counts.
+        ``propagate``: what the handler raised is raised here instead, unlogged (a service
+        binding's caller gets it, as workerd rejects its ``fetch``)."""
 
         # _invoke's steps written out: every request comes this way (a closure and a coroutine
         # less per request); scheduled() and rpc() share _invoke.
@@ -514,16 +544,21 @@ class Emulator:
         ctx = ExecutionContext()
         collector = LineCollector(self._emit)
         token = _current_invocation.set(invocation)
+        raised: Exception | None = None
         try:
             with self._clock_patch(), captured_output(collector):
                 try:
                     response: FetchResponse = await self.isolate.fetch(request, ctx, entrypoint)
                     neuter = "Can't read from request stream after response has been sent."
                 except Exception as exc:
-                    self._log_exception("Uncaught exception in fetch handler", exc)
-                    response = error_response(exc, request)
                     neuter = "Can't read from request stream after responding with an exception."
-                await respond(response)
+                    if propagate:
+                        raised = exc
+                    else:
+                        self._log_exception("Uncaught exception in fetch handler", exc)
+                        response = error_response(exc, request)
+                if raised is None:
+                    await respond(response)
                 if request.body is not None:
                     request.body._neuter(neuter)
                 if ctx._tasks:
@@ -533,6 +568,8 @@ class Emulator:
                 await invocation.end()
             _current_invocation.reset(token)
             collector.close()
+        if raised is not None:
+            raise raised
         return invocation
 
     async def scheduled(

@@ -230,10 +230,11 @@ class Isolate:
         self, entrypoint: str | None, method: str, args: tuple[Any, ...], ctx: ExecutionContext
     ) -> Any:
         """An RPC call: ``method`` of a fresh instance of the entrypoint, every argument
-        passed (only ``fetch`` is relaxed)."""
+        passed (only ``fetch`` is relaxed). A method it lacks is the JavaScript TypeError
+        workerd's Python entrypoint wrapper throws."""
         cls = self._entrypoint_class(entrypoint)
         if cls is None or method.startswith("_") or not callable(getattr(cls, method, None)):
-            raise TypeError(f"Method {method} does not exist")
+            raise JsException("TypeError", f"Method {method} does not exist")
         return await self._call(ctx, cls, method, args, method == "fetch")
 
     async def _call(

@@ -50,12 +50,12 @@ def banner(emulator: Emulator) -> list[str]:
     )
     details.update((db.binding, db.database_id) for db in d1_databases(emulator.config))
     details.update((p.binding, p.queue) for p in queue_producers(emulator.config).values())
-    services = {
-        b.name: str(b.options.get("service"))
-        for b in emulator.config.bindings
-        if b.kind.key == "services"
-    }
-    details.update(services)
+    service_bindings = [b for b in emulator.config.bindings if b.kind.key == "services"]
+    services = {b.name: str(b.options.get("service")) for b in service_bindings}
+    for b in service_bindings:
+        entrypoint = b.options.get("entrypoint")
+        # As wrangler shows it: `service#Entrypoint` for a named entrypoint.
+        details[b.name] = services[b.name] + (f"#{entrypoint}" if entrypoint else "")
     details.update(
         (b.name, str(b.options.get("bucket_name") or b.name))
         for b in emulator.config.bindings

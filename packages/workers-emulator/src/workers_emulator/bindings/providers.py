@@ -43,6 +43,8 @@ class BindingHost:
     kv_write_limit: bool = True
     # The dev session's Workers by name, for service bindings (filled as each one starts).
     workers: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # What the session's Workers share (``session_shared``): the same dict for all of them.
+    session: dict[tuple[str, str], Any] = dataclasses.field(default_factory=dict)
     _shared: dict[tuple[str, str], Any] = dataclasses.field(default_factory=dict)
 
     def shared(self, kind: str, key: str, create: Callable[[], Any]) -> Any:
@@ -51,6 +53,14 @@ class BindingHost:
         found = self._shared.get((kind, key))
         if found is None:
             found = self._shared[(kind, key)] = create()
+        return found
+
+    def session_shared(self, kind: str, key: str, create: Callable[[], Any]) -> Any:
+        """One object per ``(kind, key)`` for every Worker of the dev session: e.g. the queue
+        broker, so that one Worker consumes what another produces."""
+        found = self.session.get((kind, key))
+        if found is None:
+            found = self.session[(kind, key)] = create()
         return found
 
     def close(self) -> None:

@@ -1,5 +1,5 @@
-"""The queue broker: messages waiting per queue, batches formed and handed to the Worker's
-``queue`` handler, retries, the dead-letter queue, as `wrangler dev`'s local broker
+"""The queue broker: messages waiting per queue, batches formed and handed to the consuming
+Worker's ``queue`` handler, retries, the dead-letter queue, as `wrangler dev`'s local broker
 (miniflare's ``QueueBrokerObject``) does it, on the emulator's clock.
 
 Nothing runs by itself: ``deliver_due()`` hands over every batch that is due at the clock's
@@ -15,6 +15,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from ...clock import Clock
+from ...config import ConfigError
 from .batch import BatchAnswer, Message, MessageBatch, delivered_body
 from .config import QueueConsumerConfig
 from .validation import SerializedBody
@@ -45,6 +46,7 @@ class QueueDelivery:
 
 # Runs the Worker's queue handler on a batch; True when it returned, False when it raised.
 Dispatch = Callable[[MessageBatch], Awaitable[bool]]
+Log = Callable[[str], None]
 
 
 @dataclasses.dataclass
@@ -60,17 +62,49 @@ def new_message_id() -> str:
     return os.urandom(16).hex()
 
 
-class QueueBroker:
-    """Every queue the Worker produces to or consumes, by name."""
+def _print_line(line: str) -> None:
+    print(line, file=sys.stderr)
 
-    def __init__(self, clock: Clock, consumers: dict[str, QueueConsumerConfig]) -> None:
+
+@dataclasses.dataclass(frozen=True)
+class _Consumer:
+    worker: str  # the consuming Worker's name
+    dispatch: Dispatch
+    log: Log  # the broker's own lines about this queue, as wrangler dev prints them
+
+
+class QueueBroker:
+    """Every queue the dev session's Workers produce to or consume, by name, as wrangler
+    dev's one broker for all of them: a queue produced to in one Worker is delivered to the
+    Worker of the session that consumes it."""
+
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.consumers = consumers
+        self.consumers: dict[str, QueueConsumerConfig] = {}
+        self._consumer: dict[str, _Consumer] = {}
         self._queues: dict[str, _Queue] = {}
         self._arrivals = 0
-        self.dispatch: Dispatch | None = None  # set by the emulator that runs the consumer
-        # The broker's own lines, as wrangler dev prints them (without colour).
-        self.log: Callable[[str], None] = _print_line
+
+    def add_consumers(
+        self,
+        worker: str,
+        consumers: dict[str, QueueConsumerConfig],
+        dispatch: Dispatch,
+        log: Log = _print_line,
+    ) -> None:
+        """Make the Worker named ``worker`` the consumer of ``consumers``' queues: their
+        batches go to ``dispatch``. A queue has one consumer in a session (as in miniflare):
+        a second is a ConfigError."""
+        for queue in consumers:
+            taken = self._consumer.get(queue)
+            if taken is not None:
+                raise ConfigError(
+                    f'Multiple consumers defined for queue "{queue}": "{taken.worker}" and '
+                    f'"{worker}"'
+                )
+        for queue, settings in consumers.items():
+            self.consumers[queue] = settings
+            self._consumer[queue] = _Consumer(worker, dispatch, log)
 
     def consumes(self, queue: str) -> bool:
         return queue in self.consumers
@@ -137,8 +171,8 @@ class QueueBroker:
             Message(m.id, m.timestamp_ms, delivered_body(m.body), m.failed_attempts + 1, answer)
             for m in batch
         ]
-        assert self.dispatch is not None, "no Worker consumes this broker's queues"
-        ok = await self.dispatch(MessageBatch(name, messages, answer))
+        handler = self._consumer[name]
+        ok = await handler.dispatch(MessageBatch(name, messages, answer))
         now = self.clock.now()
         # Every message is retried when the handler raised or called retryAll().
         retry_all = answer.retry_all or not ok
@@ -161,18 +195,18 @@ class QueueBroker:
                 self._arrive(name, message, now + (batch_delay if delay is None else delay))
             elif consumer.dead_letter_queue is not None:
                 delivery.dead_lettered.append(message.id)
-                self.log(
+                handler.log(
                     f'Moving message "{message.id}" on queue "{name}" to dead letter queue '
                     f'"{consumer.dead_letter_queue}" after {max_attempts} failed attempt{plural}...'
                 )
                 to_dead_letter.append(message)
             else:
                 delivery.dropped.append(message.id)
-                self.log(
+                handler.log(
                     f'Dropped message "{message.id}" on queue "{name}" after {max_attempts} '
                     f"failed attempt{plural}!"
                 )
-        self.log(f"QUEUE {name} {len(delivery.acked)}/{len(batch)}")
+        handler.log(f"QUEUE {name} {len(delivery.acked)}/{len(batch)}")
         state.flush_at = None
         if state.ready:
             full = len(state.ready) >= consumer.max_batch_size
@@ -183,7 +217,3 @@ class QueueBroker:
             if self.consumes(consumer.dead_letter_queue):
                 self.enqueue(consumer.dead_letter_queue, fresh, None)
         return delivery
-
-
-def _print_line(line: str) -> None:
-    print(line, file=sys.stderr)

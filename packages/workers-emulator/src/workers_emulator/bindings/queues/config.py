@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ...compat import compat_enabled
 from ...config import BindingConfig, ConfigError, WorkerConfig
 from .limits import CONSUMER_DEFAULTS, QUEUE_LIMITS
 
@@ -115,21 +116,13 @@ class QueueCompat:
     expose_error_codes: bool = False  # queue_expose_error_codes: the broker's code, not status
 
 
-def _enabled(config: WorkerConfig, flag: str, off_flag: str, since: str) -> bool:
-    if off_flag in config.compatibility_flags:
-        return False
-    if flag in config.compatibility_flags:
-        return True
-    return config.compatibility_date is not None and config.compatibility_date >= since
-
-
 def queue_compat(config: WorkerConfig) -> QueueCompat:
     """The Queues behaviour the Worker's compatibility date and flags select."""
     return QueueCompat(
-        json_messages=_enabled(
+        json_messages=compat_enabled(
             config, "queues_json_messages", "no_queues_json_messages", "2024-03-18"
         ),
-        expose_error_codes=_enabled(
+        expose_error_codes=compat_enabled(
             config, "queue_expose_error_codes", "no_queue_expose_error_codes", "2026-03-12"
         ),
     )

@@ -1,4 +1,4 @@
-"""How the emulator builds the Queues bindings: one broker per emulator, a ``Queue`` on
+"""How the emulator builds the Queues bindings: one broker per dev session, a ``Queue`` on
 ``env`` per ``queues.producers`` entry; a ``queues.consumers`` entry configures the broker."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ...config import BindingConfig
 from .broker import QueueBroker
-from .config import queue_compat, queue_consumers, queue_producer
+from .config import queue_compat, queue_producer
 from .producer import Queue
 
 if TYPE_CHECKING:
@@ -15,10 +15,9 @@ if TYPE_CHECKING:
 
 
 def queue_broker(host: BindingHost) -> QueueBroker:
-    """The emulator's broker (made on first use), knowing every consumer of the config."""
-    broker: QueueBroker = host.shared(
-        "queues", "broker", lambda: QueueBroker(host.clock, queue_consumers(host.config))
-    )
+    """The dev session's broker (made on first use, on that Worker's clock): each Worker of
+    the session registers the queues it consumes with it (``QueueBroker.add_consumers``)."""
+    broker: QueueBroker = host.session_shared("queues", "broker", lambda: QueueBroker(host.clock))
     return broker
 
 

@@ -1,9 +1,9 @@
 """``env.<binding>`` for a ``services`` entry: another Worker of the same dev session, called
-through its ``fetch`` or its ``WorkerEntrypoint``'s RPC methods."""
+through its ``fetch`` or its ``WorkerEntrypoint``'s RPC methods, with what crosses between
+the two carried as workerd carries it (``crossing.py``)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from ...invocation import Invocation, OpCounts
 from ...runtime.workers._headers import JsHeaders
 from ...runtime.workers.request import Request
 from ...runtime.workers.response import FetchResponse, Response, _JsResponse
+from .crossing import crossed_error, crossing_request, rpc_value
 
 if TYPE_CHECKING:
     from ...emulator import Emulator
@@ -21,27 +22,17 @@ if TYPE_CHECKING:
 FAULT_MESSAGE = "Network connection lost."
 
 
-def not_running_message(service: str, entrypoint: str | None) -> str:
-    """wrangler dev's answer when the bound Worker is not part of the session."""
-    which = "default" if entrypoint is None else entrypoint
-    return (
-        f'Couldn\'t find a local dev session for the "{which}" entrypoint of service '
-        f'"{service}" to proxy to'
-    )
-
-
-def _cloned(value: Any) -> Any:
-    # RPC arguments and results are copies on the other side (structured clone).
-    try:
-        return copy.deepcopy(value)
-    except Exception:
-        return value
+def not_running_message(service: str) -> str:
+    """wrangler dev's answer when the bound Worker is not part of the session (its dev
+    registry's, whichever entrypoint the binding names)."""
+    return f'Worker "{service}" not found. Make sure it is running locally.'
 
 
 class ServiceBinding:
     """A Fetcher bound to the Worker named ``service`` (its ``entrypoint`` class, if given),
     found in ``workers`` (the session's Workers by name) when called. Every call, ``fetch``
-    or RPC, counts as one read on this binding."""
+    or RPC, counts as one read on this binding. ``enhanced_errors``: the calling Worker's
+    ``enhanced_error_serialization`` (see ``crossed_error``)."""
 
     def __init__(
         self,
@@ -49,10 +40,13 @@ class ServiceBinding:
         service: str,
         entrypoint: str | None,
         workers: dict[str, Emulator],
+        *,
+        enhanced_errors: bool = False,
     ) -> None:
         self.binding_name = binding_name
         self.service = service
         self.entrypoint = entrypoint
+        self.enhanced_errors = enhanced_errors
         self._workers = workers
         self.faults: FaultInjector | None = None
         self._counters = OpCounts()
@@ -75,7 +69,8 @@ class ServiceBinding:
         return self._workers.get(self.service)
 
     async def fetch(self, resource: Any, init: Any = None, **kwargs: Any) -> Response:
-        """``Fetcher.fetch(resource, init)``: the other Worker's answer (its assets' too)."""
+        """``Fetcher.fetch(resource, init)``: the other Worker's answer (its assets' too). What
+        its fetch raises is raised here, as workerd rejects the caller's ``fetch``."""
         options = dict(kwargs)
         if isinstance(init, dict):
             options = {**init, **options}
@@ -85,9 +80,11 @@ class ServiceBinding:
         else:
             request = resource if isinstance(resource, Request) else Request(resource)
         target = self._send()
+        sent = crossing_request(request)
         if target is None:
-            text = not_running_message(self.service, self.entrypoint)
-            return _response(_JsResponse(text.encode(), 503, "Service Unavailable"))
+            text = not_running_message(self.service).encode()
+            headers = JsHeaders([("content-type", "text/plain;charset=UTF-8")])
+            return _response(sent.url, _JsResponse(text, 503, "Service Unavailable", headers))
         answer: dict[str, _JsResponse] = {}
 
         async def respond(response: FetchResponse) -> None:
@@ -95,8 +92,11 @@ class ServiceBinding:
             body = await js.read() if js.has_body else None
             answer["response"] = _JsResponse(body, js.status, js.status_text, JsHeaders(js.headers))
 
-        await target.handle(request, respond, entrypoint=self.entrypoint)
-        return _response(answer["response"])
+        try:
+            await target.handle(sent, respond, entrypoint=self.entrypoint, propagate=True)
+        except Exception as exc:
+            raise crossed_error(exc, enhanced=self.enhanced_errors) from None
+        return _response(sent.url, answer["response"])
 
     def __getattr__(self, method: str) -> Callable[..., Coroutine[Any, Any, Any]]:
         if method.startswith("_"):
@@ -105,9 +105,13 @@ class ServiceBinding:
         async def call(*args: Any) -> Any:
             target = self._send()
             if target is None:
-                raise JsException("Error", not_running_message(self.service, self.entrypoint))
-            result = await target.rpc(self.entrypoint, method, *_cloned(args))
-            return _cloned(result)
+                raise JsException("Error", not_running_message(self.service))
+            sent = [rpc_value(arg) for arg in args]
+            try:
+                result = await target.rpc(self.entrypoint, method, *sent)
+            except Exception as exc:
+                raise crossed_error(exc, enhanced=self.enhanced_errors) from None
+            return rpc_value(result)
 
         call.__name__ = method
         return call
@@ -116,7 +120,9 @@ class ServiceBinding:
         return f"<Fetcher env.{self.binding_name} (Worker {self.service})>"
 
 
-def _response(js: _JsResponse) -> Response:
+def _response(url: str, js: _JsResponse) -> Response:
+    """The caller's Response; its ``url`` is the request's, as workerd sets it."""
+    js.url = url
     response = Response.__new__(Response)
-    FetchResponse.__init__(response, "", js)
+    FetchResponse.__init__(response, url, js)
     return response

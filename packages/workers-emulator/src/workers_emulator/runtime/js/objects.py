@@ -113,15 +113,18 @@ class Date(JsProxy):
         return self
 
 
-class Error(JsProxy):
-    """A JavaScript Error value (``js.Error.new(message)``); raising one from JavaScript
-    reaches Python as ``JsException``."""
+class Error(JsProxy, JsException):
+    """A JavaScript Error value (``js.Error.new(message)``). As in Pyodide, where a JS error's
+    proxy is a ``JsException``, Python can raise it: JavaScript then sees the error itself."""
 
     js_name = "Error"
 
     def __init__(self, message: Any = "", options: Any = None) -> None:
-        self.message = "" if message is None else str(message)
-        self.name = self.js_name
+        JsException.__init__(self, self.js_name, "" if message is None else str(message))
+
+    def __str__(self) -> str:
+        # ``name`` may be set after creation (``error.name = "CustomError"``).
+        return f"{self.name}: {self.message}"
 
     def toString(self) -> str:
         return f"{self.name}: {self.message}" if self.message else self.name

@@ -70,6 +70,14 @@ class ReadableStream(JsProxy):
         return self._reader is not None
 
     @property
+    def known_length(self) -> int | None:
+        """The length of a body given whole (bytes or text) and not yet read, else None."""
+        source = self._source
+        if type(source) is _WholeBody and source.data is not None and not self._disturbed:
+            return len(source.data)
+        return None
+
+    @property
     def disturbed(self) -> bool:
         """Whether anything was read or cancelled (JS ``bodyUsed`` follows this)."""
         return self._disturbed
