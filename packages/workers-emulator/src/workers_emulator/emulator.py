@@ -37,7 +37,7 @@ from .isolate import Isolate, global_handlers_allowed
 from .jsdict import to_jsdict
 from .logs import LineCollector, captured_output
 from .responses import EmulatorResponse, Headers
-from .runtime.workers._context import Env, ExecutionContext
+from .runtime.workers._context import Env, ExecutionContext, current_env
 from .runtime.workers._streams import ReadableStream
 from .runtime.workers.request import Request
 from .runtime.workers.response import FetchResponse, Response
@@ -250,7 +250,12 @@ class Emulator:
                 )
 
             async def invoke(run: Callable[[Any], Awaitable[None]]) -> None:
-                await self._invoke(run)
+                # An alarm is the Worker's event too: `workers.env`, the Worker's imports.
+                token = current_env.set(self.env)
+                try:
+                    await self._invoke(run)
+                finally:
+                    current_env.reset(token)
 
             namespace.attach(cls, self.env, invoke)
             namespace.alarm_failed = self._alarm_failed
