@@ -33,7 +33,7 @@ from .errors import WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
 from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
 from .invocation import _current as _current_invocation
-from .isolate import Isolate, global_handlers_allowed
+from .isolate import Isolate, global_handlers_allowed, sdk_wraps_bindings
 from .jsdict import to_jsdict
 from .logs import LineCollector, captured_output
 from .responses import EmulatorResponse, Headers
@@ -216,7 +216,12 @@ class Emulator:
         self.asset_server: AssetServer | None = asset_server(self._host)
         for text in self.warnings:
             warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
-        self.env = Env(bindings)
+        self.env = Env(
+            bindings,
+            sdk_wraps_bindings=sdk_wraps_bindings(
+                self.config.compatibility_date, self.config.compatibility_flags
+            ),
+        )
 
         collector = LineCollector(self._emit)
         try:
