@@ -6,10 +6,12 @@ answer JavaScript objects as Pyodide shows them."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from tests.support.queue_workers import queue_emulator
 from tests.support.worker_files import worker_emulator
 
 WORKER = """
@@ -206,3 +208,30 @@ def test_dicts_given_to_wrapped_bindings_arrive_as_javascript_objects(tmp_path: 
     }
     [entry] = emu.kv_entries("KV")
     assert entry.expiration is not None and entry.metadata == {"m": [1, None]}
+
+
+def test_an_entrypoints_queue_handler_gets_the_batch_as_python(tmp_path: Path) -> None:
+    emu = queue_emulator(
+        tmp_path,
+        """
+        from workers import Response, WorkerEntrypoint
+
+        SEEN = []
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                await self.env.JOBS.send({"n": [1, None]})  # a dict: sent as an object
+                return Response("sent")
+
+            async def queue(self, batch, env, ctx):
+                for message in batch.messages:
+                    SEEN.append((type(message.body).__name__, message.body["n"]))
+                    message.ack()
+        """,
+        date="2026-07-29",
+    )
+    assert asyncio.run(emu.fetch("POST", "/")).status_code == 200
+    emu.clock.advance(2)
+    [delivery] = asyncio.run(emu.deliver_queues())
+    assert emu.isolate.module.SEEN == [("JsDict", [1, None])]
+    assert len(delivery.acked) == 1

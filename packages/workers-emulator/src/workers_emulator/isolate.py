@@ -15,7 +15,14 @@ from .errors import JsException
 from .runtime.imports import standin_workers_module as standin_workers_module
 from .runtime.imports import worker_imports
 from .runtime.workers import entrypoints, request, response
-from .runtime.workers._context import Env, ExecutionContext, current_ctx, current_env, sdk_env
+from .runtime.workers._context import (
+    Env,
+    ExecutionContext,
+    current_ctx,
+    current_env,
+    sdk_batch,
+    sdk_env,
+)
 from .scheduled import ScheduledController
 
 # What workerd throws for a request to an entrypoint class without a fetch() method.
@@ -235,6 +242,8 @@ class Isolate:
         if self.entrypoint is not None:
             if not callable(getattr(self.entrypoint, "queue", None)):
                 raise JsException("Error", NO_QUEUE_MESSAGE)
+            # The SDK 1.9 hands an entrypoint's queue() the batch wrapped as a binding's answer.
+            args = (sdk_batch(self.env, batch), self.env, ctx)
             await self._call(ctx, self.entrypoint, "queue", args, False)
         elif self.on_queue is not None:
             await self._call(ctx, None, self.on_queue, args, True)

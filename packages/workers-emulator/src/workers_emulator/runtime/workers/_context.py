@@ -53,6 +53,16 @@ def sdk_env(env: Any) -> Any:
     return env
 
 
+def sdk_batch(env: Any, batch: Any) -> Any:
+    """A queue batch as the Worker's SDK hands it to a ``WorkerEntrypoint``'s ``queue()``:
+    from the SDK 1.9 on, wrapped as a binding's answer (bodies as Python), else as it is."""
+    if isinstance(env, Env) and env.sdk_wraps_bindings:
+        from .rpc import _BindingWrapper
+
+        return _BindingWrapper(batch)
+    return batch
+
+
 class ExecutionContext:
     """``self.ctx``: ``waitUntil`` keeps work running after the response is sent."""
 
