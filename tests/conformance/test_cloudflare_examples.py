@@ -4,13 +4,14 @@ dev``.
 
 The examples may not be copied into this repository: the test takes a checkout of
 ``cloudflare/python-workers-examples`` from ``PYTHON_WORKERS_EXAMPLES`` (skipped without it).
-Each example that needs no internet and no binding beyond KV, Static Assets, Cron Triggers
-and vars is copied as shipped to a temporary folder and installed from its own
-``pyproject.toml`` with its dev group on Python 3.13 (``PYTHON_WORKERS_EXAMPLES_PYTHON``, default
-``/root/.pyenv/versions/3.13.0/bin/python3.13`` or ``python3.13`` on PATH), with
-``workers-emulator`` added as an editable path dev dependency (the way a Worker author adds
-it); its ``workers-emulator dev`` is started from the example's folder (the config found as
-wrangler finds it) and the upstream test function is called with its port.
+Each example that needs no internet and no config key beyond ``RUNNABLE_KEYS`` (KV, D1, Durable
+Objects, Static Assets, Cron Triggers, vars) is copied as shipped to a temporary folder and
+installed from its own ``pyproject.toml`` with its dev group on Python 3.13
+(``PYTHON_WORKERS_EXAMPLES_PYTHON``, default ``/root/.pyenv/versions/3.13.0/bin/python3.13`` or
+``python3.13`` on PATH), with ``workers-emulator`` added as an editable path dev dependency
+(the way a Worker author adds it); its ``workers-emulator dev`` is started from the example's
+folder (the config found as wrangler finds it) and the upstream test function is called with
+its port.
 """
 
 from __future__ import annotations
@@ -60,11 +61,7 @@ RUNNABLE_KEYS = frozenset(
     }
 )
 # Examples that run but do not yet answer as upstream expects, and why (xfail, strict).
-KNOWN_FAILING = {
-    "19-django-todo-d1": "django_cf, a package beside the Worker, imports the real workers SDK, "
-    "which needs Pyodide's js module: the emulator answers workers/js only to the Worker's own "
-    "modules",
-}
+KNOWN_FAILING: dict[str, str] = {}
 # The upstream tests' set-up fixtures, each the wrangler command it runs (`pywrangler d1 ...`)
 # spelled as `workers-emulator`, which takes the same arguments.
 PREPARE = {

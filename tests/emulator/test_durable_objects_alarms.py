@@ -14,6 +14,7 @@ from workers_emulator import Emulator, ManualClock
 from workers_emulator.testclient import TestClient
 
 from tests.support.durable_objects import WORKER, start
+from tests.support.worker_files import worker_emulator
 
 START = 1_700_000_000.0
 
@@ -121,3 +122,51 @@ def test_the_dev_server_resumes_polling_for_persisted_alarms(tmp_path: Path) -> 
             return list(instance.alarms)
 
         assert asyncio.run(wait_for_alarm()) == [[0, False]]
+
+
+def test_an_alarm_is_the_workers_event_and_reads_workers_env(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    emu = worker_emulator(
+        tmp_path,
+        """
+        from workers import DurableObject, Response, WorkerEntrypoint
+
+        class Box(DurableObject):
+            async def arm(self):
+                import time
+
+                await self.ctx.storage.setAlarm(time.time() * 1000)
+
+            async def seen(self):
+                return await self.ctx.storage.get("seen")
+
+            async def alarm(self):
+                from workers import env  # the event's env, as in a request
+
+                await self.ctx.storage.put("seen", env.GREETING)
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                box = self.env.BOX.getByName("one")
+                if request.url.endswith("/arm"):
+                    await box.arm()
+                return Response(str(await box.seen()))
+        """,
+        """
+        [vars]
+        GREETING = "hello"
+
+        [durable_objects]
+        bindings = [{ name = "BOX", class_name = "Box" }]
+
+        [[migrations]]
+        tag = "v1"
+        new_sqlite_classes = ["Box"]
+        """,
+        clock=clock,
+    )
+    with emu.test_client() as client:
+        assert client.get("/arm").text == "None"
+        assert client.run_due_alarms() == 1
+        assert client.get("/").text == "hello", "\n".join(emu.log_lines)

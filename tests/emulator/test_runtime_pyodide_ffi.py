@@ -72,7 +72,5 @@ def test_jsnull_is_falsy_and_not_none() -> None:
 
 
 def test_what_cannot_be_emulated_says_so() -> None:
-    with pytest.raises(NotEmulatedError, match=r"run_sync\(\) is not emulated"):
-        ffi.run_sync(None)
     with pytest.raises(NotEmulatedError, match=r"open_url\(\) is not emulated"):
         http.open_url("https://example.com/")

@@ -161,6 +161,33 @@ async def run_on_greenlet(job: Callable[..., Any], *args: Any) -> Any:
     raise value
 
 
+# Pyodide's refusal when the Python stack cannot be suspended.
+NO_STACK_SWITCH = (
+    "Cannot stack switch because the Python entrypoint was a synchronous function. "
+    "Use pyFunc.callPromising() to fix."
+)
+
+
+def can_run_sync() -> bool:
+    """Whether ``run_sync`` can block here: on a handler's greenlet, that is in a request."""
+    return type(_getcurrent()) is _Runner
+
+
+def run_sync(awaitable: Awaitable[Any]) -> Any:
+    """Block on ``awaitable`` and return its result, as ``pyodide.ffi.run_sync`` does with
+    JSPI: the handler's greenlet is suspended while the event loop serves other requests.
+    Outside a handler it raises Pyodide's ``RuntimeError``."""
+    runner = _getcurrent()
+    if type(runner) is not _Runner:
+        raise RuntimeError(NO_STACK_SWITCH)
+    steps = awaitable.__await__()
+    try:
+        first = steps.send(None)
+    except StopIteration as stop:  # done without waiting
+        return stop.value
+    return runner._drive(steps, first)
+
+
 async def awaited_on_greenlet(awaitable: Awaitable[Any]) -> Any:
     """A coroutine awaiting ``awaitable`` on a handler greenlet (for ``waitUntil`` work)."""
     return await run_on_greenlet(lambda: awaitable)

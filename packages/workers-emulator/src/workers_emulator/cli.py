@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, NoReturn
 from .config import ConfigError, load_config, resolve_config_path
 
 if TYPE_CHECKING:
+    import socket
+
     from .emulator import Emulator
 from .errors import WorkersEmulatorWarning
 
@@ -165,9 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from .bindings.services import check_entrypoints
-    from .emulator import Emulator
-    from .server import cannot_listen_message, default_persist_to, listen_socket, run_dev_server
+    from .runtime.imports import standin_workers_module
+    from .server import cannot_listen_message, default_persist_to, listen_socket
 
     if not 0 <= args.port <= 65535:
         return _fail(EXIT_USAGE, f"--port must be within 0..65535, got {args.port}")
@@ -181,6 +182,18 @@ def _dev(args: argparse.Namespace) -> int:
         sock = listen_socket(args.ip, args.port)
     except OSError as exc:
         return _fail(EXIT_FAILED, cannot_listen_message(args.ip, args.port, exc))
+    # This process is the Worker's isolate: its packages get the runtime's modules too.
+    with standin_workers_module():
+        return _serve_dev(args, sock, config_paths, persist_to)
+
+
+def _serve_dev(
+    args: argparse.Namespace, sock: socket.socket, config_paths: list[Path], persist_to: Path
+) -> int:
+    from .bindings.services import check_entrypoints
+    from .emulator import Emulator
+    from .server import run_dev_server
+
     workers: dict[str, Emulator] = {}
     try:
         with warnings.catch_warnings():

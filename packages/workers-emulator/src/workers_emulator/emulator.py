@@ -40,11 +40,11 @@ from .errors import WorkersEmulatorWarning, error_line
 from .faults import FaultInjector
 from .invocation import OP_KINDS, Invocation, OpCounts, OpKind
 from .invocation import _current as _current_invocation
-from .isolate import Isolate, global_handlers_allowed
+from .isolate import Isolate, global_handlers_allowed, sdk_wraps_bindings
 from .jsdict import to_jsdict
 from .logs import LineCollector, captured_output
 from .responses import EmulatorResponse, Headers
-from .runtime.workers._context import Env, ExecutionContext
+from .runtime.workers._context import Env, ExecutionContext, current_env
 from .runtime.workers._streams import ReadableStream
 from .runtime.workers.request import Request
 from .runtime.workers.response import FetchResponse, Response
@@ -227,7 +227,12 @@ class Emulator:
         self.asset_server: AssetServer | None = asset_server(self._host)
         for text in self.warnings:
             warnings.warn(text, WorkersEmulatorWarning, stacklevel=2)
-        self.env = Env(bindings)
+        self.env = Env(
+            bindings,
+            sdk_wraps_bindings=sdk_wraps_bindings(
+                self.config.compatibility_date, self.config.compatibility_flags
+            ),
+        )
 
         collector = LineCollector(self._emit)
         try:
@@ -275,7 +280,12 @@ class Emulator:
                 )
 
             async def invoke(run: Callable[[Any], Awaitable[None]]) -> None:
-                await self._invoke(run)
+                # An alarm is the Worker's event too: `workers.env`, the Worker's imports.
+                token = current_env.set(self.env)
+                try:
+                    await self._invoke(run)
+                finally:
+                    current_env.reset(token)
 
             namespace.attach(cls, self.env, invoke)
             namespace.alarm_failed = self._alarm_failed

@@ -15,7 +15,14 @@ from .errors import JsException
 from .runtime.imports import standin_workers_module as standin_workers_module
 from .runtime.imports import worker_imports
 from .runtime.workers import entrypoints, request, response
-from .runtime.workers._context import Env, ExecutionContext, current_ctx, current_env
+from .runtime.workers._context import (
+    Env,
+    ExecutionContext,
+    current_ctx,
+    current_env,
+    sdk_batch,
+    sdk_env,
+)
 from .scheduled import ScheduledController
 
 # What workerd throws for a request to an entrypoint class without a fetch() method.
@@ -40,6 +47,21 @@ def global_handlers_allowed(compatibility_date: str | None, flags: list[str]) ->
     if "python_no_global_handlers" in flags:
         return False
     return compatibility_date is None or compatibility_date < NO_GLOBAL_HANDLERS_DATE
+
+
+# From this compatibility date on (or with the flag), the Worker runs its own
+# workers-runtime-sdk, whose env wraps the storage bindings (``_context.sdk_env``).
+EXTERNAL_SDK_DATE = "2026-04-21"
+
+
+def sdk_wraps_bindings(compatibility_date: str | None, flags: list[str]) -> bool:
+    """Whether the Worker's SDK is its own ``workers-runtime-sdk`` (workerd's
+    ``python_external_sdk`` compatibility flag), which wraps the bindings on ``self.env``."""
+    if "disable_python_external_sdk" in flags:
+        return False
+    if "enable_python_external_sdk" in flags:
+        return True
+    return compatibility_date is not None and compatibility_date >= EXTERNAL_SDK_DATE
 
 
 def _top_level_names(directory: Path) -> set[str]:
@@ -220,6 +242,8 @@ class Isolate:
         if self.entrypoint is not None:
             if not callable(getattr(self.entrypoint, "queue", None)):
                 raise JsException("Error", NO_QUEUE_MESSAGE)
+            # The SDK 1.9 hands an entrypoint's queue() the batch wrapped as a binding's answer.
+            args = (sdk_batch(self.env, batch), self.env, ctx)
             await self._call(ctx, self.entrypoint, "queue", args, False)
         elif self.on_queue is not None:
             await self._call(ctx, None, self.on_queue, args, True)
@@ -270,7 +294,7 @@ class Isolate:
         if cls is None:
             func = handler
         else:
-            func = getattr(cls(ctx, self.env), handler, None)
+            func = getattr(cls(ctx, sdk_env(self.env)), handler, None)
             if not callable(func):  # only fetch gets here without checks
                 raise JsException("Error", NO_FETCH_MESSAGE)
         if not relaxed:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Final, NoReturn
 
 from .errors import JsException
+from .runtime.jsproxy import JsArray, JsObject, jsnull
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -141,7 +142,11 @@ def parse_stringified(value: Any, text: str) -> Any:
 
 
 def _write(value: Any, out: list[str]) -> None:
-    if value is None:
+    if isinstance(value, JsObject):  # a JavaScript object (to_js, the SDK 1.9's dicts)
+        value = value.as_object_map()
+    elif isinstance(value, JsArray):
+        value = list(value)
+    if value is None or value is jsnull:
         out.append("null")
     elif value is True:
         out.append("true")

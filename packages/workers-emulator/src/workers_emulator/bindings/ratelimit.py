@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 from ..clock import Clock
 from ..errors import JsException
 from ..jsdict import JsDict
+from ..runtime.jsproxy import JsObject
 from .kv.validation import key_to_str
 
 ALLOWED_PERIODS = (10, 60)
@@ -42,6 +43,9 @@ def _check_config(limit: Any, period: Any) -> None:
 
 class RateLimiter:
     """One ``[[ratelimits]]`` binding: at most ``limit`` calls per key per ``period`` s."""
+
+    # workerd's class name for it: the SDK decides by it what to wrap.
+    js_name: ClassVar[str] = "Ratelimit"
 
     def __init__(self, limit: float, period: int, *, clock: Clock) -> None:
         _check_config(limit, period)
@@ -64,6 +68,8 @@ class RateLimiter:
                 raise JsException("Error", "invalid rate limit options")
             opts = kwargs  # the usual call, keywords only: already a fresh dict
         else:
+            if isinstance(options, JsObject):  # an object, as the SDK 1.9 sends a dict
+                options = options.as_object_map()
             opts = {**options, **kwargs} if isinstance(options, dict) else kwargs
         # As workerd: an absent key is accepted (one shared bucket), a non-string is not.
         key = opts.get("key", _NO_KEY)

@@ -1,9 +1,22 @@
-"""How a Worker's ``import workers`` / ``js`` / ``pyodide`` / ``asgi`` reach the stand-ins.
+"""How the Worker's ``import workers`` / ``js`` / ``pyodide`` / ``asgi`` reach the stand-ins.
 
-The Worker's modules (its main module and every module loaded from its directory) get their
-own ``__builtins__`` whose ``__import__`` answers those names with the emulator's modules, at
-import time and inside handlers alike. Nothing is put in ``sys.modules`` under those names,
-so code outside the Worker (tests comparing with the real SDK) still imports the real ones.
+On the platform those names exist once per isolate, the runtime's, and every module in it gets
+them: the Worker's own and the packages it ships (``django_cf`` imports ``workers`` and
+``pyodide.ffi``). Here the answer depends on what else shares the process:
+
+- ``workers-emulator dev`` is the Worker's process, as an isolate is: for its life
+  (``standin_workers_module()``) the stand-ins are in ``sys.modules``, so every way of
+  importing (``import``, ``importlib.import_module``, ``find_spec``) from every module gets
+  them, as there.
+- An ``Emulator`` inside a test suite shares the process with code that must keep the real
+  modules (tests comparing the stand-in with the real SDK), so nothing is put in
+  ``sys.modules`` under those names. The Worker's modules get their own ``__builtins__``
+  whose ``__import__`` answers those names with the stand-ins, at import time and inside
+  handlers alike. The Worker's modules are those of its directory and every module first
+  imported while the Worker runs (its top level, a handler: ``current_env`` is set in that
+  context only, so other threads and tasks are untouched), which is how its packages arrive.
+  A package imported before the Worker first ran, and ``importlib.import_module("workers")``
+  (not an ``import`` statement), still get the real modules there.
 """
 
 from __future__ import annotations
@@ -22,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotEmulatedError
+from .workers._context import current_env
 
 _PACKAGE = __name__.rpartition(".")[0]  # workers_emulator.runtime
 
@@ -100,18 +114,42 @@ WORKER_BUILTINS["__import__"] = _worker_import
 
 
 class _WorkerSourceLoader(importlib.machinery.SourceFileLoader):
-    """Loads a module of the Worker's own directory with the Worker's builtins."""
+    """Loads a module from source with the Worker's builtins."""
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__dict__["__builtins__"] = WORKER_BUILTINS
         super().exec_module(module)
 
 
+class _WorkerSourcelessLoader(importlib.machinery.SourcelessFileLoader):
+    """Loads a module shipped as bytecode only with the Worker's builtins."""
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__dict__["__builtins__"] = WORKER_BUILTINS
+        super().exec_module(module)
+
+
+# The interpreter's file loaders, and ours for each; other loaders (extension modules, zip
+# imports, import hooks' own) are left as they are.
+_WORKER_LOADERS: dict[type, type[importlib.abc.FileLoader]] = {
+    importlib.machinery.SourceFileLoader: _WorkerSourceLoader,
+    importlib.machinery.SourcelessFileLoader: _WorkerSourcelessLoader,
+}
+
+
+def _worker_is_running() -> bool:
+    """Whether this context runs the Worker: its top level loading, or one of its events."""
+    return current_env.get() is not None
+
+
 class _WorkerModuleFinder(importlib.abc.MetaPathFinder):
-    """Gives the modules found in registered Worker directories the Worker's builtins."""
+    """Gives the Worker's builtins to the modules of registered Worker directories, and to
+    every module first imported while the Worker runs; the spec itself is the other
+    finders' (sys.path order, import hooks), only its loader is ours."""
 
     def __init__(self) -> None:
         self._directories: dict[str, set[Path]] = {}  # top-level name -> directories
+        self._searching = threading.local()  # names being looked up: re-entry is not ours
 
     def register(self, directory: Path) -> None:
         for entry in directory.iterdir():
@@ -125,30 +163,68 @@ class _WorkerModuleFinder(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: types.ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        directories = self._directories.get(fullname.partition(".")[0])
-        if not directories:
+        top = fullname.partition(".")[0]
+        if _standins_registered and fullname in NOT_EMULATED_MODULES:
+            raise NotEmulatedError(f"the module {fullname}")
+        # The runtime's names are answered by __import__, and the emulator is not the Worker.
+        if top in STANDIN_ROOTS or top == "workers_emulator":
             return None
-        # The import system's own search (sys.path order); only the loader is ours.
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+        directories = self._directories.get(top)
+        running = _worker_is_running()
+        if not directories and not running:
             return None
-        origin = Path(spec.origin or "").resolve()
-        if not any(origin.is_relative_to(d) for d in directories):
-            return None  # not the Worker's: the finders after this one decide
-        spec.loader = _WorkerSourceLoader(spec.loader.name, spec.loader.path)
+        spec = self._others_spec(fullname, path, target)
+        if spec is None or spec.loader is None:
+            return None
+        ours = _WORKER_LOADERS.get(type(spec.loader))
+        if ours is None:
+            return None
+        if not running:
+            origin = Path(spec.origin or "").resolve()
+            if not any(origin.is_relative_to(d) for d in directories or ()):
+                return None  # not the Worker's: the finders after this one decide
+        loader = spec.loader
+        assert isinstance(loader, importlib.abc.FileLoader)
+        spec.loader = ours(loader.name, loader.path)
         return spec
+
+    def _others_spec(
+        self, fullname: str, path: Sequence[str] | None, target: types.ModuleType | None
+    ) -> importlib.machinery.ModuleSpec | None:
+        """The spec the finders after this one give, as if this one were not there."""
+        searching: set[str] = self._searching.__dict__.setdefault("names", set())
+        if fullname in searching:
+            return None  # a finder that asks every finder in turn has asked us back
+        searching.add(fullname)
+        try:
+            for finder in list(sys.meta_path):
+                find = getattr(finder, "find_spec", None)
+                if finder is self or find is None:
+                    continue
+                spec = find(fullname, path, target)
+                if spec is not None:
+                    return spec
+            return None
+        finally:
+            searching.discard(fullname)
 
 
 _finder = _WorkerModuleFinder()
 _finder_lock = threading.Lock()
+_standins_registered = 0  # standin_workers_module() blocks open: the stand-ins are in sys.modules
+
+
+def _install_finder() -> None:
+    with _finder_lock:
+        if _finder not in sys.meta_path:
+            sys.meta_path.insert(0, _finder)
 
 
 def load_worker_modules_from(directory: Path) -> None:
     """From now on, modules imported from ``directory`` run with the Worker's builtins."""
     with _finder_lock:
         _finder.register(directory.resolve())
-        if _finder not in sys.meta_path:
-            sys.meta_path.insert(0, _finder)
+    _install_finder()
 
 
 @contextlib.contextmanager
@@ -160,16 +236,9 @@ def worker_imports(directory: Path, main: types.ModuleType) -> Iterator[None]:
     yield
 
 
-@contextlib.contextmanager
-def standin_workers_module() -> Iterator[None]:
-    """Make ``import workers`` (and ``js``, ``pyodide``, ``asgi``) give the stand-ins to any
-    code for the block, then restore what ``sys.modules`` held: for tests that import a
-    Worker module by hand."""
-    names = [
-        name
-        for name in sys.modules
-        if name.partition(".")[0] in STANDIN_ROOTS and name not in NOT_EMULATED_MODULES
-    ]
+def _register_standins() -> dict[str, types.ModuleType]:
+    """Put the stand-ins in ``sys.modules`` under the runtime's names; what they replaced."""
+    names = [name for name in sys.modules if name.partition(".")[0] in STANDIN_ROOTS]
     saved = {name: sys.modules.pop(name) for name in names}
     for root, target in STANDIN_ROOTS.items():
         module = importlib.import_module(target)
@@ -178,9 +247,25 @@ def standin_workers_module() -> Iterator[None]:
         for info in pkgutil.walk_packages(getattr(module, "__path__", []), f"{target}."):
             sub = importlib.import_module(info.name)
             sys.modules[root + info.name.removeprefix(target)] = sub
+    return saved
+
+
+@contextlib.contextmanager
+def standin_workers_module() -> Iterator[None]:
+    """Make ``import workers`` (and ``js``, ``pyodide``, ``asgi``) give the stand-ins to any
+    code, by any means, for the block, then restore what ``sys.modules`` held: for
+    ``workers-emulator dev`` (the Worker's process) for its life, and for tests that import a
+    Worker module by hand."""
+    global _standins_registered
+    with _finder_lock:
+        saved = _register_standins()
+        _standins_registered += 1
+    _install_finder()  # it refuses the Pyodide modules without a stand-in
     try:
         yield
     finally:
-        for name in [n for n in sys.modules if n.partition(".")[0] in STANDIN_ROOTS]:
-            del sys.modules[name]
-        sys.modules.update(saved)
+        with _finder_lock:
+            _standins_registered -= 1
+            for name in [n for n in sys.modules if n.partition(".")[0] in STANDIN_ROOTS]:
+                del sys.modules[name]
+            sys.modules.update(saved)

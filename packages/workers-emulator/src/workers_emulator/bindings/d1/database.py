@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import NotEmulatedError
 from ...faults import FaultInjector
@@ -57,6 +57,9 @@ def _result(result: QueryResult) -> JsObject:
 
 class D1Database:
     """One D1 binding over a ``D1Store``."""
+
+    # workerd's class name for it: the SDK decides by it what to wrap.
+    js_name: ClassVar[str] = "D1Database"
 
     def __init__(
         self, binding_name: str, store: D1Store, *, faults: FaultInjector | None = None
@@ -137,6 +140,8 @@ class D1Database:
 class D1DatabaseSession:
     """``withSession()``: the same queries; no replicas, so no bookmark to follow."""
 
+    js_name: ClassVar[str] = "D1DatabaseSession"
+
     def __init__(self, database: D1Database) -> None:
         self._database = database
 
@@ -152,6 +157,8 @@ class D1DatabaseSession:
 
 class D1PreparedStatement:
     """A statement and its bound values; ``bind`` returns a new statement."""
+
+    js_name: ClassVar[str] = "D1PreparedStatement"
 
     def __init__(
         self, database: D1Database, statement: str, params: Sequence[v.D1Value] = ()

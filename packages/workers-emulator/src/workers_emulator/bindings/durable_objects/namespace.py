@@ -25,6 +25,7 @@ from ...errors import JsException, NotEmulatedError
 from ...faults import FaultInjector
 from ...invocation import Invocation, OpCounts, OpKind
 from ...runtime.jsproxy import JsObject
+from ...runtime.workers._context import sdk_env
 from ...runtime.workers.request import Request
 from ...runtime.workers.response import FetchResponse
 from ...runtime.workers.rpc import python_from_rpc, python_to_rpc
@@ -105,7 +106,7 @@ class ObjectState:
     def ensure_instance(self) -> Any:
         if self.instance is None:
             cls = self.namespace.object_class()
-            self.instance = cls(DurableObjectState(self), self.namespace.env)
+            self.instance = cls(DurableObjectState(self), sdk_env(self.namespace.env))
         return self.instance
 
 

@@ -11,7 +11,7 @@ import asyncio
 import base64
 import builtins
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from ...clock import Clock
 from ...errors import JsException
@@ -20,6 +20,7 @@ from ...invocation import Invocation, OpCounts, OpKind
 from ...jsdict import JsDict, to_jsdict
 from ...jsjson import parse as js_json_parse
 from ...jsjson import parse_stringified, stringify
+from ...runtime.jsproxy import JsObject
 from . import validation as v
 from .limits import KV_LIMITS, KVLimits
 from .store import KVEntry, KVStore
@@ -32,7 +33,8 @@ _PRUNE_WRITES_FLOOR = 10_000
 
 
 def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Merge a JS-style options argument (a dict, or a bare type string) with kwargs."""
+    """Merge a JS-style options argument (an object or a dict, or a bare type string) with
+    kwargs."""
     if positional is None:
         return kwargs  # the usual call: keywords only, already collected into a fresh dict
     opts: dict[str, Any] = {}
@@ -40,6 +42,8 @@ def _options(positional: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
         opts["type"] = positional
     elif isinstance(positional, dict):
         opts.update(positional)
+    elif isinstance(positional, JsObject):  # to_js(..., dict_converter=Object.fromEntries)
+        opts.update(positional.as_object_map())
     opts.update(kwargs)
     return opts
 
@@ -99,6 +103,9 @@ class KVNamespace:
     ``enforce_write_rate`` applies the platform's one write per second per key (a 429), which
     wrangler's local KV does not enforce; turn it off only to mimic wrangler exactly.
     """
+
+    # workerd's class name for it: the SDK decides by it what to wrap.
+    js_name: ClassVar[str] = "KvNamespace"
 
     def __init__(
         self,

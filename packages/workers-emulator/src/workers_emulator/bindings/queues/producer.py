@@ -9,7 +9,7 @@ share of them fail as the broker's 500 would.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import JsException
 from ...faults import FaultInjector
@@ -30,6 +30,9 @@ def _field(item: Any, name: str) -> Any:
 
 class Queue:
     """One producer binding, sending to ``queue`` through ``broker``."""
+
+    # workerd's class name for it: the SDK decides by it what to wrap.
+    js_name: ClassVar[str] = "WorkerQueue"
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ import base64
 import builtins
 import hashlib
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from ...clock import Clock
 from ...faults import FaultInjector
@@ -119,6 +119,9 @@ def _whole(item: StoredObject) -> dict[str, int]:
 
 class R2Bucket:
     """``env.<binding>`` for an ``r2_buckets`` entry."""
+
+    # workerd's class name for it: the SDK decides by it what to wrap.
+    js_name: ClassVar[str] = "R2Bucket"
 
     def __init__(
         self,

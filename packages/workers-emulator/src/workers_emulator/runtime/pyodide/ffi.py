@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import blocking
 from ...errors import JsException, NotEmulatedError
 from ..js.buffers import ArrayBuffer, TypedArray
 from ..js.objects import JsPromise
@@ -45,12 +46,15 @@ ToJsConverter = Any
 
 
 def run_sync(awaitable: Any) -> Any:
-    """Block on an awaitable (JSPI): not possible on the emulator's event loop."""
-    raise NotEmulatedError("pyodide.ffi.run_sync()", "await the value instead")
+    """Block until ``awaitable`` is resolved; its result. Inside a request the handler's
+    greenlet waits while the event loop goes on (JSPI's stack switching, here); outside one,
+    Pyodide's ``RuntimeError``."""
+    return blocking.run_sync(awaitable)
 
 
 def can_run_sync() -> bool:
-    return False
+    """Whether ``run_sync`` can be called here (inside a request)."""
+    return blocking.can_run_sync()
 
 
 def register_js_module(name: str, jsproxy: Any) -> None:

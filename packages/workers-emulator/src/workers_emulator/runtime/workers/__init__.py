@@ -7,6 +7,7 @@ and behaviour; ``tests/emulator/test_sdk_drift.py`` holds it to that in both dir
 from typing import Any
 
 from ._context import current_env as _current_env
+from ._context import sdk_env as _sdk_env
 from ._context import wait_until as _wait_until
 from .blob import Blob, BlobEnding, BlobValue, File
 from .entrypoints import (
@@ -68,7 +69,7 @@ def __getattr__(key: str) -> Any:
         env = _current_env.get()
         if env is None:
             raise AttributeError("workers.env is only available inside a Worker")
-        return env
+        return _sdk_env(env)
     if key in ("wait_until", "waitUntil"):
         return _wait_until
     raise AttributeError(f"module {__name__!r} has no attribute {key!r}")

@@ -21,11 +21,16 @@ class Env:
     """``self.env``: bindings, vars and secrets as attributes; a missing one raises
     AttributeError, as reading it from the JS env does."""
 
-    def __init__(self, bindings: dict[str, Any]) -> None:
+    # Kept out of __dict__, which holds the bindings alone.
+    __slots__ = ("__dict__", "sdk_wraps_bindings")
+
+    def __init__(self, bindings: dict[str, Any], *, sdk_wraps_bindings: bool = False) -> None:
         # The bindings are the instance's own attributes, so reading one is a plain attribute
         # lookup: through __getattr__ it cost ~1.3 us, and Workers read env on every request.
         # JS lets a Worker write to env too; the write stays in this isolate.
         self.__dict__.update(bindings)
+        # Whether the Worker's SDK wraps the storage bindings (``_context.sdk_env``).
+        self.sdk_wraps_bindings = sdk_wraps_bindings
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for a name that is not bound.
@@ -36,6 +41,26 @@ class Env:
 
     def __repr__(self) -> str:
         return f"[object Object] ({', '.join(sorted(self.__dict__))})"
+
+
+def sdk_env(env: Any) -> Any:
+    """``env`` as the Worker's SDK hands it to the Worker: wrapped by the SDK 1.9 (from
+    compatibility date 2026-04-21, ``rpc._EnvWrapper``), else as it is."""
+    if isinstance(env, Env) and env.sdk_wraps_bindings:
+        from .rpc import _EnvWrapper
+
+        return _EnvWrapper(env)
+    return env
+
+
+def sdk_batch(env: Any, batch: Any) -> Any:
+    """A queue batch as the Worker's SDK hands it to a ``WorkerEntrypoint``'s ``queue()``:
+    from the SDK 1.9 on, wrapped as a binding's answer (bodies as Python), else as it is."""
+    if isinstance(env, Env) and env.sdk_wraps_bindings:
+        from .rpc import _BindingWrapper
+
+        return _BindingWrapper(batch)
+    return batch
 
 
 class ExecutionContext:

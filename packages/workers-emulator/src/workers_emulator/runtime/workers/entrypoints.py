@@ -11,6 +11,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from ._context import sdk_env
+
 
 class DurableObjectAbort(BaseException):
     """Raised by ``ctx.abort()`` to stop the Durable Object's code (not an Exception, so
@@ -70,11 +72,13 @@ class WorkflowEntrypoint:
 
 
 def handler(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Marks a module-level handler (``on_fetch``); the emulator already passes Python
-    objects, so there is nothing left to convert."""
+    """Marks a module-level handler (``on_fetch``): the emulator already passes a Python
+    request; the env is handed over as the Worker's SDK hands it (``_context.sdk_env``)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > 1:
+            args = (args[0], sdk_env(args[1]), *args[2:])
         return func(*args, **kwargs)
 
     return wrapper

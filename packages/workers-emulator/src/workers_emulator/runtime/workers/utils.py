@@ -122,7 +122,10 @@ def patch_env(
     if d:
         kwds = dict(d) | kwds
     base = current_env.get()
-    patched = Env({**(vars(base) if base is not None else {}), **kwds})
+    patched = Env(
+        {**(vars(base) if base is not None else {}), **kwds},
+        sdk_wraps_bindings=base is not None and base.sdk_wraps_bindings,
+    )
     token = current_env.set(patched)
     try:
         yield
