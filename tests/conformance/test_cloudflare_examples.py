@@ -7,11 +7,11 @@ The examples may not be copied into this repository: the test takes a checkout o
 Each example that needs no internet and no config key beyond ``RUNNABLE_KEYS`` (KV, D1, Durable
 Objects, Static Assets, Cron Triggers, vars) is copied as shipped to a temporary folder and
 installed from its own ``pyproject.toml`` with its dev group on Python 3.13
-(``PYTHON_WORKERS_EXAMPLES_PYTHON``, default ``/root/.pyenv/versions/3.13.0/bin/python3.13`` or
-``python3.13`` on PATH), with ``workers-emulator`` added as an editable path dev dependency
-(the way a Worker author adds it); its ``workers-emulator dev`` is started from the example's
-folder (the config found as wrangler finds it) and the upstream test function is called with
-its port.
+(``PYTHON_WORKERS_EXAMPLES_PYTHON``, default ``python3.13`` on PATH, else the newest
+``$PYENV_ROOT/versions/3.13.*``, as ``.ci/run`` finds it), with ``workers-emulator`` added as
+an editable path dev dependency (the way a Worker author adds it); its ``workers-emulator
+dev`` is started from the example's folder (the config found as wrangler finds it) and the
+upstream test function is called with its port.
 """
 
 from __future__ import annotations
@@ -82,10 +82,19 @@ def _python313() -> str | None:
     given = os.environ.get("PYTHON_WORKERS_EXAMPLES_PYTHON")
     if given:
         return given
-    default = Path("/root/.pyenv/versions/3.13.0/bin/python3.13")
-    if default.exists():
-        return str(default)
-    return shutil.which("python3.13")
+    on_path = shutil.which("python3.13")
+    if on_path and _runs(on_path):
+        return on_path  # (a pyenv shim on PATH may not run: checked)
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    found = sorted(root.glob("versions/3.13.*/bin/python3.13"), reverse=True)
+    return next((str(path) for path in found if _runs(str(path))), None)
+
+
+def _runs(python: str) -> bool:
+    try:
+        return subprocess.run([python, "-c", ""], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def _upstream_tests(checkout: Path) -> types.ModuleType:
