@@ -96,6 +96,35 @@ def test_storage_operations_are_counted_per_request() -> None:
     assert emulator.durable_objects("ROOMS").counters == OpCounts(reads=2, writes=1)
 
 
+def test_a_whole_float_crosses_a_stub_as_an_int_both_ways() -> None:
+    # A JavaScript number that is a safe integer reaches Python as an int, as over a service
+    # binding; test_durable_objects_differential.py holds the full set against workerd.
+    answer = start(WORKER / "wrangler.jsonc").test_client().get("/n/rpc-numbers").json()
+    assert answer == [["int", "float"], "int"]
+
+
+@pytest.mark.parametrize(
+    ("date", "name", "first_line"),
+    [
+        # Before enhanced_error_serialization "PythonError" is not a name workerd tunnels.
+        ("2025-11-02", "Error", "PythonError: Traceback (most recent call last):"),
+        ("2026-04-21", "PythonError", "Traceback (most recent call last):"),
+    ],
+)
+def test_a_python_exception_in_an_object_reaches_the_caller_as_pyodides_python_error(
+    tmp_path: Path, date: str, name: str, first_line: str
+) -> None:
+    config = do_worker(tmp_path, compatibility_date=date)
+    answer = start(config).test_client().get("/p/python-error").json()
+    assert answer == ["JsException", name, first_line, "ValueError: boom in the room"]
+
+
+def test_a_method_the_object_lacks_is_workerds_python_wrapper_type_error() -> None:
+    answer = start(WORKER / "wrangler.jsonc").test_client().get("/m/missing-method").json()
+    message = "Method nope does not exist"
+    assert answer == ["JsException", "TypeError", message, message]
+
+
 def test_a_value_python_cannot_clone_is_refused_and_nothing_is_written() -> None:
     emulator = start(WORKER / "wrangler.jsonc")
     client = emulator.test_client()

@@ -12,6 +12,55 @@ async function attempt(fn) {
   }
 }
 
+// What crosses a stub's RPC, both ways; 2.0 is 2 here, and must arrive as 2 from Python too.
+const VALUES = [42, 2.0, 1.5, -7, "héllo", "", null, true, false, [1, "two", null, [3]],
+  { a: 1, b: { c: [1, 2.0, { d: null }] }, "": "empty key" }, [], {}];
+
+// A value as the receiving side sees it: its JavaScript type, whether it is an integer, itself.
+function described(value) {
+  let kind = typeof value;
+  if (value === null) kind = "null";
+  else if (Array.isArray(value)) kind = "array";
+  return { kind, integer: Number.isInteger(value), value };
+}
+
+// The RPC scenario: [[step, answer], ...], an error answered as "Name: message".
+async function rpcSteps(stub) {
+  const steps = [];
+  const step = async (name, fn) => steps.push([name, await attempt(fn)]);
+  for (const value of VALUES) {
+    await step(`the object receives ${JSON.stringify(value)}`, () => stub.describe(value));
+  }
+  for (const [index, value] of VALUES.entries()) {
+    await step(`the caller receives ${JSON.stringify(value)}`, async () =>
+      described(await stub.give(index)));
+  }
+  await step("an array argument is a copy", async () => {
+    const items = ["mine"];
+    const returned = await stub.keep(items);
+    return [items, returned];
+  });
+  await step("an object argument is a copy", async () => {
+    const record = { id: 1 };
+    const returned = await stub.stamp(record);
+    return [record, returned];
+  });
+  for (const which of ["plain", "type", "range", "custom"]) {
+    await step(`a method throws a JavaScript error (${which})`, () => stub.fail(which));
+  }
+  // A DOMException keeps its name even where legacy tunnelling renames other errors.
+  await step("a storage DataCloneError keeps its name", async () => {
+    try {
+      return await stub.storeUnclonable();
+    } catch (e) {
+      return e.name;
+    }
+  });
+  await step("a method raises a plain exception", () => stub.crash());
+  await step("a method that does not exist", () => stub.nope(1));
+  return steps;
+}
+
 // What the storage refuses (key and value sizes, keys per call), per storage backend.
 async function limits(s) {
   const out = [];
@@ -116,6 +165,45 @@ export class Store extends DurableObject {
     return { text: text.toUpperCase(), total: numbers.reduce((a, b) => a + b, 0), record };
   }
 
+  describe(value) {
+    return described(value);
+  }
+
+  give(index) {
+    return VALUES[index];
+  }
+
+  keep(items) {
+    items.push("changed in the object");
+    return items;
+  }
+
+  stamp(record) {
+    record.stamped = true;
+    return record;
+  }
+
+  fail(which) {
+    if (which === "type") throw new TypeError("bad input");
+    if (which === "range") throw new RangeError("out of range");
+    if (which === "custom") {
+      const error = new Error("custom failure");
+      error.name = "CustomError";
+      throw error;
+    }
+    throw new Error("plain failure");
+  }
+
+  async storeUnclonable() {
+    await this.ctx.storage.put("unclonable", () => 1);
+    return "stored";
+  }
+
+  // The Python twin raises a Python exception here: each side's answer is pinned on its own.
+  crash() {
+    throw new Error("crashed");
+  }
+
   async count() {
     const n = ((await this.ctx.storage.get("n")) ?? 0) + 1;
     await this.ctx.storage.put("n", n);
@@ -161,6 +249,7 @@ export default {
     const alarmed = ns.get(ns.idFromName("alarmed"));
     if (path === "/arm") return Response.json(await alarmed.armAlarm());
     if (path === "/alarm-result") return Response.json(await alarmed.alarmResult());
+    if (path === "/rpc") return Response.json(await rpcSteps(ns.get(ns.idFromName("rpc"))));
     const out = [];
     const id = ns.idFromName("alpha");
     out.push(id.toString());

@@ -3,10 +3,12 @@
 Each step answers JSON: values, Map entries in order, or "Name: message" for an error.
 """
 
+import json
 from urllib.parse import urlparse
 
+import js
 from js import Date, Object
-from pyodide.ffi import to_js
+from pyodide.ffi import JsException, to_js
 from workers import DurableObject, Response, WorkerEntrypoint
 
 
@@ -39,6 +41,121 @@ def attempt_sync(make):
         return make()
     except Exception as error:
         return str(error)
+
+
+# What crosses a stub's RPC, both ways; the 2.0s must arrive as 2, as a JavaScript number does.
+VALUES = [
+    42,
+    2.0,
+    1.5,
+    -7,
+    "héllo",
+    "",
+    None,
+    True,
+    False,
+    [1, "two", None, [3]],
+    {"a": 1, "b": {"c": [1, 2.0, {"d": None}]}, "": "empty key"},
+    [],
+    {},
+]
+
+
+def kind(value):
+    """A value's JavaScript type, as the twin names what it received."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def described(value):
+    """A value as the receiving side sees it: its type, whether it is an integer, itself."""
+    integer = not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    )
+    return {"kind": kind(value), "integer": integer, "value": value}
+
+
+def as_js_number(value):
+    """``value`` with every whole float an int, as JSON.stringify writes 2.0 (as 2)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [as_js_number(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_js_number(v) for k, v in value.items()}
+    return value
+
+
+def step_name(value):
+    """The twin's ``JSON.stringify(value)``."""
+    return json.dumps(as_js_number(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def failure(error):
+    # What crosses a stub reaches Python as a JsException (Pyodide's); anything else is a
+    # divergence, recorded so that the comparison shows it.
+    if isinstance(error, JsException):
+        return f"{error.name}: {error.message}"
+    return f"not a JsException: {type(error).__name__}: {error}"
+
+
+async def rpc_steps(stub):
+    """The RPC scenario: [[step, answer], ...], an error answered as "Name: message"."""
+    steps = []
+
+    async def step(name, make):
+        try:
+            steps.append([name, await make()])
+        except Exception as error:
+            steps.append([name, failure(error)])
+
+    for value in VALUES:
+        await step(f"the object receives {step_name(value)}", lambda v=value: stub.describe(v))
+    for index, value in enumerate(VALUES):
+
+        async def receive(index=index):
+            return described(await stub.give(index))
+
+        await step(f"the caller receives {step_name(value)}", receive)
+
+    async def array_copy():
+        items = ["mine"]
+        returned = await stub.keep(items)
+        return [items, returned]
+
+    await step("an array argument is a copy", array_copy)
+
+    async def object_copy():
+        record = {"id": 1}
+        returned = await stub.stamp(record)
+        return [record, returned]
+
+    await step("an object argument is a copy", object_copy)
+    for which in ["plain", "type", "range", "custom"]:
+        await step(f"a method throws a JavaScript error ({which})", lambda w=which: stub.fail(w))
+
+    async def clone_error():
+        # A DOMException keeps its name even where legacy tunnelling renames other errors.
+        try:
+            return await stub.storeUnclonable()
+        except JsException as error:
+            return error.name
+
+    await step("a storage DataCloneError keeps its name", clone_error)
+    await step("a method raises a plain exception", lambda: stub.crash())
+    await step("a method that does not exist", lambda: stub.nope(1))
+    return steps
 
 
 def js_object(**fields):
@@ -154,6 +271,39 @@ class Store(DurableObject):
     async def echo(self, text, numbers, record):
         return {"text": text.upper(), "total": sum(numbers), "record": record}
 
+    async def describe(self, value):
+        return described(value)
+
+    async def give(self, index):
+        return VALUES[index]
+
+    async def keep(self, items):
+        items.append("changed in the object")
+        return items
+
+    async def stamp(self, record):
+        record["stamped"] = True
+        return record
+
+    async def fail(self, which):
+        if which == "type":
+            raise js.TypeError.new("bad input")
+        if which == "range":
+            raise js.RangeError.new("out of range")
+        if which == "custom":
+            error = js.Error.new("custom failure")
+            error.name = "CustomError"
+            raise error
+        raise js.Error.new("plain failure")
+
+    async def storeUnclonable(self):
+        await self.ctx.storage.put("unclonable", [1])  # a PyProxy: not cloneable
+        return "stored"
+
+    async def crash(self):
+        """A Python exception, where the twin throws an Error: each answer is pinned alone."""
+        raise ValueError("crashed")
+
     async def count(self):
         n = (await self.ctx.storage.get("n") or 0) + 1
         await self.ctx.storage.put("n", n)
@@ -191,6 +341,8 @@ class Default(WorkerEntrypoint):
             return Response.json(await alarmed.armAlarm())
         if path == "/alarm-result":
             return Response.json(await alarmed.alarmResult())
+        if path == "/rpc":
+            return Response.json(await rpc_steps(ns.get(ns.idFromName("rpc"))))
         out = []
         object_id = ns.idFromName("alpha")
         out.append(object_id.toString())

@@ -69,6 +69,12 @@ class Room(DurableObject):
         )
         return self.ctx.storage.sql.exec("SELECT n FROM tally WHERE label = ?", label).one().n
 
+    def number_types(self, numbers):
+        return {"received": [type(n).__name__ for n in numbers], "sent": 2.0}
+
+    def explode(self):
+        raise ValueError("boom in the room")
+
     async def fetch(self, request):
         return Response(f"room {self.ctx.id.name} got {request.method}")
 
@@ -107,6 +113,15 @@ class Default(WorkerEntrypoint):
             return Response(str(at))
         if action == "alarm-log":
             return Response.json(await room.alarm_log())
+        if action == "rpc-numbers":
+            answer = await room.number_types([2.0, 1.5])
+            return Response.json([answer["received"], type(answer["sent"]).__name__])
+        if action in ("python-error", "missing-method"):
+            try:
+                await (room.explode() if action == "python-error" else room.nope())
+            except Exception as error:
+                lines = error.message.rstrip().splitlines()
+                return Response.json([type(error).__name__, error.name, lines[0], lines[-1]])
         if action == "bad-id":
             return Response(str(self.env.ROOMS.idFromString(parts[2])))
         return Response("Not Found", status=404)

@@ -2,8 +2,8 @@
 
 One instance per id, made on its first event and kept for the emulator's life. A stub's
 ``fetch`` and RPC calls are the object's events: each waits at the object's input gate
-(``gates.py``), so they are delivered in the order they were made. Values crossing a stub
-are converted as the Python SDK's RPC converts them (``python_to_rpc``/``python_from_rpc``).
+(``gates.py``), so they are delivered in the order they were made. What crosses a stub's RPC,
+values and errors, is carried as over a service binding (``services/crossing.py``).
 
 Storage operations are counted on the request that causes them, under the namespace's
 binding name, and in the namespace's cumulative counters; the shared fault injector may
@@ -28,7 +28,7 @@ from ...runtime.jsproxy import JsObject
 from ...runtime.workers._context import sdk_env
 from ...runtime.workers.request import Request
 from ...runtime.workers.response import FetchResponse
-from ...runtime.workers.rpc import python_from_rpc, python_to_rpc
+from ..services.crossing import crossed_error, rpc_value
 from . import validation as v
 from .gates import InputGate
 from .ids import DurableObjectId, IdFactory
@@ -146,24 +146,28 @@ class DurableObjectStub:
         state = self._state
 
         async def call(*args: Any, **kwargs: Any) -> Any:
-            sent = [python_from_rpc(python_to_rpc(a)) for a in args]
-            named = {k: python_from_rpc(python_to_rpc(x)) for k, x in kwargs.items()}
+            sent = [rpc_value(a) for a in args]
+            named = {k: rpc_value(x) for k, x in kwargs.items()}
             state.namespace.record_call()
             instance = state.ensure_instance()
             await state.gate.enter()
             method = getattr(instance, name, None)
             if not callable(method) or name in ("alarm", "fetch"):
-                raise TypeError(f"Method {name} does not exist")
-            result = method(*sent, **named)
-            if inspect.isawaitable(result):
-                result = await result
-            return python_from_rpc(python_to_rpc(result))
+                raise JsException("TypeError", f"Method {name} does not exist")
+            try:
+                result = method(*sent, **named)
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception as exc:
+                raise crossed_error(exc, enhanced=state.namespace.enhanced_errors) from None
+            return rpc_value(result)
 
         return call
 
 
 class DurableObjectNamespace:
-    """One ``durable_objects.bindings`` entry of a class this Worker defines."""
+    """One ``durable_objects.bindings`` entry of a class this Worker defines.
+    ``enhanced_errors``: this Worker's ``enhanced_error_serialization`` (see ``crossed_error``)."""
 
     def __init__(
         self,
@@ -175,8 +179,10 @@ class DurableObjectNamespace:
         clock: Clock,
         object_path: Callable[[str], Any],
         faults: FaultInjector | None = None,
+        enhanced_errors: bool = False,
     ) -> None:
         self.binding_name = binding_name
+        self.enhanced_errors = enhanced_errors
         self.class_name = class_name
         self.unique_key = unique_key
         self.sql = sql

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...config import BindingConfig, ConfigError
+from ..services.crossing import enhanced_error_serialization
 from .config import bound_class, class_backends, not_in_migrations_message
 from .namespace import DurableObjectNamespace
 from .store import object_path
@@ -41,6 +42,7 @@ def provide_durable_objects(binding: BindingConfig, host: BindingHost) -> Any:
             sql=backend == "sqlite",
             clock=host.clock,
             object_path=path_of,
+            enhanced_errors=enhanced_error_serialization(config),
         )
 
     return host.shared("durable_objects", class_name, create)

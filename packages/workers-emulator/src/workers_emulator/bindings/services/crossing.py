@@ -23,9 +23,27 @@ from ...runtime.workers.rpc import python_from_rpc, python_to_rpc
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
-# The error names workerd's legacy tunnelling keeps; any other arrives as an Error whose
-# message starts with the name (observed from workerd 1.20260426, compatibility 2025-06-01).
-TUNNELED_NAMES = frozenset({"Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError"})
+# The DOMException names of WebIDL: the emulator raises a DOMException as a JsException so named.
+DOM_EXCEPTION_NAMES = frozenset(
+    {
+        "IndexSizeError", "HierarchyRequestError", "WrongDocumentError", "InvalidCharacterError",
+        "NoModificationAllowedError", "NotFoundError", "NotSupportedError", "InvalidStateError",
+        "InUseAttributeError", "SyntaxError", "InvalidModificationError", "NamespaceError",
+        "InvalidAccessError", "TypeMismatchError", "SecurityError", "NetworkError", "AbortError",
+        "URLMismatchError", "QuotaExceededError", "TimeoutError", "InvalidNodeTypeError",
+        "DataCloneError", "EncodingError", "NotReadableError", "UnknownError", "ConstraintError",
+        "DataError", "TransactionInactiveError", "ReadOnlyError", "VersionError", "OperationError",
+        "NotAllowedError", "OptOutError",
+    }
+)  # fmt: skip
+
+# The error names workerd's legacy tunnelling keeps (jsg's decodeTunneledException): the standard
+# JS error types and DOMExceptions; any other arrives as an Error whose message starts with the
+# name (observed from workerd 1.20260426, compatibility 2025-06-01).
+TUNNELED_NAMES = (
+    frozenset({"Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError"})
+    | DOM_EXCEPTION_NAMES
+)
 
 # Frames of the emulator itself, left out of a Python error's traceback as Pyodide leaves its own.
 _PACKAGE = Path(__file__).resolve().parents[2]
