@@ -12,7 +12,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,20 +20,15 @@ import httpx
 
 from bench.inprocess import KV, LEASE_SIGNING_KEY, SRC, Fetcher, make_emulator, set_up
 
-ROOT = Path(__file__).resolve().parent.parent
 TWIN = Path(__file__).resolve().parent / "twin"
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
-STARTUP_SECONDS = 90
 SEED_BATCH = 500
 
 
 def unavailable() -> str | None:
     """Why the twin cannot run here, or ``None``."""
-    if shutil.which("node") is None:
-        return "node is not installed (wrangler runs on it)"
-    if not WRANGLER.exists():
-        return "node_modules/.bin/wrangler is missing: run `npm ci`"
-    return None
+    from tests.support.devserver import wrangler_unavailable
+
+    return wrangler_unavailable()
 
 
 def lease_jwk() -> str:
@@ -92,45 +86,8 @@ def seed(url: str, entries: list[dict[str, Any]]) -> None:
 def twin_server(folder: Path) -> Iterator[tuple[str, int]]:
     """``wrangler dev`` serving the twin on a free loopback port; yields its URL and its process
     group id (wrangler and workerd: their CPU together is the twin's)."""
-    from tests.support.devserver import (
-        free_port,
-        spawn_wrangler,
-        stop_process_group,
-        wait_until_healthy,
-    )
+    from tests.support.devserver import js_twin_group
 
-    port = free_port()
-    log = folder / "wrangler.log"
-    command = [
-        str(WRANGLER),
-        "dev",
-        "--local",
-        "--config",
-        str(TWIN / "wrangler.toml"),
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--inspector-port",
-        str(free_port()),
-        "--show-interactive-dev-session=false",
-        "--persist-to",
-        str(folder / "state"),
-        "--var",
-        f"LEASE_JWK:{lease_jwk()}",
-    ]
-    process = spawn_wrangler(command, TWIN, log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(
-            f"{url}/healthz",
-            process,
-            lambda: log.read_text(errors="replace"),
-            name="wrangler dev (twin)",
-            timeout=STARTUP_SECONDS,
-            interval=0.3,
-            request_timeout=2,
-        )
-        yield url, process.pid
-    finally:
-        stop_process_group(process)
+    lease = f"LEASE_JWK:{lease_jwk()}"
+    with js_twin_group(TWIN, folder, args=["--var", lease], health_path="/healthz") as served:
+        yield served

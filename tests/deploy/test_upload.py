@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.devserver import WRANGLER, wrangler_unavailable
+
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 PYWRANGLER = Path(sys.executable).parent / "pywrangler"
 # Written by wrangler beside the bundle (what the folder is); never part of the upload.
 WRANGLER_NOTE = "README.md"
@@ -73,8 +74,7 @@ def test_src_holds_only_the_worker() -> None:
     assert tests == []
 
 
-@pytest.mark.skipif(not WRANGLER.exists(), reason="node_modules/.bin/wrangler missing: `npm ci`")
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (wrangler)")
+@pytest.mark.skipif(wrangler_unavailable() is not None, reason=str(wrangler_unavailable()))
 def test_wrangler_dry_run_uploads_exactly_the_worker_modules(tmp_path: Path) -> None:
     canary = f"canary-{secrets.token_hex(16)}"
     project = _scratch_project(tmp_path, canary)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,12 +22,9 @@ import httpx
 import pytest
 
 from tests.support.assets import write_assets_config, write_site
-from tests.support.devserver import ServerNotReady, emulator_dev, wrangler_dev
+from tests.support.devserver import emulator_dev, js_twin
 
 HERE = Path(__file__).parent / "assets"
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
-STARTUP_SECONDS = 90
 HEALTH = "/via-binding/style.css"
 COMPARED_HEADERS = ("content-type", "cache-control", "location", "cf-cache-status")
 
@@ -152,32 +148,15 @@ def servers(folder: Path, assets: dict[str, Any]) -> Iterator[tuple[str, str]]:
     py.mkdir()
     js_config = write_assets_config(js, HERE / "js" / "worker.js", table, python=False)
     py_config = write_assets_config(py, HERE / "py" / "entry.py", table, python=True)
-    try:
-        with (
-            wrangler_dev(
-                [str(WRANGLER)],
-                "--local",
-                "--config",
-                str(js_config),
-                cwd=js,
-                folder=js,
-                health_path=HEALTH,
-                timeout=STARTUP_SECONDS,
-                interval=0.3,
-            ) as workerd_url,
-            emulator_dev(py_config, folder=py, health_path=HEALTH) as emulator_url,
-        ):
-            yield workerd_url, emulator_url
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with (
+        js_twin(js_config, js, health_path=HEALTH) as workerd_url,
+        emulator_dev(py_config, folder=py, health_path=HEALTH) as emulator_url,
+    ):
+        yield workerd_url, emulator_url
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_static_assets_answer_as_workerd_does(scenario: str, tmp_path: Path) -> None:
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
     with servers(tmp_path, SCENARIOS[scenario]) as (workerd_url, emulator_url):
         expected = run_steps(workerd_url)
         actual = run_steps(emulator_url)

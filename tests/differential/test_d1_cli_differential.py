@@ -11,17 +11,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.devserver import EXECUTABLE
+from tests.support.devserver import EXECUTABLE, WRANGLER, require_wrangler
 
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 CONFIG = {
     "name": "d1-cli",
     "main": "worker.js",
@@ -43,10 +40,7 @@ DUMP = (
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
+    require_wrangler()
     folder = tmp_path_factory.mktemp("d1-cli")
     (folder / "wrangler.jsonc").write_text("// D1 CLI\n" + json.dumps(CONFIG), encoding="utf-8")
     (folder / "worker.js").write_text("export default { fetch() {} };\n", encoding="utf-8")

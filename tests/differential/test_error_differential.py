@@ -12,17 +12,14 @@ Python traceback goes to its log only.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.devserver import ServerNotReady, emulator_dev, wrangler_dev
+from tests.support.devserver import emulator_dev, js_twin
 
 HERE = Path(__file__).parent / "errors"
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 # Headers about framing and the connection, which the two servers may set differently.
 _FRAMING = {
     "content-length",
@@ -69,38 +66,16 @@ def run(url: str) -> tuple[list[dict[str, object]], list[str]]:
     return answers, bodies
 
 
-@pytest.fixture(scope="module")
-def wrangler_available() -> None:
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
-
-
-@pytest.mark.usefixtures("wrangler_available")
 def test_an_uncaught_exception_is_answered_as_wrangler_dev_answers_it(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     js_folder, py_folder = tmp_path_factory.mktemp("workerd"), tmp_path_factory.mktemp("emu")
-    try:
-        with wrangler_dev(
-            [str(WRANGLER)],
-            "--local",
-            "--config",
-            str(HERE / "js" / "wrangler.toml"),
-            cwd=HERE / "js",
-            folder=js_folder,
-            health_path="/health",
-            timeout=90,
-            interval=0.3,
-        ) as url:
-            js_answers, js_bodies = run(url)
-        with emulator_dev(
-            HERE / "py" / "wrangler.toml", folder=py_folder, health_path="/health"
-        ) as url:
-            py_answers, py_bodies = run(url)
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with js_twin(HERE / "js" / "wrangler.toml", js_folder) as url:
+        js_answers, js_bodies = run(url)
+    with emulator_dev(
+        HERE / "py" / "wrangler.toml", folder=py_folder, health_path="/health"
+    ) as url:
+        py_answers, py_bodies = run(url)
 
     mismatches = [
         f"{method} {path} {headers}\n  workerd:  {a}\n  emulator: {b}"

@@ -8,19 +8,16 @@ Worker saw (status, ok, redirected, final URL, Location, the origin's body) or t
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from tests.support.devserver import ServerNotReady, emulator_dev, free_port, wrangler_dev
+from tests.support.devserver import emulator_dev, free_port, js_twin
 from tests.support.origin import origin_server
 
 HERE = Path(__file__).parent / "fetch"
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 
 
 def cases(origin: str) -> list[dict[str, str]]:
@@ -52,41 +49,19 @@ def run(url: str, queries: list[dict[str, str]]) -> list[tuple[int, str]]:
     return answers
 
 
-@pytest.fixture(scope="module")
-def wrangler_available() -> None:
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
-
-
-@pytest.mark.usefixtures("wrangler_available")
 def test_outbound_fetch_answers_as_under_wrangler_dev(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     with origin_server() as origin:
         queries = cases(origin)
-        try:
-            with wrangler_dev(
-                [str(WRANGLER)],
-                "--local",
-                "--config",
-                str(HERE / "js" / "wrangler.toml"),
-                cwd=HERE / "js",
-                folder=tmp_path_factory.mktemp("workerd"),
-                health_path="/health",
-                timeout=90,
-                interval=0.3,
-            ) as url:
-                js_answers = run(url, queries)
-            with emulator_dev(
-                HERE / "py" / "wrangler.toml",
-                folder=tmp_path_factory.mktemp("emu"),
-                health_path="/health",
-            ) as url:
-                py_answers = run(url, queries)
-        except ServerNotReady as error:
-            pytest.fail(str(error))
+        with js_twin(HERE / "js" / "wrangler.toml", tmp_path_factory.mktemp("workerd")) as url:
+            js_answers = run(url, queries)
+        with emulator_dev(
+            HERE / "py" / "wrangler.toml",
+            folder=tmp_path_factory.mktemp("emu"),
+            health_path="/health",
+        ) as url:
+            py_answers = run(url, queries)
     mismatches = [
         f"{query}\n  workerd:  {a}\n  emulator: {b}"
         for query, a, b in zip(queries, js_answers, py_answers, strict=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,12 +23,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.devserver import DevProcess, ServerNotReady, wrangler_dev
+from tests.support.devserver import TWIN_LOG, DevProcess, js_twin
 
 HERE = Path(__file__).parent / "http"
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
-STARTUP_SECONDS = 90
 HEAD_CAP = 128 * 1024
 
 
@@ -114,26 +110,9 @@ NOT_A_HOST = {
 @pytest.fixture(scope="module")
 def workerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """``wrangler dev`` serving http/js: its port and its log file."""
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
     folder = tmp_path_factory.mktemp("workerd")
-    try:
-        with wrangler_dev(
-            [str(WRANGLER)],
-            "--local",
-            "--config",
-            str(HERE / "js" / "wrangler.toml"),
-            cwd=HERE / "js",
-            folder=folder,
-            health_path="/",
-            timeout=STARTUP_SECONDS,
-            interval=0.3,
-        ) as url:
-            yield int(url.rsplit(":", 1)[1]), folder / "wrangler.log"
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with js_twin(HERE / "js" / "wrangler.toml", folder, health_path="/") as url:
+        yield int(url.rsplit(":", 1)[1]), folder / TWIN_LOG
 
 
 @pytest.fixture(scope="module")

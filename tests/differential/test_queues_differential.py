@@ -17,18 +17,13 @@ deliveries interleave with real time.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.devserver import ServerNotReady, emulator_dev, wrangler_dev
+from tests.support.devserver import TWIN_LOG, emulator_dev, js_twin
 from tests.support.queues import EXPECTED_RECORDS, SCENARIO, QueuesOutcome, run_queues_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
-STARTUP_SECONDS = 90
 MESSAGE_ID = re.compile(r'message "[0-9a-f]{32}"')
 
 pytestmark = pytest.mark.workerd
@@ -49,41 +44,21 @@ def broker_lines(log: str) -> list[str]:
 @pytest.fixture(scope="module")
 def workerd_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QueuesOutcome, str]]:
     """The scenario under ``wrangler dev`` and its log."""
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
     folder = tmp_path_factory.mktemp("workerd")
-    try:
-        with wrangler_dev(
-            [str(WRANGLER)],
-            "--local",
-            "--config",
-            str(SCENARIO / "js" / "wrangler.jsonc"),
-            cwd=SCENARIO / "js",
-            folder=folder,
-            health_path="/health",
-            timeout=STARTUP_SECONDS,
-            interval=0.3,
-        ) as url:
-            outcome = run_queues_scenario(url)
-            yield outcome, (folder / "wrangler.log").read_text(errors="replace")
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with js_twin(SCENARIO / "js" / "wrangler.jsonc", folder) as url:
+        outcome = run_queues_scenario(url)
+        yield outcome, (folder / TWIN_LOG).read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
 def emulator_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QueuesOutcome, str]]:
     """The scenario under ``workers-emulator dev`` and its log."""
     folder = tmp_path_factory.mktemp("emulator")
-    try:
-        with emulator_dev(
-            SCENARIO / "py" / "wrangler.jsonc", folder=folder, health_path="/health"
-        ) as url:
-            outcome = run_queues_scenario(url)
-            yield outcome, (folder / "workers-emulator.log").read_text(errors="replace")
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with emulator_dev(
+        SCENARIO / "py" / "wrangler.jsonc", folder=folder, health_path="/health"
+    ) as url:
+        outcome = run_queues_scenario(url)
+        yield outcome, (folder / "workers-emulator.log").read_text(errors="replace")
 
 
 def test_consumer_sees_what_workerd_delivers(

@@ -6,7 +6,6 @@ of ``runtime/js/worker.js`` under ``wrangler dev``) against the emulator (the sa
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,37 +14,17 @@ import httpx
 import pytest
 from workers_emulator import Emulator
 
-from tests.support.devserver import ServerNotReady, wrangler_dev
+from tests.support.devserver import js_twin
 
 HERE = Path(__file__).parent / "runtime"
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
-STARTUP_SECONDS = 90
 # The probe names, in the order worker.js defines them (one per `  name: ` line).
 PROBES = re.findall(r"(?m)^  (\w+): ", (HERE / "js" / "worker.js").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def workerd_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
-    try:
-        with wrangler_dev(
-            [str(WRANGLER)],
-            "--local",
-            "--config",
-            str(HERE / "js" / "wrangler.toml"),
-            cwd=HERE / "js",
-            folder=tmp_path_factory.mktemp("workerd"),
-            health_path="/health",
-            timeout=STARTUP_SECONDS,
-            interval=0.3,
-        ) as url:
-            response = httpx.get(f"{url}/probe", timeout=60)
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with js_twin(HERE / "js" / "wrangler.toml", tmp_path_factory.mktemp("workerd")) as url:
+        response = httpx.get(f"{url}/probe", timeout=60)
     assert response.status_code == 200, response.text
     return response.json()
 

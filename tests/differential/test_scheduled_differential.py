@@ -11,10 +11,7 @@ below it) and what the handler saw; the handler's console lines must reach both 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,19 +22,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.devserver import (
-    EXECUTABLE,
-    ServerNotReady,
-    free_port,
-    stop_process,
-    wait_until_healthy,
-    wrangler_dev,
-)
+from tests.support.devserver import TWIN_LOG, emulator_dev, js_twin
 
 HERE = Path(__file__).parent / "scheduled"
-ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
-STARTUP_SECONDS = 90
 # A trigger without ?time= runs at the server's now: within this of the request, it counts.
 NOW_TOLERANCE_MS = 60_000
 WARNING = "Scheduled Workers are not automatically triggered during local development."
@@ -118,49 +105,15 @@ class Server:
 @contextmanager
 def workerd(config: str, flags: list[str], folder: Path) -> Iterator[Server]:
     """Real ``wrangler dev`` serving ``js/<config>``."""
-    try:
-        with wrangler_dev(
-            [str(WRANGLER)],
-            "--local",
-            "--config",
-            str(HERE / "js" / config),
-            *flags,
-            cwd=HERE / "js",
-            folder=folder,
-            health_path="/health",
-            timeout=STARTUP_SECONDS,
-            interval=0.3,
-        ) as url:
-            yield Server(url, folder / "wrangler.log")
-    except ServerNotReady as error:
-        pytest.fail(str(error))
+    with js_twin(HERE / "js" / config, folder, args=flags) as url:
+        yield Server(url, folder / TWIN_LOG)
 
 
 @contextmanager
 def emulator(config: str, flags: list[str], folder: Path) -> Iterator[Server]:
     """``workers-emulator dev`` serving ``py/<config>``."""
-    port = free_port()
-    log = folder / "workers-emulator.log"
-    command = [str(EXECUTABLE), "dev", "--config", str(HERE / "py" / config)]
-    command += ["--port", str(port), "--persist-to", str(folder / "state"), *flags]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=HERE / "py",
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    server = Server(f"http://127.0.0.1:{port}", log)
-    try:
-        wait_until_healthy(
-            f"{server.url}/health", process, server.output, name="workers-emulator dev", timeout=60
-        )
-        yield server
-    except ServerNotReady as error:
-        pytest.fail(str(error))
-    finally:
-        stop_process(process)
+    with emulator_dev(HERE / "py" / config, *flags, folder=folder, health_path="/health") as url:
+        yield Server(url, folder / "workers-emulator.log")
 
 
 def first_line(text: str, error_name_free: bool) -> str:
@@ -218,17 +171,6 @@ def wait_for_lines(server: Server, lines: list[str], timeout: float = 5) -> str:
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="module")
-def wrangler_available() -> None:
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
-    if not (ROOT / "node_modules" / ".bin" / "workerd").exists():
-        pytest.skip("node_modules/.bin/workerd is missing: wrangler dev has no runtime to run")
-
-
-@pytest.mark.usefixtures("wrangler_available")
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scheduled_triggers_match_wrangler_dev(
     name: str, tmp_path_factory: pytest.TempPathFactory

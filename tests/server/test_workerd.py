@@ -17,13 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.devserver import ServerNotReady, wrangler_dev
+from tests.support.devserver import ServerNotReady, wrangler_dev, wrangler_unavailable
 from tests.support.worker import ADMIN, ADMIN_TOKEN
 
 pytestmark = pytest.mark.workerd
 
 ROOT = Path(__file__).resolve().parents[2]
-WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 # Hosts pywrangler needs: the npm registry (wrangler's runtime pieces) and the Pyodide index.
 NEEDED_HOSTS = [("registry.npmjs.org", 443), ("cdn.jsdelivr.net", 443)]
 PROBE_SECONDS = 3.0
@@ -39,10 +38,9 @@ def _reachable(host: str, port: int, results: dict[str, bool]) -> None:
 
 
 def _why_workerd_cannot_start() -> str | None:
-    if shutil.which("node") is None:
-        return "node is not installed: workerd runs under wrangler (npm)"
-    if not WRANGLER.exists():
-        return "node_modules/.bin/wrangler is missing: run `npm ci`"
+    reason = wrangler_unavailable()
+    if reason is not None:
+        return reason
     if shutil.which("uv") is None:
         return "uv is not installed: the suite starts `uv run pywrangler dev`"
     # DNS and TCP can each hang without a network: probe in daemon threads with one deadline.

@@ -27,6 +27,26 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXECUTABLE = Path(sys.executable).parent / "workers-emulator"
+WRANGLER = REPO / "node_modules" / ".bin" / "wrangler"
+WORKERD = REPO / "node_modules" / ".bin" / "workerd"
+
+
+def wrangler_unavailable() -> str | None:
+    """Why the repo's ``wrangler`` (and the workerd it runs) cannot run here, or ``None``."""
+    if shutil.which("node") is None:
+        return "node is not installed: wrangler runs on it"
+    if not WRANGLER.exists():
+        return "node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler"
+    if not WORKERD.exists():
+        return "node_modules/.bin/workerd is missing: wrangler has no runtime to run"
+    return None
+
+
+def require_wrangler() -> None:
+    """Skip the calling test, saying why, where ``wrangler`` cannot run."""
+    reason = wrangler_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
 
 
 def free_port() -> int:
@@ -114,7 +134,7 @@ def spawn_wrangler(command: list[str], cwd: Path, log_path: Path) -> subprocess.
 
 
 @contextmanager
-def wrangler_dev(
+def wrangler_dev_group(
     launcher: list[str],
     *extra_args: str,
     cwd: Path,
@@ -122,11 +142,11 @@ def wrangler_dev(
     health_path: str,
     timeout: float,
     interval: float,
-) -> Iterator[str]:
+) -> Iterator[tuple[str, int]]:
     """``<launcher> dev`` on a free loopback port, its state and its log (named after the
-    launcher's last word, e.g. ``pywrangler.log``) in ``folder``; yields the base URL once
-    ``health_path`` answers 200, raises ServerNotReady otherwise, and always stops the process
-    group."""
+    launcher's last word, e.g. ``pywrangler.log``) in ``folder``; yields the base URL and the
+    process group id (wrangler and workerd: their CPU together is the server's) once
+    ``health_path`` answers 200, raises ServerNotReady otherwise, and always stops the group."""
     program = Path(launcher[-1]).name
     port = free_port()
     log_path = folder / f"{program}.log"
@@ -156,9 +176,32 @@ def wrangler_dev(
             interval=interval,
             request_timeout=2,
         )
-        yield url
+        yield url, process.pid
     finally:
         stop_process_group(process)
+
+
+@contextmanager
+def wrangler_dev(
+    launcher: list[str],
+    *extra_args: str,
+    cwd: Path,
+    folder: Path,
+    health_path: str,
+    timeout: float,
+    interval: float,
+) -> Iterator[str]:
+    """``wrangler_dev_group`` yielding the base URL alone."""
+    with wrangler_dev_group(
+        launcher,
+        *extra_args,
+        cwd=cwd,
+        folder=folder,
+        health_path=health_path,
+        timeout=timeout,
+        interval=interval,
+    ) as (url, _group):
+        yield url
 
 
 def config_flags(primary: Path, beside: Sequence[Path]) -> list[str]:
@@ -390,31 +433,55 @@ class DevProcess:
         return code
 
 
-WRANGLER = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "wrangler"
+TWIN_STARTUP_SECONDS = 90
+TWIN_LOG = "wrangler.log"  # in the twin's folder, as wrangler_dev names it
+
+
+@contextmanager
+def js_twin_group(
+    worker: Path,
+    folder: Path,
+    timeout: float = TWIN_STARTUP_SECONDS,
+    *,
+    args: Sequence[str] = (),
+    health_path: str = "/health",
+    beside: Sequence[Path] = (),
+) -> Iterator[tuple[str, int]]:
+    """``wrangler dev --local`` serving ``worker`` (a config file, or a folder holding one; run
+    from its folder) with ``args``, and the Workers ``beside`` it (reachable through its
+    bindings only), state and ``wrangler.log`` in ``folder``; yields the base URL and the
+    process group id once ``health_path`` answers 200, raises ServerNotReady otherwise."""
+    with wrangler_dev_group(
+        [str(WRANGLER)],
+        "--local",
+        *config_flags(worker, beside),
+        *args,
+        cwd=worker if worker.is_dir() else worker.parent,
+        folder=folder,
+        health_path=health_path,
+        timeout=timeout,
+        interval=0.3,
+    ) as served:
+        yield served
 
 
 @contextmanager
 def js_twin(
-    js_dir: Path, folder: Path, timeout: float = 90, *, beside: Sequence[Path] = ()
+    worker: Path,
+    folder: Path,
+    timeout: float = TWIN_STARTUP_SECONDS,
+    *,
+    args: Sequence[str] = (),
+    health_path: str = "/health",
+    beside: Sequence[Path] = (),
 ) -> Iterator[str]:
-    """``wrangler dev --local`` serving ``js_dir``'s Worker (its ``/health`` answering), and
-    the Workers ``beside`` it (reachable through its bindings only), for a differential test;
-    skips where wrangler or node is missing, fails if it never starts."""
-    if not WRANGLER.exists():
-        pytest.skip("node_modules/.bin/wrangler is missing: run `npm ci` to install wrangler")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the differential test needs it to run wrangler")
+    """``js_twin_group`` for a differential test, yielding the base URL: skips where wrangler
+    cannot run, fails (with wrangler's output) if the twin never answers."""
+    require_wrangler()
     try:
-        with wrangler_dev(
-            [str(WRANGLER)],
-            "--local",
-            *config_flags(js_dir, beside),
-            cwd=js_dir,
-            folder=folder,
-            health_path="/health",
-            timeout=timeout,
-            interval=0.3,
-        ) as url:
+        with js_twin_group(
+            worker, folder, timeout, args=args, health_path=health_path, beside=beside
+        ) as (url, _group):
             yield url
     except ServerNotReady as error:
         pytest.fail(str(error))
