@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.support.devserver import emulator_dev, js_twin
+from tests.support.differential import assert_same_answers
 
 HERE = Path(__file__).parent / "errors"
 # Headers about framing and the connection, which the two servers may set differently.
@@ -77,12 +78,8 @@ def test_an_uncaught_exception_is_answered_as_wrangler_dev_answers_it(
     ) as url:
         py_answers, py_bodies = run(url)
 
-    mismatches = [
-        f"{method} {path} {headers}\n  workerd:  {a}\n  emulator: {b}"
-        for (method, path, headers), a, b in zip(REQUESTS, js_answers, py_answers, strict=True)
-        if a != b
-    ]
-    assert not mismatches, "\n".join(mismatches)
+    labels = [f"{method} {path} {headers}" for method, path, headers in REQUESTS]
+    assert_same_answers(labels, js_answers, py_answers, exact_types=False)
     assert js_answers[0]["status"] == 500 and js_answers[0]["first line"] == (
         "<error name>: boom from the worker"
     )

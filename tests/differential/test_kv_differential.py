@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.support.devserver import js_twin
+from tests.support.differential import assert_same_answers, differences, step_labels
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -54,42 +55,20 @@ def run_under_emulator(
     return response.json()
 
 
-def _differences(js: Any, py: Any, path: str = "") -> list[str]:
-    """Where two answers differ; relative expirations may differ by one second (the two
-    runtimes read their clocks at slightly different instants)."""
-    if isinstance(js, dict) and isinstance(py, dict):
-        relative = set(js) == set(py) == {"relative"}
-        if relative and abs(js["relative"] - py["relative"]) <= 1:
-            return []
-        if set(js) != set(py):
-            return [f"{path}: keys {sorted(js)} != {sorted(py)}"]
-        return [d for k in js for d in _differences(js[k], py[k], f"{path}.{k}")]
-    if isinstance(js, list) and isinstance(py, list):
-        if len(js) != len(py):
-            return [f"{path}: length {len(js)} != {len(py)}: {js!r} != {py!r}"]
-        return [
-            d
-            for i, (a, b) in enumerate(zip(js, py, strict=True))
-            for d in _differences(a, b, f"{path}[{i}]")
-        ]
-    if js != py or type(js) is not type(py):
-        return [f"{path}: {js!r} != {py!r}"]
-    return []
+def relative_within_a_second(path: str, js: Any, py: Any) -> list[str] | None:
+    """Relative expirations may differ by one second (the two runtimes read their clocks at
+    slightly different instants)."""
+    if not (isinstance(js, dict) and isinstance(py, dict)):
+        return None
+    if set(js) == set(py) == {"relative"} and abs(js["relative"] - py["relative"]) <= 1:
+        return []
+    return None
 
 
 def test_kv_scenario_matches_workerd(workerd_url: str, tmp_path: Path) -> None:
     js = run_under_workerd(workerd_url)
     py = run_under_emulator(tmp_path)
-    assert len(js) == len(py) == len(SCENARIO)
-    mismatches = []
-    for i, (step, a, b) in enumerate(zip(SCENARIO, js, py, strict=True)):
-        diff = _differences(a, b)
-        if diff:
-            shown = json.dumps(step, ensure_ascii=False)[:200]
-            mismatches.append(
-                f"step {i} {shown}\n  workerd:  {a}\n  emulator: {b}\n  " + "\n  ".join(diff)
-            )
-    assert not mismatches, "\n".join(mismatches)
+    assert_same_answers(step_labels(SCENARIO), js, py, tolerate=relative_within_a_second)
 
 
 # Two writes to one key within a second (wrangler dev accepts both), then list cursors the
@@ -118,7 +97,7 @@ def test_fast_writes_and_unissued_cursors_match_workerd_with_the_write_limit_off
     py = run_under_emulator(tmp_path, FAST_WRITES_AND_CURSORS, kv_write_limit=False)
     assert js[1] == {"ok": None} and js[2] == {"ok": "2"}  # workerd accepted the second write
     assert js[8]["ok"]["keys"] == [{"name": "wr:b"}, {"name": "wr:c"}]  # ... and a made-up cursor
-    assert _differences(js, py) == []
+    assert differences(js, py, tolerate=relative_within_a_second) == []
 
 
 def test_the_write_limit_refuses_the_second_fast_write_as_documented(
@@ -131,7 +110,7 @@ def test_the_write_limit_refuses_the_second_fast_write_as_documented(
     assert "--no-kv-write-limit" in py[1]["error"]
     assert py[2] == {"ok": "1"}  # the refused write changed nothing
     # Everything else is workerd's answer.
-    assert _differences(js[3:], py[3:]) == []
+    assert differences(js[3:], py[3:], tolerate=relative_within_a_second) == []
 
 
 def test_scenario_covers_the_limits() -> None:
