@@ -241,3 +241,37 @@ def parse_form(data: bytes, content_type: str | None) -> FormData:
             kind = part.get_content_type() if part.get("content-type") else ""
             form.append(field, File([payload], filename, {"type": kind}))
     return form
+
+
+class BodyReaders:
+    """The readers ``Request`` and ``Response`` share (the Fetch standard's Body mixin): each
+    takes the body's bytes once, through ``_read_body``, and ``blob``/``formData`` the type
+    its Content-Type header names (``_body_type``)."""
+
+    __slots__ = ()
+
+    async def _read_body(self) -> bytes:
+        raise NotImplementedError
+
+    def _body_type(self) -> str | None:
+        raise NotImplementedError
+
+    async def text(self) -> str:
+        return _utf8_decode(await self._read_body())
+
+    async def json(self) -> Any:
+        from .json import JSON
+
+        return JSON.parse(await self.text())
+
+    async def arrayBuffer(self) -> ArrayBuffer:
+        return ArrayBuffer(await self._read_body())
+
+    async def bytes(self) -> Uint8Array:
+        return Uint8Array(await self._read_body())
+
+    async def blob(self) -> Blob:
+        return Blob([await self._read_body()], {"type": self._body_type() or ""})
+
+    async def formData(self) -> FormData:
+        return parse_form(await self._read_body(), self._body_type())

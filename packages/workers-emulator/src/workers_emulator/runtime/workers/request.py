@@ -9,10 +9,8 @@ from urllib.parse import urlsplit
 
 from ...errors import JsException
 from ...jsdict import JsDict, to_jsdict
-from ..js.bodies import Blob as JsBlob
-from ..js.bodies import FormData as JsFormData
-from ..js.bodies import extract_body, parse_form
-from ..js.buffers import ArrayBuffer, Uint8Array
+from ..js.bodies import BodyReaders, extract_body
+from ..js.buffers import ArrayBuffer
 from ..js.http_words import REQUEST_METHODS
 from ..jsproxy import JsObject, JsProxy, PyProxy
 from ._headers import JsHeaders
@@ -37,7 +35,7 @@ _HTTP_METHODS: dict[str, HTTPMethod] = dict(HTTPMethod.__members__)
 _REQUEST_INIT_KEYS = frozenset({"method", "headers", "body", "redirect", "cf"})
 
 
-class _JsRequest(JsProxy):
+class _JsRequest(BodyReaders, JsProxy):
     """What ``Request.js_object`` is on the platform: the JavaScript ``Request`` itself.
 
     Here a live view of the same parts under JavaScript's names: ``headers`` is the request's
@@ -70,27 +68,11 @@ class _JsRequest(JsProxy):
         options = {k: v for k, v in options.items() if k in _REQUEST_INIT_KEYS}
         return Request(input, **options).js_object
 
-    async def text(self) -> str:
-        return await self._request.text()
+    async def _read_body(self) -> bytes:
+        return await self._request._consume()
 
-    async def json(self) -> Any:
-        from ..js.json import JSON
-
-        return JSON.parse(await self._request.text())
-
-    async def arrayBuffer(self) -> ArrayBuffer:
-        return ArrayBuffer(await self._request._consume())
-
-    async def bytes(self) -> Uint8Array:
-        return Uint8Array(await self._request._consume())
-
-    async def blob(self) -> JsBlob:
-        kind = self._request._headers.get("content-type") or ""
-        return JsBlob([await self._request._consume()], {"type": kind})
-
-    async def formData(self) -> JsFormData:
-        content_type = self._request._headers.get("content-type")
-        return parse_form(await self._request._consume(), content_type)
+    def _body_type(self) -> str | None:
+        return self._request._headers.get("content-type")
 
     def clone(self) -> _JsRequest:
         return self._request.clone().js_object

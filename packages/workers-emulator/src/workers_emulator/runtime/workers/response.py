@@ -9,8 +9,8 @@ from typing import Any, Never
 
 from ...errors import JsException, NotEmulatedError
 from ..js.bodies import Blob as JsBlob
+from ..js.bodies import BodyReaders, extract_body
 from ..js.bodies import FormData as JsFormData
-from ..js.bodies import extract_body, parse_form
 from ..js.buffers import ArrayBuffer, Uint8Array
 from ..js.http_words import REASON_PHRASES, default_status_text
 from ..jsproxy import JsObject, JsProxy, option
@@ -72,7 +72,7 @@ def _js_status(init: Any, default: int = 200) -> int:
     return code
 
 
-class _JsResponse(JsProxy):
+class _JsResponse(BodyReaders, JsProxy):
     """``js.Response``: status line, headers and a body that is read once."""
 
     js_name = "Response"
@@ -188,43 +188,19 @@ class _JsResponse(JsProxy):
             return await self.stream._read_all()
         return self.body_bytes or b""
 
-    async def _js_read(self) -> bytes:
+    async def _read_body(self) -> bytes:
         if self.bodyUsed:
-            raise JsException(
-                "TypeError",
-                _BODY_USED,
-            )
+            raise JsException("TypeError", _BODY_USED)
         return await self.read()
 
-    async def text(self) -> str:
-        return _utf8_decode(await self._js_read())
+    def _body_type(self) -> str | None:
+        return self.headers.get("content-type")
 
-    async def _instance_json(self) -> Any:
-        from ..js.json import JSON
-
-        return JSON.parse(await self.text())
-
-    json = _StaticOrInstance(_static_json, _instance_json)
-
-    async def arrayBuffer(self) -> ArrayBuffer:
-        return ArrayBuffer(await self._js_read())
-
-    async def bytes(self) -> Uint8Array:
-        return Uint8Array(await self._js_read())
-
-    async def blob(self) -> JsBlob:
-        kind = self.headers.get("content-type") or ""
-        return JsBlob([await self._js_read()], {"type": kind})
-
-    async def formData(self) -> JsFormData:
-        return parse_form(await self._js_read(), self.headers.get("content-type"))
+    json = _StaticOrInstance(_static_json, BodyReaders.json)
 
     def clone(self) -> _JsResponse:
         if self.bodyUsed:
-            raise JsException(
-                "TypeError",
-                _BODY_USED,
-            )
+            raise JsException("TypeError", _BODY_USED)
         copy = _JsResponse(None, self.status, self.status_text, JsHeaders(self.headers))
         if self.stream is not None:
             self.stream, copy.stream = _tee(self.stream)
