@@ -7,11 +7,12 @@ import contextlib
 import html
 import traceback
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from .bindings.accounting import CountedBinding
 from .bindings.assets import AssetsBinding, AssetServer, asset_server
 from .bindings.d1 import D1Database
 from .bindings.durable_objects import DurableObjectNamespace
@@ -398,40 +399,33 @@ class Emulator:
             fired += await namespace.run_due_alarms()
         return fired
 
-    def _counted(
-        self,
-    ) -> list[
-        KVNamespace
-        | D1Database
-        | Queue
-        | AssetsBinding
-        | ServiceBinding
-        | R2Bucket
-        | DurableObjectNamespace
-    ]:
-        """The bindings whose operations are counted (and can be made to fail)."""
-        return [
-            *self._kv.values(),
-            *self._d1.values(),
-            *self._queues.values(),
-            *self._assets.values(),
-            *self._services.values(),
-            *self._r2.values(),
-            *self._durable_objects.values(),
-        ]
+    def _counted(self) -> tuple[Mapping[str, CountedBinding], ...]:
+        """The bindings whose operations are counted (and can be made to fail), by kind, each
+        by its name in the config."""
+        return (
+            self._kv,
+            self._d1,
+            self._queues,
+            self._assets,
+            self._services,
+            self._r2,
+            self._durable_objects,
+        )
 
     def reset_counters(self) -> None:
-        for counted in self._counted():
-            counted.reset_counters()
+        for kind in self._counted():
+            for counted in kind.values():
+                counted.reset_counters()
 
     def inject_faults(
         self, rate: float, seed: int | None = 0, ops: Iterable[OpKind] = OP_KINDS
     ) -> FaultInjector:
-        """Make a fraction ``rate`` of the operations of the given kinds fail, on every KV, D1
-        and Assets binding (one injector: one reproducible sequence of draws across them)."""
+        """Make a fraction ``rate`` of the operations of the given kinds fail, on every counted
+        binding (one injector: one reproducible sequence of draws across them)."""
         injector = FaultInjector(rate, seed, tuple(ops))
-        for counted in self._counted():
-            counted.faults = injector
+        for kind in self._counted():
+            for counted in kind.values():
+                counted.faults = injector
         return injector
 
     def inject_kv_faults(
@@ -663,9 +657,7 @@ class Emulator:
         return succeeded
 
     def _ops_of(self, invocation: Invocation) -> dict[str, OpCounts]:
-        counted = (*self._kv, *self._d1, *self._queues, *self._assets, *self._services, *self._r2)
-        counted = (*counted, *self._durable_objects)
-        return {name: invocation.counts(name) for name in counted}
+        return {name: invocation.counts(name) for kind in self._counted() for name in kind}
 
     # -- logs -----------------------------------------------------------------------------
 

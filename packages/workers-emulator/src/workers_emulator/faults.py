@@ -1,17 +1,12 @@
 """Fault injection, one switch for every binding: a share of operations fails as an outage
-would (each binding raises its own service's error; ``check`` is KV's)."""
+would (each binding raises its own service's error, see ``bindings/accounting.py``)."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable
 
-from .errors import JsException
 from .invocation import OP_KINDS, OpKind
-
-# What workerd raises when the KV service answers a 5xx; the "<OP>" is the wire operation
-# (list() travels as a GET, a bulk get as GET_BULK).
-INTERNAL_ERROR = "500 Internal Server Error"
 
 
 class FaultInjector:
@@ -42,8 +37,3 @@ class FaultInjector:
         if failed:
             self.injected += 1
         return failed
-
-    def check(self, kind: OpKind, wire_op: str) -> None:
-        """Raise the KV 500 error if this operation is chosen to fail."""
-        if self.should_fail(kind):
-            raise JsException("Error", f"KV {wire_op} failed: {INTERNAL_ERROR}")

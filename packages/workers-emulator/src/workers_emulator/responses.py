@@ -53,7 +53,7 @@ class Headers(Mapping[str, str]):
 
 class EmulatorResponse:
     """A finished response: ``status_code``, ``headers``, ``content``, ``text``, ``json()``,
-    and ``kv_ops`` (the operations the request made on each KV and D1 binding)."""
+    and ``kv_ops`` (the operations the request made on each counted binding, by name)."""
 
     def __init__(
         self,

@@ -6,9 +6,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ...errors import JsException
-from ...faults import FaultInjector
-from ...invocation import Invocation, OpCounts
 from ...runtime.workers.response import Response
+from ..accounting import CountedBinding
 from .server import AssetServer, request_parts
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -18,35 +17,21 @@ MAX_REDIRECTS = 20  # as fetch() follows at most
 FAULT_MESSAGE = "Network connection lost."
 
 
-class AssetsBinding:
+class AssetsBinding(CountedBinding):
     """``await env.ASSETS.fetch(request)``: the asset server's answer, whatever the router
     would have done (run_worker_first does not apply), its redirects followed unless the
     request's ``redirect`` is ``"manual"``. Each call counts as one read."""
 
     def __init__(self, binding_name: str, server: AssetServer) -> None:
-        self.binding_name = binding_name
+        super().__init__(binding_name)
         self.server = server
-        self.faults: FaultInjector | None = None
-        self._counters = OpCounts()
-
-    @property
-    def counters(self) -> OpCounts:
-        """Calls since creation (or the last ``reset_counters()``), in and out of requests."""
-        return self._counters.copy()
-
-    def reset_counters(self) -> None:
-        self._counters = OpCounts()
 
     async def fetch(self, request: Any, init: Any = None, **kwargs: Any) -> Response:
         """``Fetcher.fetch``: a Request (the SDK's or its ``js_object``) or a URL string;
         of the init options only ``redirect`` matters to an asset server."""
         if isinstance(request, str) and not request.startswith(("http://", "https://")):
             raise JsException("TypeError", "Fetch API cannot load: " + request)
-        invocation = Invocation.current()
-        if invocation is not None:
-            invocation.record(self.binding_name, "read")
-        self._counters.add("read")
-        if self.faults is not None and self.faults.should_fail("read"):
+        if self._count("read"):
             raise JsException("Error", FAULT_MESSAGE)
         url, method, headers = request_parts(request)
         given = kwargs.get("redirect") or getattr(init, "redirect", None)

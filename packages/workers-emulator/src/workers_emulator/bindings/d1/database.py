@@ -18,8 +18,9 @@ from typing import Any, ClassVar
 
 from ...errors import NotEmulatedError
 from ...faults import FaultInjector
-from ...invocation import Invocation, OpCounts, OpKind
+from ...invocation import OpKind
 from ...runtime.jsproxy import JsArray, JsObject
+from ..accounting import CountedBinding
 from ..jsvalues import js_number, js_string
 from . import validation as v
 from .store import D1Store, Query, QueryResult
@@ -55,7 +56,7 @@ def _result(result: QueryResult) -> JsObject:
     )
 
 
-class D1Database:
+class D1Database(CountedBinding):
     """One D1 binding over a ``D1Store``."""
 
     # workerd's class name for it: the SDK decides by it what to wrap.
@@ -64,31 +65,17 @@ class D1Database:
     def __init__(
         self, binding_name: str, store: D1Store, *, faults: FaultInjector | None = None
     ) -> None:
-        self.binding_name = binding_name
+        super().__init__(binding_name, faults)
         self.store = store
-        self.faults = faults
-        self._counters = OpCounts()
 
     def __repr__(self) -> str:
         return f"<D1Database {self.binding_name}>"
 
     # -- accounting -------------------------------------------------------------------------
 
-    @property
-    def counters(self) -> OpCounts:
-        """Operations since creation (or the last ``reset_counters()``), in and out of requests."""
-        return self._counters.copy()
-
-    def reset_counters(self) -> None:
-        self._counters = OpCounts()
-
     def _send(self, kind: OpKind) -> None:
         """Account for one call leaving the isolate; may fail it as a D1 outage would."""
-        invocation = Invocation.current()
-        if invocation is not None:
-            invocation.record(self.binding_name, kind)
-        self._counters.add(kind)
-        if self.faults is not None and self.faults.should_fail(kind):
+        if self._count(kind):
             raise v.d1_error(v.FAULT_MESSAGE)
 
     def _run(self, kind: OpKind, queries: Sequence[Query]) -> list[QueryResult]:

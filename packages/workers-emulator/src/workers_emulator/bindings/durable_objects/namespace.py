@@ -23,11 +23,12 @@ from typing import Any
 from ...clock import Clock, ManualClock
 from ...errors import JsException, NotEmulatedError
 from ...faults import FaultInjector
-from ...invocation import Invocation, OpCounts, OpKind
+from ...invocation import Invocation, OpKind
 from ...runtime.jsproxy import JsObject
 from ...runtime.workers._context import sdk_env
 from ...runtime.workers.request import Request
 from ...runtime.workers.response import FetchResponse
+from ..accounting import CountedBinding
 from ..services.crossing import crossed_error, rpc_value
 from . import validation as v
 from .gates import InputGate
@@ -165,7 +166,7 @@ class DurableObjectStub:
         return call
 
 
-class DurableObjectNamespace:
+class DurableObjectNamespace(CountedBinding):
     """One ``durable_objects.bindings`` entry of a class this Worker defines.
     ``enhanced_errors``: this Worker's ``enhanced_error_serialization`` (see ``crossed_error``)."""
 
@@ -181,17 +182,15 @@ class DurableObjectNamespace:
         faults: FaultInjector | None = None,
         enhanced_errors: bool = False,
     ) -> None:
-        self.binding_name = binding_name
+        super().__init__(binding_name, faults)
         self.enhanced_errors = enhanced_errors
         self.class_name = class_name
         self.unique_key = unique_key
         self.sql = sql
         self.clock = clock
         self.object_path = object_path
-        self.faults = faults
         self._ids = IdFactory(unique_key)
         self._objects: dict[DurableObjectId, ObjectState] = {}
-        self._counters = OpCounts()
         self._class: type | None = None
         self.env: Any = None
         self._invoke: Invoke | None = None
@@ -231,21 +230,9 @@ class DurableObjectNamespace:
 
     # -- accounting -----------------------------------------------------------------------
 
-    @property
-    def counters(self) -> OpCounts:
-        """Storage operations of every object since creation or ``reset_counters()``."""
-        return self._counters.copy()
-
-    def reset_counters(self) -> None:
-        self._counters = OpCounts()
-
-    def record(self, kind: str) -> None:
-        op: OpKind = kind  # type: ignore[assignment]
-        invocation = Invocation.current()
-        if invocation is not None:
-            invocation.record(self.binding_name, op)
-        self._counters.add(op)
-        if self.faults is not None and self.faults.should_fail(op):
+    def record(self, kind: OpKind) -> None:
+        """One storage operation of any of the namespace's objects."""
+        if self._count(kind):
             raise JsException("Error", v.FAULT_MESSAGE)
 
     def record_call(self) -> None:

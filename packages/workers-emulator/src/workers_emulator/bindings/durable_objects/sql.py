@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ...errors import JsException
+from ...invocation import OpKind
 from ...runtime.js.buffers import ArrayBuffer, TypedArray, buffer_bytes
 from ...runtime.jsproxy import JsArray, JsNull, JsObject, jsnull
 from ..jsvalues import js_number
@@ -99,7 +100,7 @@ class SqlStorageCursor:
 class SqlStorage:
     """``ctx.storage.sql`` over the object's database."""
 
-    def __init__(self, store: ObjectStore, record: Callable[[str], None]) -> None:
+    def __init__(self, store: ObjectStore, record: Callable[[OpKind], None]) -> None:
         self._store = store
         self._record = record
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...errors import JsException
+from ...invocation import OpKind
 from ...runtime.js.objects import Date
 from ...runtime.jsproxy import JsArray, JsMap, JsObject, option
 from . import validation as v
@@ -41,7 +42,7 @@ class DurableObjectStorage:
     """The storage of one object; ``DurableObjectTransaction`` shares it inside a transaction."""
 
     def __init__(
-        self, state: ObjectState, store: ObjectStore, record: Callable[[str], None], sql: bool
+        self, state: ObjectState, store: ObjectStore, record: Callable[[OpKind], None], sql: bool
     ) -> None:
         self._state = state
         self._store = store

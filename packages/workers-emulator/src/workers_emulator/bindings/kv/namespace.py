@@ -16,11 +16,12 @@ from typing import Any, ClassVar
 from ...clock import Clock
 from ...errors import JsException
 from ...faults import FaultInjector
-from ...invocation import Invocation, OpCounts, OpKind
+from ...invocation import OpKind
 from ...jsdict import JsDict, to_jsdict
 from ...jsjson import parse as js_json_parse
 from ...jsjson import parse_stringified, stringify
 from ...runtime.jsproxy import JsObject
+from ..accounting import CountedBinding
 from . import validation as v
 from .limits import KV_LIMITS, KVLimits
 from .store import KVEntry, KVStore
@@ -93,7 +94,7 @@ def _decode(value: bytes, value_type: str) -> Any:
     return text
 
 
-class KVNamespace:
+class KVNamespace(CountedBinding):
     """One KV namespace binding over a ``KVStore``, with the platform's limits and errors.
 
     Operations are counted on the current ``Invocation`` (which enforces the per-request
@@ -117,13 +118,11 @@ class KVNamespace:
         limits: KVLimits = KV_LIMITS,
         enforce_write_rate: bool = True,
     ) -> None:
-        self.binding_name = binding_name
+        super().__init__(binding_name, faults)
         self.store = store
         self.clock = clock
-        self.faults = faults
         self.limits = limits
         self.enforce_write_rate = enforce_write_rate
-        self._counters = OpCounts()
         self._last_write: dict[str, float] = {}
         self._prune_writes_at = _PRUNE_WRITES_FLOOR
 
@@ -132,22 +131,13 @@ class KVNamespace:
 
     # -- accounting ----------------------------------------------------------------------------
 
-    @property
-    def counters(self) -> OpCounts:
-        """Operations since creation (or the last ``reset_counters()``), in and out of requests."""
-        return self._counters.copy()
-
-    def reset_counters(self) -> None:
-        self._counters = OpCounts()
-
     def _send(self, kind: OpKind, wire_op: str) -> None:
-        """Account for one operation leaving the isolate; may fail it like the platform."""
-        invocation = Invocation.current()
-        if invocation is not None:
-            invocation.record(self.binding_name, kind)
-        self._counters.add(kind)
-        if self.faults is not None:
-            self.faults.check(kind, wire_op)
+        """Account for one operation leaving the isolate; may fail it like the platform.
+
+        An injected fault is the KV service's 500 for ``wire_op`` (list() travels as a GET,
+        a bulk get as GET_BULK)."""
+        if self._count(kind):
+            raise v.kv_error(wire_op, 500, "Internal Server Error")
 
     # -- reads ---------------------------------------------------------------------------------
 

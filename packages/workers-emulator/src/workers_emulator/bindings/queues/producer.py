@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 from ...errors import JsException
 from ...faults import FaultInjector
-from ...invocation import Invocation, OpCounts
 from ...runtime.jsproxy import JsArray, JsObject, option, with_options
+from ..accounting import CountedBinding
 from . import validation as v
 from .broker import QueueBroker, QueuedMessage, new_message_id
 from .config import DEFAULT_COMPAT, QueueCompat
@@ -28,7 +28,7 @@ def _field(item: Any, name: str) -> Any:
     return None if isinstance(item, dict) else getattr(item, name, None)
 
 
-class Queue:
+class Queue(CountedBinding):
     """One producer binding, sending to ``queue`` through ``broker``."""
 
     # workerd's class name for it: the SDK decides by it what to wrap.
@@ -44,29 +44,15 @@ class Queue:
         compat: QueueCompat = DEFAULT_COMPAT,
         faults: FaultInjector | None = None,
     ) -> None:
-        self.binding_name = binding_name
+        super().__init__(binding_name, faults)
         self.queue = queue
         self.broker = broker
         self.delivery_delay = delivery_delay
         self.compat = compat
         self._default_type: v.ContentType = "json" if compat.json_messages else "v8"
-        self.faults = faults
-        self._counters = OpCounts()
-
-    @property
-    def counters(self) -> OpCounts:
-        """Sends since creation (or the last ``reset_counters()``): each counts as a write."""
-        return self._counters.copy()
-
-    def reset_counters(self) -> None:
-        self._counters = OpCounts()
 
     def _send(self, operation: str) -> None:
-        invocation = Invocation.current()
-        if invocation is not None:
-            invocation.record(self.binding_name, "write")
-        self._counters.add("write")
-        if self.faults is not None and self.faults.should_fail("write"):
+        if self._count("write"):
             raise self._failed(operation, "Internal Server Error")
 
     def _failed(self, operation: str, status_text: str) -> JsException:

@@ -11,12 +11,13 @@ from typing import Any, ClassVar
 
 from ...clock import Clock
 from ...faults import FaultInjector
-from ...invocation import Invocation, OpCounts, OpKind
+from ...invocation import OpKind
 from ...runtime.js.bodies import extract_body
 from ...runtime.js.objects import Date
 from ...runtime.jsproxy import JsArray, JsObject, option
 from ...runtime.workers._headers import JsHeaders
 from ...runtime.workers._streams import ReadableStream
+from ..accounting import CountedBinding
 from . import validation as v
 from .multipart import R2MultipartUpload, new_upload_id
 from .objects import R2Object, R2ObjectBody, custom_metadata_of, http_metadata_of
@@ -117,7 +118,7 @@ def _whole(item: StoredObject) -> dict[str, int]:
     return {"offset": 0, "length": item.size}
 
 
-class R2Bucket:
+class R2Bucket(CountedBinding):
     """``env.<binding>`` for an ``r2_buckets`` entry."""
 
     # workerd's class name for it: the SDK decides by it what to wrap.
@@ -131,26 +132,12 @@ class R2Bucket:
         clock: Clock,
         faults: FaultInjector | None = None,
     ) -> None:
-        self.binding_name = binding_name
+        super().__init__(binding_name, faults)
         self.store = store
         self.clock = clock
-        self.faults = faults
-        self._counters = OpCounts()
-
-    @property
-    def counters(self) -> OpCounts:
-        """Operations since creation (or the last ``reset_counters()``), in and out of requests."""
-        return self._counters.copy()
-
-    def reset_counters(self) -> None:
-        self._counters = OpCounts()
 
     def _send(self, kind: OpKind, op: str) -> None:
-        invocation = Invocation.current()
-        if invocation is not None:
-            invocation.record(self.binding_name, kind)
-        self._counters.add(kind)
-        if self.faults is not None and self.faults.should_fail(kind):
+        if self._count(kind):
             raise v.r2_error(op, v.INTERNAL_ERROR)
 
     async def head(self, key: Any) -> R2Object | None:

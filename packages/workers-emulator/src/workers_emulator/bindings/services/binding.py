@@ -8,11 +8,10 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from ...errors import JsException
-from ...faults import FaultInjector
-from ...invocation import Invocation, OpCounts
 from ...runtime.workers._headers import JsHeaders
 from ...runtime.workers.request import Request
 from ...runtime.workers.response import FetchResponse, Response, _JsResponse
+from ..accounting import CountedBinding
 from .crossing import crossed_error, crossing_request, rpc_value
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ def not_running_message(service: str) -> str:
     return f'Worker "{service}" not found. Make sure it is running locally.'
 
 
-class ServiceBinding:
+class ServiceBinding(CountedBinding):
     """A Fetcher bound to the Worker named ``service`` (its ``entrypoint`` class, if given),
     found in ``workers`` (the session's Workers by name) when called. Every call, ``fetch``
     or RPC, counts as one read on this binding. ``enhanced_errors``: the calling Worker's
@@ -43,28 +42,14 @@ class ServiceBinding:
         *,
         enhanced_errors: bool = False,
     ) -> None:
-        self.binding_name = binding_name
+        super().__init__(binding_name)
         self.service = service
         self.entrypoint = entrypoint
         self.enhanced_errors = enhanced_errors
         self._workers = workers
-        self.faults: FaultInjector | None = None
-        self._counters = OpCounts()
-
-    @property
-    def counters(self) -> OpCounts:
-        """Calls since creation (or the last ``reset_counters()``), in and out of requests."""
-        return self._counters.copy()
-
-    def reset_counters(self) -> None:
-        self._counters = OpCounts()
 
     def _send(self) -> Emulator | None:
-        invocation = Invocation.current()
-        if invocation is not None:
-            invocation.record(self.binding_name, "read")
-        self._counters.add("read")
-        if self.faults is not None and self.faults.should_fail("read"):
+        if self._count("read"):
             raise JsException("Error", FAULT_MESSAGE)
         return self._workers.get(self.service)
 
