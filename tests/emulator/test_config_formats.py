@@ -304,3 +304,42 @@ def test_the_cli_finds_the_config_as_emulator_does(
     assert seen["config"] == folder / "wrangler.jsonc"  # .jsonc before .toml
     assert main(["kv", "list", "KV"]) == 0  # the same config, so the same namespace id
     assert json.loads(capsys.readouterr().out) == [{"name": "k"}]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {"kv_namespaces": [{"binding": "X", "id": "a"}], "r2_buckets": [{"binding": "X"}]},
+            "X assigned to KV Namespace and R2 Bucket bindings.",
+        ),
+        (
+            {"kv_namespaces": [{"binding": "X", "id": "a"}, {"binding": "X", "id": "b"}]},
+            "X assigned to multiple KV Namespace bindings.",
+        ),
+        (
+            {"vars": {"X": "1"}, "d1_databases": [{"binding": "X", "database_name": "d"}]},
+            "X assigned to D1 Database and Environment Variable bindings.",
+        ),
+    ],
+)
+def test_two_bindings_under_one_name_are_refused_as_wrangler_refuses_them(
+    tmp_path: Path, config: dict[str, object], message: str
+) -> None:
+    folder = _worker(tmp_path)
+    (folder / "wrangler.json").write_text(
+        json.dumps({"main": "src/entry.py", **config}), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_config(folder / "wrangler.json")
+    assert message in str(refused.value)
+    assert "Bindings must have unique names" in str(refused.value)
+
+
+def test_a_queue_consumed_and_produced_under_one_name_is_not_a_clash(tmp_path: Path) -> None:
+    folder = _worker(tmp_path)
+    queues = {"producers": [{"binding": "jobs", "queue": "jobs"}], "consumers": [{"queue": "jobs"}]}
+    (folder / "wrangler.json").write_text(
+        json.dumps({"main": "src/entry.py", "queues": queues}), encoding="utf-8"
+    )
+    assert [b.name for b in load_config(folder / "wrangler.json").bindings] == ["jobs", "jobs"]

@@ -339,6 +339,7 @@ def load_config(path: str | Path | None = None) -> WorkerConfig:
         raise ConfigError(f"{path}: `migrations` must be a list of tables")
 
     bindings = [b for kind in BINDING_KINDS for b in _bindings_of(path, data, kind)]
+    _check_unique_names(path, variables, bindings)
     config = WorkerConfig(
         path=path,
         name=str(data.get("name", main_path.stem)),
@@ -362,6 +363,36 @@ def load_config(path: str | Path | None = None) -> WorkerConfig:
     if example.is_file():
         config.secret_names = list(parse_dotenv(example.read_text(encoding="utf-8")))
     return config
+
+
+def _check_unique_names(
+    path: Path, variables: dict[str, Any], bindings: list[BindingConfig]
+) -> None:
+    """Refuse two bindings (vars included) under one name on ``env``, in wrangler's words."""
+    kinds_by_name: dict[str, list[str]] = {}
+    named = [(b.name, b.kind.label) for b in bindings if b.kind.on_env]
+    for name, label in [*named, *((name, "Environment Variable") for name in variables)]:
+        kinds_by_name.setdefault(name, []).append(label)
+    problems = []
+    for name, labels in kinds_by_name.items():
+        different = list(dict.fromkeys(labels))
+        if len(different) > 1:
+            problems.append(f"{name} assigned to {_english_list(different)} bindings.")
+        repeated = [label for label in different if labels.count(label) > 1]
+        problems += [f"{name} assigned to multiple {label} bindings." for label in repeated]
+    if problems:
+        problems.append(
+            "Bindings must have unique names, so that they can all be referenced in the worker. "
+            "Please change your bindings to have unique names."
+        )
+        raise ConfigError(f"{path}: " + " ".join(problems))
+
+
+def _english_list(items: list[str]) -> str:
+    """``A and B``, ``A, B, and C``: JavaScript's Intl.ListFormat, as wrangler writes lists."""
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return ", ".join(items[:-1]) + f", and {items[-1]}"
 
 
 def _bindings_of(path: Path, data: dict[str, Any], kind: BindingKind) -> list[BindingConfig]:
