@@ -28,6 +28,7 @@ class Counter(DurableObject):
 
 OPERATIONS = {
     "kv": lambda env: env.KV.get("k"),
+    "ratelimit": lambda env: env.LIMITER.limit(key="k"),
     "d1": lambda env: env.DB.prepare("SELECT 1").first(),
     "r2": lambda env: env.BUCKET.head("k"),
     "queue": lambda env: env.JOBS.send("m"),
@@ -72,6 +73,9 @@ KINDS: dict[str, Kind] = {
     "kv": Kind(
         "kv_namespaces", "KV", "reads", Emulator.kv, "KV GET failed: 500 Internal Server Error"
     ),
+    "ratelimit": Kind(
+        "ratelimits", "LIMITER", "writes", Emulator.ratelimiter, "Network connection lost."
+    ),
     "d1": Kind("d1_databases", "DB", "reads", Emulator.d1, "D1_ERROR: Network connection lost."),
     "r2": Kind(
         "r2_buckets",
@@ -98,9 +102,8 @@ KINDS: dict[str, Kind] = {
     ),
 }
 
-# Provided kinds whose calls are not counted operations: a consumer puts nothing on ``env``,
-# and the rate limiter is outside the cap and fault injection (README, Bindings).
-NOT_COUNTED = {"queues.consumers", "ratelimits"}
+# The provided kind whose calls are not counted operations: a consumer puts nothing on ``env``.
+NOT_COUNTED = {"queues.consumers"}
 
 
 def _write(folder: Path, source: str, config: dict[str, object]) -> Path:
@@ -122,6 +125,9 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
         {
             "name": "caller",
             "kv_namespaces": [{"binding": "KV", "id": "kv"}],
+            "ratelimits": [
+                {"name": "LIMITER", "namespace_id": "1001", "simple": {"limit": 9, "period": 60}}
+            ],
             "d1_databases": [{"binding": "DB", "database_name": "db", "database_id": "db"}],
             "r2_buckets": [{"binding": "BUCKET", "bucket_name": "files"}],
             "queues": {"producers": [{"binding": "JOBS", "queue": "jobs"}]},

@@ -65,7 +65,7 @@ def test_binding_calls_yield_so_concurrent_requests_interleave() -> None:
 
     clock = ManualClock(NOW)
     kv = KVNamespace("KV", MemoryKVStore(), clock=clock, enforce_write_rate=False)
-    limiter = RateLimiter(10, 60, clock=clock)
+    limiter = RateLimiter("LIMITER", 10, 60, clock=clock)
     steps: list[str] = []
 
     async def request(name: str) -> None:

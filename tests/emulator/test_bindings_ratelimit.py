@@ -10,7 +10,7 @@ NOW = 1_800_000_000
 
 def test_counts_hold_across_more_keys_than_the_prune_floor() -> None:
     clock = ManualClock(NOW)
-    limiter = RateLimiter(2, 60, clock=clock)
+    limiter = RateLimiter("LIMITER", 2, 60, clock=clock)
     assert all(limiter.hit(f"client-{i}") for i in range(250_000))
     # Every key of the current window is still counted: a second call passes, a third not.
     for i in (0, 120_000, 249_999):

@@ -12,6 +12,7 @@ from workers_emulator.bindings.ratelimit import RateLimiter
 from workers_emulator.clock import ManualClock
 from workers_emulator.errors import JsException
 from workers_emulator.faults import FaultInjector
+from workers_emulator.invocation import TOO_MANY_OPERATIONS_MESSAGE, Invocation, OpCounts
 
 NOW = 1_800_000_000
 
@@ -97,7 +98,7 @@ def test_fault_injector_validates_arguments() -> None:
 
 def test_rate_limiter_allows_limit_calls_per_window_per_key() -> None:
     clock = ManualClock(NOW)  # NOW is a multiple of 60: a window starts here
-    limiter = RateLimiter(3, 60, clock=clock)
+    limiter = RateLimiter("LIMITER", 3, 60, clock=clock)
 
     async def calls(key: str, n: int) -> list[bool]:
         return [(await limiter.limit(key=key))["success"] for _ in range(n)]
@@ -111,7 +112,7 @@ def test_rate_limiter_allows_limit_calls_per_window_per_key() -> None:
 
 
 def test_rate_limiter_result_is_a_jsdict() -> None:
-    limiter = RateLimiter(1, 10, clock=ManualClock(NOW))
+    limiter = RateLimiter("LIMITER", 1, 10, clock=ManualClock(NOW))
     result = run(limiter.limit(key="k"))
     assert result == {"success": True}
     assert result.success is True
@@ -127,18 +128,55 @@ def test_rate_limiter_result_is_a_jsdict() -> None:
     ],
 )
 def test_rate_limiter_argument_errors(call: Any, message: str) -> None:
-    limiter = RateLimiter(1, 10, clock=ManualClock(NOW))
+    limiter = RateLimiter("LIMITER", 1, 10, clock=ManualClock(NOW))
     with pytest.raises(JsException) as info:
         run(call(limiter))
     assert str(info.value) == message
+    assert limiter.counters == OpCounts()  # refused in the isolate: no operation left it
+
+
+def test_every_limit_call_is_one_write_refused_or_not() -> None:
+    limiter = RateLimiter("LIMITER", 1, 10, clock=ManualClock(NOW))
+    invocation = Invocation()
+
+    async def calls() -> list[bool]:
+        with invocation.activate():
+            return [(await limiter.limit(key="k"))["success"] for _ in range(3)]
+
+    assert run(calls()) == [True, False, False]
+    assert invocation.counts("LIMITER") == limiter.counters == OpCounts(writes=3)
+
+
+def test_limit_calls_count_against_the_per_invocation_cap() -> None:
+    limiter = RateLimiter("LIMITER", 10, 10, clock=ManualClock(NOW))
+    invocation = Invocation(max_operations=1)
+
+    async def calls() -> None:
+        with invocation.activate():
+            await limiter.limit(key="k")
+            await limiter.limit(key="k")
+
+    with pytest.raises(JsException, match=TOO_MANY_OPERATIONS_MESSAGE):
+        run(calls())
+    assert limiter.counters == OpCounts(writes=1)  # the refused call never left the isolate
+
+
+def test_an_injected_fault_fails_limit_and_spends_no_budget() -> None:
+    limiter = RateLimiter("LIMITER", 1, 10, clock=ManualClock(NOW))
+    limiter.faults = FaultInjector(1.0, 0)
+    with pytest.raises(JsException) as info:
+        run(limiter.limit(key="k"))
+    assert str(info.value) == "Error: Network connection lost."
+    limiter.faults = None
+    assert run(limiter.limit(key="k"))["success"] is True
 
 
 @pytest.mark.parametrize(("limit", "period"), [(1, 30), (1, 0), (0, 60), (-1, 10), ("2", 10)])
 def test_rate_limiter_config_is_validated(limit: Any, period: Any) -> None:
     with pytest.raises(ValueError, match="must be"):
-        RateLimiter(limit, period, clock=ManualClock(NOW))
+        RateLimiter("LIMITER", limit, period, clock=ManualClock(NOW))
 
 
 def test_rate_limiter_accepts_a_fractional_limit_like_wrangler() -> None:
-    limiter = RateLimiter(1.5, 10, clock=ManualClock(NOW))
+    limiter = RateLimiter("LIMITER", 1.5, 10, clock=ManualClock(NOW))
     assert [limiter.hit("k") for _ in range(3)] == [True, True, False]

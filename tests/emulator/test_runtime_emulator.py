@@ -174,8 +174,11 @@ def test_concurrent_requests_do_not_mix_their_lines(emu) -> None:
 
 def test_kv_ops_are_per_request_and_counters_cumulative(emu, client) -> None:
     r = client.get("/kv")
-    assert r.kv_ops == {"KV": OpCounts(reads=1, writes=1, deletes=0, lists=0)}
-    assert client.get("/echo").kv_ops == {"KV": OpCounts()}
+    assert r.kv_ops == {
+        "KV": OpCounts(reads=1, writes=1, deletes=0, lists=0),
+        "LIMITER": OpCounts(),
+    }
+    assert client.get("/echo").kv_ops == {"KV": OpCounts(), "LIMITER": OpCounts()}
     client.get("/wait")  # one more write (another key: KV allows 1 write/s per key)
     assert emu.kv_counters("KV") == OpCounts(reads=1, writes=2)
     emu.reset_counters()
@@ -210,6 +213,8 @@ def test_vars_override() -> None:
 
 def test_rate_limit_binding(client) -> None:
     assert [client.get("/limit").json()["success"] for _ in range(3)] == [True, True, False]
+    # Every call is one operation on the request, the refused one too.
+    assert client.get("/limit").kv_ops["LIMITER"] == OpCounts(writes=1)
 
 
 def test_kv_faults_surface_as_js_errors(emu, client) -> None:

@@ -404,6 +404,7 @@ class Emulator:
         by its name in the config."""
         return (
             self._kv,
+            self._ratelimiters,
             self._d1,
             self._queues,
             self._assets,

@@ -90,7 +90,7 @@ def provide_kv(binding: BindingConfig, host: BindingHost) -> KVNamespace:
 
 def provide_ratelimit(binding: BindingConfig, host: BindingHost) -> RateLimiter:
     (config,) = (rl for rl in host.config.ratelimits if rl.name == binding.name)
-    return RateLimiter(config.limit, config.period, clock=host.clock)
+    return RateLimiter(binding.name, config.limit, config.period, clock=host.clock)
 
 
 PROVIDERS: dict[str, Provider] = {

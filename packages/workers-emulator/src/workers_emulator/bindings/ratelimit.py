@@ -11,6 +11,8 @@ calls through or refuse a little early):
   counter for the current window is below ``limit``; otherwise ``{"success": False}``
   and the refused call is not counted.
 - One emulator is one location: all requests share the counters, exactly (no slack).
+
+Each ``limit()`` that passes the option checks is one counted write (``CountedBinding``).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import Any, ClassVar
 
 from ..clock import Clock
 from ..errors import JsException
+from ..faults import FaultInjector
 from ..jsdict import JsDict
 from ..runtime.jsproxy import JsObject
+from .accounting import CountedBinding
 from .kv.validation import key_to_str
 
 ALLOWED_PERIODS = (10, 60)
@@ -31,6 +35,8 @@ ALLOWED_PERIODS = (10, 60)
 _NO_KEY = "\x00undefined"
 # The counters of past windows are dropped once the table holds this many keys.
 _PRUNE_FLOOR = 100_000
+# A failing limit() rejects as its subrequest would (miniflare's); it is in the cap, as KV is.
+FAULT_MESSAGE = "Network connection lost."
 
 
 def _check_config(limit: Any, period: Any) -> None:
@@ -41,24 +47,33 @@ def _check_config(limit: Any, period: Any) -> None:
         raise ValueError(f'ratelimit: "simple.period" must be either 10 or 60 but got {period!r}.')
 
 
-class RateLimiter:
-    """One ``[[ratelimits]]`` binding: at most ``limit`` calls per key per ``period`` s."""
+class RateLimiter(CountedBinding):
+    """One ``[[ratelimits]]`` binding: at most ``limit`` calls per key per ``period`` s.
+    ``hit`` is the uncounted way in for tests; the Worker's ``limit()`` counts one write."""
 
     # workerd's class name for it: the SDK decides by it what to wrap.
     js_name: ClassVar[str] = "Ratelimit"
 
-    def __init__(self, limit: float, period: int, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        binding_name: str,
+        limit: float,
+        period: int,
+        *,
+        clock: Clock,
+        faults: FaultInjector | None = None,
+    ) -> None:
         _check_config(limit, period)
+        super().__init__(binding_name, faults)
         self.limit_per_period = limit
         self.period = period
         self.clock = clock
         self._windows: dict[str, tuple[int, int]] = {}  # key -> (window index, count)
         self._prune_at = _PRUNE_FLOOR
         self._lock = threading.Lock()
-        self.calls = 0
 
     def __repr__(self) -> str:
-        return f"<RateLimiter {self.limit_per_period}/{self.period}s>"
+        return f"<RateLimiter {self.binding_name} {self.limit_per_period}/{self.period}s>"
 
     async def limit(self, options: Any = None, /, **kwargs: Any) -> JsDict:
         """``await limiter.limit(key="...")`` -> ``{"success": bool}``."""
@@ -75,13 +90,14 @@ class RateLimiter:
         key = opts.get("key", _NO_KEY)
         if key is not _NO_KEY and not isinstance(key, str):
             raise JsException("Error", f"invalid key: {key_to_str(key)}")
+        if self._count("write"):  # spends budget: a write, as a Queue send is
+            raise JsException("Error", FAULT_MESSAGE)
         return JsDict(success=self.hit(key if isinstance(key, str) else _NO_KEY))
 
     def hit(self, key: str) -> bool:
         """Count one call for ``key`` now; whether it is within the limit."""
         window = math.floor(self.clock.now() / self.period)
         with self._lock:
-            self.calls += 1
             current, count = self._windows.get(key, (window, 0))
             if current != window:
                 count = 0
