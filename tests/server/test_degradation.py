@@ -6,10 +6,14 @@ import asyncio
 from typing import Any
 
 import pytest
+from workers_emulator import OpCounts
+from workers_emulator.faults import FaultInjector
 
 from license_server import keys
 
 from .conftest import ADMIN, ADMIN_TOKEN, create_license, make_emulator
+
+LIMITERS = ("LICENSE_RATE_LIMITER", "CLIENT_RATE_LIMITER")
 
 
 def test_a_malformed_signing_key_gives_no_lease_but_a_valid_answer() -> None:
@@ -26,19 +30,28 @@ def test_a_malformed_signing_key_gives_no_lease_but_a_valid_answer() -> None:
     assert not any("not base64!" in line for line in emu.log_lines)
 
 
-def test_a_failing_rate_limiter_lets_validations_through(
-    emu: Any, client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failing_rate_limiter_lets_validations_through(emu: Any, client: Any) -> None:
     key, _ = create_license(client)
-
-    async def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("Error: rate limiter unavailable")
-
-    monkeypatch.setattr(emu.ratelimiter("LICENSE_RATE_LIMITER"), "limit", broken)
-    monkeypatch.setattr(emu.ratelimiter("CLIENT_RATE_LIMITER"), "limit", broken)
-    assert client.post("/v1/validate", json={"license_key": key}).status_code == 200
-    assert client.post("/v1/validate", json={"license_key": "nope"}).status_code == 404
-    assert any('"event":"ratelimit_error"' in line for line in emu.log_lines)
+    heartbeat = {"license_key": key, "stats": {"secrets_total": 3}}
+    client.post("/v1/validate", json=heartbeat)  # the first heartbeat: nothing cached yet
+    emu.clock.advance(seconds=2)  # KV allows one write per key per second
+    healthy = client.post("/v1/validate", json=heartbeat)
+    # The emulator's own fault switch, on the limiters alone: every limit() call fails.
+    for name in LIMITERS:
+        emu.ratelimiter(name).faults = FaultInjector(1.0)
+    emu.clock.advance(seconds=2)
+    failed = client.post("/v1/validate", json=heartbeat)
+    unknown = client.post("/v1/validate", json={"license_key": "nope"})
+    assert healthy.json()["valid"] is True
+    assert failed.status_code == 200 and failed.json()["valid"] is True
+    assert failed.json()["stats"] == {"accepted": True} and "warnings" not in failed.json()
+    assert unknown.status_code == 404
+    assert failed.kv_ops["LICENSE_RATE_LIMITER"] == OpCounts(writes=1)  # made, and failed
+    # Failing open costs the store nothing: the same KV operations as a healthy heartbeat.
+    assert failed.kv_ops["LICENSE_KV"] == healthy.kv_ops["LICENSE_KV"]
+    events = [line for line in emu.log_lines if '"event":"ratelimit_error"' in line]
+    assert len(events) == 2  # one per failed call, naming its limiter
+    assert '"limiter":"license"' in events[0] and '"limiter":"client"' in events[1]
 
 
 def test_a_corrupt_license_record_is_503_not_500(emu: Any, client: Any) -> None:
