@@ -108,8 +108,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RATE",
         type=float,
         default=0.0,
-        help="make this fraction (0 to 1) of binding operations (KV, D1, Assets, service "
-        "bindings) fail, to test resilience; "
+        help="make this fraction (0 to 1) of binding operations (KV, D1, R2, Queues, Assets, "
+        "service bindings, Durable Objects, Rate Limiting) fail, to test resilience; "
         "--kv-fault-rate is its older name (default: %(default)s)",
     )
 
