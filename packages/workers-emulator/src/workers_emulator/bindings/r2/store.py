@@ -8,6 +8,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -35,6 +36,22 @@ CREATE TABLE IF NOT EXISTS objects (
     custom_metadata TEXT NOT NULL
 )
 """
+
+
+_PUT_OBJECT = "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+def _object_row(item: StoredObject, data: bytes) -> tuple[Any, ...]:
+    """An object's row, in the objects table's column order."""
+    return (
+        item.key,
+        item.version,
+        data,
+        item.etag,
+        item.uploaded,
+        json.dumps(item.http_metadata),
+        json.dumps(item.custom_metadata),
+    )
 
 
 def bucket_path(persist_to: str | Path, bucket_name: str) -> Path:
@@ -70,18 +87,7 @@ class R2Store:
 
     def put(self, item: StoredObject, data: bytes) -> None:
         with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    item.key,
-                    item.version,
-                    data,
-                    item.etag,
-                    item.uploaded,
-                    json.dumps(item.http_metadata),
-                    json.dumps(item.custom_metadata),
-                ),
-            )
+            self._db.execute(_PUT_OBJECT, _object_row(item, data))
 
     def head(self, key: str) -> StoredObject | None:
         with self._lock:
@@ -170,18 +176,7 @@ class R2Store:
                 )
                 for n in numbers
             )
-            self._db.execute(
-                "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    item.key,
-                    item.version,
-                    data,
-                    item.etag,
-                    item.uploaded,
-                    json.dumps(item.http_metadata),
-                    json.dumps(item.custom_metadata),
-                ),
-            )
+            self._db.execute(_PUT_OBJECT, _object_row(item, data))
             self._finish(upload_id, 1)
 
     def abort_upload(self, upload_id: str) -> None:
