@@ -85,14 +85,15 @@ class _Runner(greenlet.greenlet):
         ready = getattr(asyncio.get_running_loop(), "_ready", None)
         coalesced = 0
         while True:
-            if yielded is None and ready is not None and not ready:
+            # The cap: a handler spinning on sleep(0) still lets timers and I/O come in.
+            if (
+                yielded is None
+                and ready is not None
+                and not ready
+                and coalesced < MAX_COALESCED_YIELDS
+            ):
                 coalesced += 1
-                if coalesced <= MAX_COALESCED_YIELDS:
-                    kind, payload = _SEND, None
-                else:
-                    # A handler spinning on sleep(0) still lets timers and I/O come in.
-                    coalesced = 0
-                    kind, payload = self.caller.switch((_YIELD, yielded))
+                kind, payload = _SEND, None
             else:
                 coalesced = 0
                 kind, payload = self.caller.switch((_YIELD, yielded))
